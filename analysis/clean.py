@@ -1,0 +1,614 @@
+"""Step 01 — cleaning: standardise, deduplicate, quarantine, and account for every row.
+
+Pure functions from raw intake frames (all strings, canonical column names, with
+``_source_file``/``_source_row``) to typed, clean tables. Nothing is dropped silently: a
+row that cannot be used goes to the quarantine table with its source file, row and the
+reason, and per table ``rows in = kept + quarantined + merged/duplicate`` is asserted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from analysis.parse import is_blank, parse_amounts, parse_bools, parse_dates
+from analysis.reference import (
+    INDUSTRY_ALIASES, INDUSTRY_SECTIONS, PROVINCE_SUFFIXES, REGION_OF_PROVINCE,
+)
+
+__all__ = [
+    "CleanResult", "clean_all", "clean_orders", "clean_customers", "clean_interactions",
+    "clean_surveys", "normalise_phones", "normalise_company_names", "standardise_industry",
+    "region_of_province", "standardise_company_size", "row_accounting", "completeness",
+    "QUARANTINE_COLUMNS", "QUARANTINE_LABELS", "accounting_display", "quarantine_summary",
+    "quality_display", "checks_display",
+]
+
+QUARANTINE_COLUMNS = ["table", "source_file", "source_row", "column", "value", "reason"]
+QUARANTINE_LABELS = {"table": "表", "source_file": "来源文件", "source_row": "来源行号",
+                     "column": "列", "value": "原值", "reason": "原因"}
+_SOURCE = ["_source_file", "_source_row"]
+
+
+# ---------------------------------------------------------------- standardisers
+
+def normalise_phones(values: pd.Series) -> pd.DataFrame:
+    """Mainland mobiles to 11 digits, landlines to ``0AA-NNNNNNNN``; the rest flagged.
+
+    Returns columns ``phone`` (standard form, NA when invalid or missing) and
+    ``phone_kind`` (mobile / landline / invalid / missing).
+
+    Examples
+    --------
+    >>> normalise_phones(pd.Series(["+86 138-1234-5678", "021-62345678", "12345"])).phone.tolist()
+    ['13812345678', '021-62345678', <NA>]
+    """
+    blank = is_blank(values)
+    text = values.astype("string").fillna("").str.normalize("NFKC")
+    digits = text.str.replace(r"\D", "", regex=True)
+    # Country code: +86 / 0086 / 86 in front of an 11-digit mobile.
+    digits = digits.str.replace(r"^(?:0086|86)(?=1[3-9]\d{9}$)", "", regex=True)
+    mobile = digits.str.fullmatch(r"1[3-9]\d{9}")
+    landline = digits.str.fullmatch(r"0\d{9,11}") & ~mobile
+    # 010 and 02x are three-digit area codes; every other area code has four digits.
+    area_len = np.where(digits.str[:2].isin(["01", "02"]), 3, 4)
+    formatted_landline = pd.Series(
+        [d[:n] + "-" + d[n:] for d, n in zip(digits, area_len)], index=values.index, dtype="string")
+    phone = pd.Series(pd.NA, index=values.index, dtype="string")
+    phone[mobile.fillna(False)] = digits[mobile.fillna(False)]
+    phone[landline.fillna(False)] = formatted_landline[landline.fillna(False)]
+    kind = np.select([blank, mobile.fillna(False), landline.fillna(False)],
+                     ["missing", "mobile", "landline"], "invalid")
+    return pd.DataFrame({"phone": phone, "phone_kind": kind}, index=values.index)
+
+
+_COMPANY_SUFFIXES = re.compile(
+    r"(集团)?(股份有限公司|有限责任公司|有限公司|股份公司|集团公司|公司|集团)$")
+
+
+def normalise_company_names(values: pd.Series) -> pd.Series:
+    """A matching key for company names: half-width, no brackets or legal suffixes.
+
+    Examples
+    --------
+    >>> normalise_company_names(pd.Series(["恒泰机械（集团）有限公司", "恒泰机械有限责任公司"])).tolist()
+    ['恒泰机械', '恒泰机械']
+    """
+    text = values.astype("string").str.normalize("NFKC").str.strip().str.lower()
+    text = text.str.replace(r"[()\[\]【】\s·.,，、]", "", regex=True)
+    return text.str.replace(_COMPANY_SUFFIXES, "", regex=True).replace("", pd.NA)
+
+
+def _norm_key(text: str) -> str:
+    return re.sub(r"[\s_\-/、,，()（）]", "", unicodedata.normalize("NFKC", str(text)).lower())
+
+
+def _industry_lookup(extra_aliases: dict | None) -> dict[str, str]:
+    lookup = {_norm_key(name): code for code, name in INDUSTRY_SECTIONS.items()}
+    for code, aliases in INDUSTRY_ALIASES.items():
+        lookup.update({_norm_key(a): code for a in aliases})
+    for alias, target in (extra_aliases or {}).items():
+        code = target if target in INDUSTRY_SECTIONS else {
+            v: k for k, v in INDUSTRY_SECTIONS.items()}.get(target)
+        if code:
+            lookup[_norm_key(alias)] = code
+    return lookup
+
+
+def standardise_industry(values: pd.Series, extra_aliases: dict | None = None) -> pd.Series:
+    """Map industry spellings onto GB/T 4754 section names; unknown ones become 未识别.
+
+    Tries, in order: the exact alias, a leading section letter (``C 制造业``), then the
+    longest alias contained in the value.
+
+    Examples
+    --------
+    >>> standardise_industry(pd.Series(["制造", "C 制造业", "软件开发外包", "火星贸易", None])).tolist()
+    ['制造业', '制造业', '信息传输、软件和信息技术服务业', '批发和零售业', <NA>]
+    """
+    lookup = _industry_lookup(extra_aliases)
+    by_length = sorted((k for k in lookup if len(k) >= 2), key=len, reverse=True)
+
+    def one(raw: str):
+        key = _norm_key(raw)
+        if key in lookup:
+            return INDUSTRY_SECTIONS[lookup[key]]
+        letter = re.match(r"^([a-t])(?![a-z])", key)
+        if letter and letter.group(1).upper() in INDUSTRY_SECTIONS:
+            return INDUSTRY_SECTIONS[letter.group(1).upper()]
+        for alias in by_length:
+            if alias in key:
+                return INDUSTRY_SECTIONS[lookup[alias]]
+        return "未识别"
+
+    blank = is_blank(values)
+    uniques = values[~blank].astype(str).unique()
+    mapping = {u: one(u) for u in uniques}
+    out = values.astype("string").map(mapping).astype("string")
+    out[blank] = pd.NA
+    return out
+
+
+def region_of_province(values: pd.Series) -> pd.DataFrame:
+    """Province spellings to the short name and 大区 (all 34 provincial divisions).
+
+    Examples
+    --------
+    >>> region_of_province(pd.Series(["广西壮族自治区", "上海市", "火星"])).region.tolist()
+    ['华南', '华东', <NA>]
+    """
+    text = values.astype("string").str.normalize("NFKC").str.strip()
+    for suffix in PROVINCE_SUFFIXES:
+        text = text.str.replace(suffix + "$", "", regex=True)
+    province = text.where(text.isin(list(REGION_OF_PROVINCE)))
+    region = province.map(REGION_OF_PROVINCE).astype("string")
+    return pd.DataFrame({"province": province.astype("string"), "region": region})
+
+
+def standardise_company_size(values: pd.Series) -> pd.Series:
+    """To 个人 / 中小企业 / 大型企业 (NA when blank or not recognisable)."""
+    text = values.astype("string").str.normalize("NFKC").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    out[text.str.contains(r"小|中|sme|small|medium", na=False)] = "中小企业"
+    out[text.str.contains(r"大|集团|上市|large|enterprise", na=False)] = "大型企业"
+    out[text.str.contains(r"个人|个体|自然人|person|individual", na=False)] = "个人"
+    return out
+
+
+# ---------------------------------------------------------------- quarantine helpers
+
+def _quarantine(frame: pd.DataFrame, mask: pd.Series, table: str, column: str,
+                reason: str, label: str | None = None) -> pd.DataFrame:
+    rows = frame.loc[mask]
+    value = rows[column].astype("string") if column in rows else pd.Series(pd.NA, index=rows.index)
+    return pd.DataFrame({
+        "table": table, "source_file": rows["_source_file"].astype("string"),
+        "source_row": rows["_source_row"].astype("Int64"), "column": label or column,
+        "value": value, "reason": reason,
+    })
+
+
+def _split_bad(frame: pd.DataFrame, checks: list[tuple[pd.Series, str, str]], table: str):
+    """Apply checks in order; each row is quarantined once, for the first reason it fails."""
+    bad = pd.Series(False, index=frame.index)
+    parts = []
+    for mask, column, reason in checks:
+        hit = mask & ~bad
+        if hit.any():
+            parts.append(_quarantine(frame, hit, table, column, reason))
+        bad |= hit
+    quarantined = pd.concat(parts) if parts else pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    return frame.loc[~bad].copy(), quarantined
+
+
+# ---------------------------------------------------------------- tables
+
+def clean_customers(raw: pd.DataFrame, params: dict | None = None):
+    """Standardise and deduplicate the customer table.
+
+    Customers sharing a normalised mobile number, e-mail address, company name or
+    customer id are one customer. The kept record is the most complete (ties: the most
+    recently registered, then the smallest id); blanks in it are filled from the others
+    in that same order. Returns ``(customers, quarantine, merge_log, id_map)`` where
+    ``id_map`` maps every merged id to its kept id.
+    """
+    params = params or {}
+    table = "customers"
+    frame = raw.copy()
+    frame["customer_id"] = frame["customer_id"].astype("string").str.strip()
+    kept, quarantined = _split_bad(
+        frame, [(is_blank(frame["customer_id"]), "customer_id", "缺少客户ID")], table)
+
+    out = pd.DataFrame({"customer_id": kept["customer_id"]}, index=kept.index)
+    for col in ["name", "email", "owner", "customer_type", "preferred_channel", "city",
+                "comment"]:
+        if col in kept:
+            out[col] = kept[col].astype("string").str.strip().mask(is_blank(kept[col]))
+    if "email" in out:
+        out["email"] = out["email"].str.lower()
+        valid_email = out["email"].str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+        out["email_valid"] = valid_email.astype("boolean")
+        out.loc[~valid_email.fillna(False), "email"] = pd.NA
+    if "phone" in kept:
+        out = out.join(normalise_phones(kept["phone"]))
+    if "industry" in kept:
+        out["industry_raw"] = kept["industry"].astype("string")
+        out["industry"] = standardise_industry(
+            kept["industry"], params.get("industry_aliases"))
+    if "province" in kept:
+        out = out.join(region_of_province(kept["province"]))
+    elif "region" in kept:
+        out["region"] = kept["region"].astype("string")
+    if "company_size" in kept:
+        out["company_size"] = standardise_company_size(kept["company_size"])
+    for col in ["register_date", "birthday"]:
+        if col in kept:
+            out[col] = parse_dates(kept[col])
+    for col in ["marketing_consent", "unsubscribed"]:
+        if col in kept:
+            out[col] = parse_bools(kept[col])
+    for col in ["referrals", "stated_total_spend"]:
+        if col in kept:
+            out[col] = parse_amounts(kept[col])
+    out["_source_file"] = kept["_source_file"]
+    out["_source_row"] = kept["_source_row"]
+
+    customers, merge_log, id_map = _deduplicate(out)
+    return customers, quarantined, merge_log, id_map
+
+
+def _deduplicate(frame: pd.DataFrame):
+    frame = frame.reset_index(drop=True)
+    keys = [("customer_id", frame["customer_id"], "客户ID相同")]
+    if "phone" in frame:
+        mobile = frame["phone"].where(frame.get("phone_kind") == "mobile")
+        keys.append(("phone", mobile, "手机号相同"))
+    if "email" in frame:
+        keys.append(("email", frame["email"], "邮箱相同"))
+    if "name" in frame:
+        company = frame["name"].where(frame["name"].str.contains(
+            r"公司|集团|厂|店|中心|研究院|事务所", na=False))
+        keys.append(("name", normalise_company_names(company), "企业名称相同"))
+
+    n = len(frame)
+    rows, cols = [], []
+    for _, key, _ in keys:
+        codes = pd.Series(pd.factorize(key, use_na_sentinel=True)[0])
+        valid = codes >= 0
+        # Link every row to the first row carrying the same key.
+        position = pd.Series(np.arange(n))[valid]
+        first = position.groupby(codes[valid]).transform("first")
+        rows.extend(position.tolist())
+        cols.extend(first.tolist())
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    _, group = connected_components(graph, directed=False)
+    frame["_group"] = group
+
+    attr_cols = [c for c in frame.columns if not c.startswith("_") and c != "customer_id"]
+    frame["_filled"] = frame[attr_cols].notna().sum(axis=1)
+    reg = frame["register_date"] if "register_date" in frame else pd.Series(pd.NaT, index=frame.index)
+    frame["_reg"] = reg
+    ordered = frame.sort_values(["_group", "_filled", "_reg", "customer_id"],
+                                ascending=[True, False, False, True], na_position="last")
+    kept_id = ordered.groupby("_group")["customer_id"].first()
+    frame["kept_id"] = frame["_group"].map(kept_id)
+
+    merged = frame[frame["customer_id"] != frame["kept_id"]]
+    id_map = dict(zip(merged["customer_id"], merged["kept_id"]))
+    # Kept record first, then the others (most recent first) fill its blanks.
+    customers = ordered.groupby("_group", sort=False).first()
+    customers = customers.drop(columns=["_filled", "_reg", "kept_id"], errors="ignore")
+    customers = customers.sort_values("customer_id").reset_index(drop=True)
+
+    def reason(group: pd.DataFrame) -> str:
+        found = [label for col, key, label in keys
+                 if key.loc[group.index].dropna().duplicated().any()]
+        return "、".join(found) or "关联匹配"
+
+    log_rows = []
+    for gid, group in frame[frame["_group"].isin(merged["_group"])].groupby("_group"):
+        kept = group["kept_id"].iloc[0]
+        others = sorted(set(group["customer_id"]) - {kept})
+        log_rows.append({"kept_id": kept, "merged_ids": "、".join(others),
+                         "n_merged": len(group) - 1, "matched_on": reason(group)})
+    merge_log = pd.DataFrame(log_rows, columns=["kept_id", "merged_ids", "n_merged", "matched_on"])
+    return customers, merge_log, id_map
+
+
+def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = None,
+                 id_map: dict | None = None):
+    """Type, validate and de-duplicate orders.
+
+    Quarantined (reason in order of checking): missing customer id, missing date,
+    unparseable date, missing amount, non-numeric amount, date after the as-of date.
+    Exact duplicate rows are removed and counted. Returns, cancellations and implausible
+    amounts are kept and flagged. Returns ``(orders, quarantine, n_duplicates)``.
+    """
+    params = params or {}
+    table = "orders"
+    frame = raw.copy()
+    date = parse_dates(frame["order_date"])
+    amount = parse_amounts(frame["amount"])
+    date_blank = is_blank(frame["order_date"])
+    amount_blank = is_blank(frame["amount"])
+    tolerance = pd.Timedelta(days=params.get("future_tolerance_days", 0))
+    kept, quarantined = _split_bad(frame, [
+        (is_blank(frame["customer_id"]), "customer_id", "缺少客户ID"),
+        (date_blank, "order_date", "缺少下单日期"),
+        (date.isna() & ~date_blank, "order_date", "日期无法解析"),
+        (amount_blank, "amount", "缺少金额"),
+        (amount.isna() & ~amount_blank, "amount", "金额不是数字"),
+        (date > as_of + tolerance + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1),
+         "order_date", "日期晚于分析基准日"),
+    ], table)
+
+    value_cols = [c for c in kept.columns if not c.startswith("_")]
+    duplicate = kept.duplicated(subset=value_cols, keep="first")
+    n_duplicates = int(duplicate.sum())
+    kept = kept.loc[~duplicate]
+
+    orders = pd.DataFrame({
+        "customer_id": kept["customer_id"].astype("string").str.strip(),
+        "order_date": date.loc[kept.index].dt.normalize(),
+        "amount": amount.loc[kept.index],
+    })
+    orders["original_customer_id"] = orders["customer_id"]
+    if id_map:
+        orders["customer_id"] = orders["customer_id"].replace(id_map)
+    orders["order_id"] = (kept["order_id"].astype("string").str.strip() if "order_id" in kept
+                          else pd.Series([f"R{r}" for r in kept["_source_row"]], index=kept.index,
+                                         dtype="string"))
+    for col in ["category", "channel", "status"]:
+        if col in kept:
+            orders[col] = kept[col].astype("string").str.strip().mask(is_blank(kept[col]))
+    if "profit" in kept:
+        orders["profit"] = parse_amounts(kept["profit"])
+    status = orders["status"] if "status" in orders else pd.Series(pd.NA, index=orders.index, dtype="string")
+    orders["is_cancelled"] = status.str.contains("取消|作废|cancel", case=False, na=False)
+    orders["is_return"] = (orders["amount"] < 0) | status.str.contains("退|return|refund", case=False, na=False)
+    # A cancelled order never happened: it stays in the archive but adds no spend.
+    orders["net_amount"] = orders["amount"].where(~orders["is_cancelled"], 0.0)
+    orders["is_purchase"] = ~orders["is_cancelled"] & (orders["amount"] > 0)
+    orders["implausible_amount"] = orders["amount"].abs() > params.get("max_order_amount", np.inf)
+    orders["_source_file"] = kept["_source_file"]
+    orders["_source_row"] = kept["_source_row"]
+    return orders.reset_index(drop=True), quarantined, n_duplicates
+
+
+_MESSAGE_EVENT = [("点击|click", "clicked"), ("打开|阅读|open", "opened"),
+                  ("发送|送达|触达|send|deliver", "sent")]
+_MESSAGE_CHANNEL = [("邮件|email|mail", "邮件"), ("短信|sms", "短信"), ("企微|企业微信|wecom", "企微")]
+
+
+def clean_interactions(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | None = None):
+    """Type interactions; split campaign messages into ``channel`` × ``event``.
+
+    ``kind`` is one of 咨询 / 投诉 / 活动参与 / 浏览 / 消息 / 其他; for 消息, ``event`` is
+    sent / opened / clicked. Returns ``(interactions, quarantine)``.
+    """
+    table = "interactions"
+    frame = raw.copy()
+    date = parse_dates(frame["date"])
+    kept, quarantined = _split_bad(frame, [
+        (is_blank(frame["customer_id"]), "customer_id", "缺少客户ID"),
+        (date.isna(), "date", "日期缺失或无法解析"),
+        (date > as_of + pd.Timedelta(days=1), "date", "日期晚于分析基准日"),
+    ], table)
+    type_text = kept["type"].astype("string").fillna("")
+    channel_text = (kept["channel"].astype("string").fillna("") if "channel" in kept
+                    else pd.Series("", index=kept.index, dtype="string"))
+    both = type_text + " " + channel_text
+    event = pd.Series(pd.NA, index=kept.index, dtype="string")
+    for pattern, name in reversed(_MESSAGE_EVENT):
+        event[type_text.str.contains(pattern, case=False)] = name
+    channel = pd.Series(pd.NA, index=kept.index, dtype="string")
+    for pattern, name in _MESSAGE_CHANNEL:
+        channel[both.str.contains(pattern, case=False) & channel.isna()] = name
+    kind = np.select(
+        [event.notna(), type_text.str.contains("投诉"), type_text.str.contains("咨询"),
+         type_text.str.contains("活动|参会|参与"), type_text.str.contains("浏览|访问|查看")],
+        ["消息", "投诉", "咨询", "活动参与", "浏览"], "其他")
+    out = pd.DataFrame({
+        "customer_id": kept["customer_id"].astype("string").str.strip().replace(id_map or {}),
+        "date": date.loc[kept.index], "type": type_text, "kind": kind,
+        "channel": channel.fillna(channel_text.mask(channel_text == "")),
+        "event": event,
+        "campaign_id": kept["campaign_id"].astype("string") if "campaign_id" in kept else pd.NA,
+        "_source_file": kept["_source_file"], "_source_row": kept["_source_row"],
+    })
+    return out.reset_index(drop=True), quarantined
+
+
+def clean_surveys(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | None = None):
+    """Type survey answers; scores on a 0–100 scale are converted to 1–5 stars.
+
+    Returns ``(surveys, quarantine)``.
+    """
+    table = "surveys"
+    frame = raw.copy()
+    date = parse_dates(frame["date"])
+    score = parse_amounts(frame["score"])
+    kept, quarantined = _split_bad(frame, [
+        (is_blank(frame["customer_id"]), "customer_id", "缺少客户ID"),
+        (date.isna(), "date", "日期缺失或无法解析"),
+        (score.isna(), "score", "评分缺失或不是数字"),
+        ((score < 0) | (score > 100), "score", "评分超出范围"),
+    ], table)
+    score = score.loc[kept.index]
+    # One file uses one scale: anything above 5 means the file is on 0–100.
+    stars = score / 20.0 if (score > 5).any() else score
+    out = pd.DataFrame({
+        "customer_id": kept["customer_id"].astype("string").str.strip().replace(id_map or {}),
+        "date": date.loc[kept.index], "score": score, "stars": stars.clip(lower=0, upper=5),
+    })
+    for col in ["comment", "churn_reason"]:
+        if col in kept:
+            out[col] = kept[col].astype("string").mask(is_blank(kept[col]))
+    out["_source_file"] = kept["_source_file"]
+    out["_source_row"] = kept["_source_row"]
+    return out.reset_index(drop=True), quarantined
+
+
+# ---------------------------------------------------------------- accounting & quality
+
+def row_accounting(rows_in: int, kept: int, quarantined: int, merged: int, table: str) -> dict:
+    """One line of the row account; raises if it does not close."""
+    closes = rows_in == kept + quarantined + merged
+    if not closes:
+        raise AssertionError(
+            f"{table}: 行数不平 — 输入 {rows_in} ≠ 保留 {kept} + 隔离 {quarantined} + 合并/重复 {merged}")
+    return {"table": table, "rows_in": rows_in, "kept": kept, "quarantined": quarantined,
+            "merged_or_duplicate": merged, "closes": closes}
+
+
+def completeness(frame: pd.DataFrame, columns: list[str], table: str, target: float) -> pd.DataFrame:
+    """Share of non-empty values per key field against the target."""
+    rows = []
+    for col in columns:
+        if col not in frame:
+            rows.append({"table": table, "field": col, "filled": 0, "total": len(frame),
+                         "completeness": np.nan, "meets_target": False, "note": "缺少此列"})
+            continue
+        filled = int(frame[col].notna().sum())
+        share = filled / len(frame) if len(frame) else np.nan
+        rows.append({"table": table, "field": col, "filled": filled, "total": len(frame),
+                     "completeness": share, "meets_target": bool(share >= target), "note": ""})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class CleanResult:
+    """Everything step 01 produces."""
+
+    customers: pd.DataFrame
+    orders: pd.DataFrame
+    interactions: pd.DataFrame | None
+    surveys: pd.DataFrame | None
+    quarantine: pd.DataFrame
+    merge_log: pd.DataFrame
+    accounting: pd.DataFrame
+    quality: pd.DataFrame
+    checks: dict = field(default_factory=dict)
+
+    def interim_tables(self) -> dict[str, pd.DataFrame]:
+        tables = {"customers": self.customers, "orders": self.orders,
+                  "quarantine": self.quarantine, "merge_log": self.merge_log,
+                  "row_accounting": self.accounting, "quality": self.quality}
+        if self.interactions is not None:
+            tables["interactions"] = self.interactions
+        if self.surveys is not None:
+            tables["surveys"] = self.surveys
+        return tables
+
+
+def _customers_from_orders(orders: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": pd.Series(orders["customer_id"].unique(), dtype="string")})
+
+
+def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict) -> CleanResult:
+    """Run every cleaning rule over the intake tables (``RawData.tables``)."""
+    accounting, quarantines = [], []
+    id_map: dict = {}
+    merge_log = pd.DataFrame(columns=["kept_id", "merged_ids", "n_merged", "matched_on"])
+    if "customers" in tables:
+        raw = tables["customers"]
+        customers, q, merge_log, id_map = clean_customers(raw, params)
+        quarantines.append(q)
+        accounting.append(row_accounting(len(raw), len(customers), len(q), len(id_map), "customers"))
+    raw = tables["orders"]
+    orders, q, n_dup = clean_orders(raw, as_of, params, id_map)
+    quarantines.append(q)
+    accounting.append(row_accounting(len(raw), len(orders), len(q), n_dup, "orders"))
+
+    # Customers seen only in orders still belong in the archive.
+    known = customers if "customers" in tables else _customers_from_orders(orders.iloc[:0])
+    missing_ids = pd.Index(orders["customer_id"].unique()).difference(pd.Index(known["customer_id"]))
+    orphan_orders = int(orders["customer_id"].isin(missing_ids).sum())
+    extra = pd.DataFrame({"customer_id": pd.Series(missing_ids, dtype="string")})
+    extra["in_customer_table"] = False
+    known = known.assign(in_customer_table=True)
+    customers = pd.concat([known, extra], ignore_index=True) if len(extra) else known
+
+    optional = {}
+    for name, cleaner in [("interactions", clean_interactions), ("surveys", clean_surveys)]:
+        if name in tables:
+            raw = tables[name]
+            cleaned, q = cleaner(raw, as_of, id_map)
+            quarantines.append(q)
+            accounting.append(row_accounting(len(raw), len(cleaned), len(q), 0, name))
+            optional[name] = cleaned
+        else:
+            optional[name] = None
+
+    quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else pd.DataFrame(
+        columns=QUARANTINE_COLUMNS)
+    quarantine["source_row"] = quarantine["source_row"].astype("Int64")
+    target = params.get("completeness_target", 0.95)
+    in_table = customers[customers["in_customer_table"]]
+    quality = pd.concat([
+        completeness(in_table, ["name", "phone", "industry", "region", "company_size", "owner"],
+                     "customers", target),
+        completeness(orders, ["order_id", "category", "channel"], "orders", target),
+    ], ignore_index=True)
+
+    checks = {
+        "orders_without_customer_record": orphan_orders if "customers" in tables else None,
+        "invalid_phones": int((customers.get("phone_kind") == "invalid").sum()) if "phone_kind" in customers else None,
+        "duplicate_customers_merged": len(id_map),
+        "duplicate_order_rows": n_dup,
+        "returns": int(orders["is_return"].sum()),
+        "cancelled": int(orders["is_cancelled"].sum()),
+        "implausible_amounts": int(orders["implausible_amount"].sum()),
+    }
+    if "stated_total_spend" in customers:
+        actual = orders.groupby("customer_id")["net_amount"].sum()
+        stated = customers.set_index("customer_id")["stated_total_spend"].dropna()
+        actual = actual.reindex(stated.index).fillna(0.0)
+        mismatch = (stated - actual).abs() > np.maximum(1.0, 0.01 * stated.abs())
+        customers["spend_mismatch"] = customers["customer_id"].map(mismatch).astype("boolean")
+        checks["stated_spend_checked"] = int(len(stated))
+        checks["stated_spend_mismatch"] = int(mismatch.sum())
+
+    return CleanResult(customers=customers.reset_index(drop=True), orders=orders,
+                       interactions=optional["interactions"], surveys=optional["surveys"],
+                       quarantine=quarantine, merge_log=merge_log,
+                       accounting=pd.DataFrame(accounting), quality=quality, checks=checks)
+
+
+# ---------------------------------------------------------------- display
+
+_TABLE_LABELS = {"customers": "客户表", "orders": "订单表", "interactions": "互动记录表", "surveys": "满意度调查表"}
+_FIELD_LABELS = {"name": "客户名称", "phone": "联系电话", "industry": "所属行业", "region": "大区",
+                 "company_size": "企业规模", "owner": "客户经理", "order_id": "订单号",
+                 "category": "产品类别", "channel": "渠道"}
+_CHECK_LABELS = {
+    "duplicate_customers_merged": "合并的重复客户（条）",
+    "duplicate_order_rows": "删除的重复订单行",
+    "invalid_phones": "无效电话号码（已标记，不用于联系）",
+    "orders_without_customer_record": "客户表中找不到的订单",
+    "returns": "退货订单（负金额或退货状态，已冲减）",
+    "cancelled": "已取消订单（保留但不计消费）",
+    "implausible_amounts": "金额异常大的订单（已标记）",
+    "stated_spend_checked": "核对累计消费的客户",
+    "stated_spend_mismatch": "累计消费与订单合计不一致的客户",
+}
+
+
+def accounting_display(accounting: pd.DataFrame) -> pd.DataFrame:
+    """The row account in Chinese: 输入 = 保留 + 隔离 + 合并/重复."""
+    return pd.DataFrame({
+        "表": accounting["table"].map(_TABLE_LABELS),
+        "输入行数": accounting["rows_in"], "保留": accounting["kept"],
+        "隔离": accounting["quarantined"], "合并/重复": accounting["merged_or_duplicate"],
+        "是否平衡": accounting["closes"].map({True: "✔ 平衡", False: "✘ 不平衡"}),
+    })
+
+
+def quarantine_summary(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """Quarantined rows counted by table and reason."""
+    if quarantine.empty:
+        return pd.DataFrame({"表": [], "原因": [], "行数": []})
+    counts = quarantine.groupby(["table", "reason"]).size().rename("行数").reset_index()
+    counts["table"] = counts["table"].map(_TABLE_LABELS)
+    return counts.rename(columns={"table": "表", "reason": "原因"}).sort_values("行数", ascending=False)
+
+
+def quality_display(quality: pd.DataFrame) -> pd.DataFrame:
+    """Completeness of key fields against the target."""
+    return pd.DataFrame({
+        "表": quality["table"].map(_TABLE_LABELS), "字段": quality["field"].map(_FIELD_LABELS),
+        "已填写": quality["filled"], "总数": quality["total"], "完整率": quality["completeness"],
+        "达标(≥目标)": quality["meets_target"].map({True: "✔", False: "✘"}), "说明": quality["note"],
+    })
+
+
+def checks_display(checks: dict) -> pd.DataFrame:
+    """The other quality counts, labelled."""
+    rows = [{"检查项": _CHECK_LABELS.get(k, k), "数量": v} for k, v in checks.items() if v is not None]
+    return pd.DataFrame(rows)

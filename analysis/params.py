@@ -1,0 +1,217 @@
+"""Parameters: merge, validate, and the run context every notebook starts from.
+
+``params/base.yml`` holds every tunable and is also the schema: an override naming a key
+that base.yml does not have is rejected (papermill itself would only warn), except inside
+maps whose default is ``{}`` (open maps such as ``input.column_map``).
+
+Merge order: base.yml ← params/<YYYY-MM>.yml ← --params FILE ← --set KEY=VALUE.
+"""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from analysis.config import PARAMS_DIR, PROJECT_ROOT, interim_dir, run_dir
+from analysis.errors import KitError, ParamsError
+
+__all__ = [
+    "RunContext", "load_yaml", "merge_params", "resolve_params", "parse_month",
+    "parse_as_of", "parse_assignment", "run_context",
+]
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# Maps with defaults that still take the user's own keys (a company may add a tier).
+OPEN_MAPS = {"strategy.tiers"}
+
+
+def parse_month(month: str) -> str:
+    """Validate ``YYYY-MM`` and return it.
+
+    Examples
+    --------
+    >>> parse_month("2026-10")
+    '2026-10'
+    """
+    match = _MONTH.match(str(month).strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise KitError(f"月份格式应为 YYYY-MM（例如 2026-10），收到「{month}」")
+    return match.group(0)
+
+
+def parse_as_of(as_of: str | None, month: str) -> pd.Timestamp:
+    """The analysis date: ``as_of`` if given (YYYY-MM-DD), else the month's last day."""
+    if not as_of:
+        year, mon = map(int, month.split("-"))
+        return pd.Timestamp(date(year, mon, calendar.monthrange(year, mon)[1]))
+    try:
+        return pd.Timestamp(date.fromisoformat(str(as_of).strip()))
+    except ValueError:
+        raise KitError(f"--as-of 日期格式应为 YYYY-MM-DD，收到「{as_of}」") from None
+
+
+def load_yaml(path: str | Path) -> dict:
+    """Read a YAML mapping; a missing file or a syntax error names the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"参数文件不存在: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" 第{mark.line + 1}行" if mark else ""
+        raise ParamsError(f"参数文件 {path}{where} 不是有效的 YAML: {getattr(err, 'problem', err)}") from None
+    except UnicodeDecodeError:
+        raise ParamsError(f"参数文件 {path} 不是 UTF-8 编码") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParamsError(f"参数文件 {path} 的顶层应是键值映射")
+    return data
+
+
+def _kind(value):
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, dict):
+        return "map"
+    if isinstance(value, list):
+        return "list"
+    return "text"
+
+
+def merge_params(base: dict, override: dict, *, source: str = "", _path: str = "") -> dict:
+    """Deep-merge ``override`` into a copy of ``base``, rejecting unknown keys.
+
+    Examples
+    --------
+    >>> merge_params({"rfm": {"window_months": 12}}, {"rfm": {"window_months": 6}})
+    {'rfm': {'window_months': 6}}
+    """
+    merged = copy.deepcopy(base)
+    for key, value in (override or {}).items():
+        dotted = f"{_path}.{key}" if _path else str(key)
+        if key not in base:
+            if _path and (base == {} or _path in OPEN_MAPS):
+                merged[key] = copy.deepcopy(value)  # open map: user's own keys
+                continue
+            hint = difflib.get_close_matches(str(key), [str(k) for k in base], n=1)
+            extra = f"（是否想写「{(_path + '.' if _path else '') + hint[0]}」?）" if hint else ""
+            where = f"{source}: " if source else ""
+            raise ParamsError(f"{where}未知参数「{dotted}」{extra}")
+        current = base[key]
+        if isinstance(current, dict) and current and isinstance(value, dict):
+            merged[key] = merge_params(current, value, source=source, _path=dotted)
+        elif current is None or value is None or _kind(current) == _kind(value):
+            merged[key] = copy.deepcopy(value)
+        else:
+            where = f"{source}: " if source else ""
+            raise ParamsError(
+                f"{where}参数「{dotted}」应为 {_kind(current)} 类型（默认值 {current!r}），收到 {value!r}"
+            )
+    return merged
+
+
+def parse_assignment(text: str) -> dict:
+    """``"rfm.window_months=6"`` -> ``{"rfm": {"window_months": 6}}`` (value read as YAML)."""
+    if "=" not in text:
+        raise ParamsError(f"--set 应写成 KEY=VALUE（例如 rfm.window_months=6），收到「{text}」")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    nested: dict = value
+    for part in reversed([p for p in key.strip().split(".") if p]):
+        nested = {part: nested}
+    if not isinstance(nested, dict):
+        raise ParamsError(f"--set 缺少参数名: 「{text}」")
+    return nested
+
+
+def resolve_params(month: str, params_file: str | Path | None = None,
+                   assignments: list[str] | tuple = (), *, params_dir: Path = PARAMS_DIR) -> dict:
+    """Merge base.yml ← <month>.yml ← params_file ← assignments into one resolved dict."""
+    base_path = params_dir / "base.yml"
+    resolved = load_yaml(base_path)
+    schema = copy.deepcopy(resolved)
+    month_file = params_dir / f"{month}.yml"
+    layers = []
+    if month_file.is_file():
+        layers.append((month_file.name, load_yaml(month_file)))
+    if params_file:
+        layers.append((str(params_file), load_yaml(params_file)))
+    for text in assignments:
+        layers.append((f"--set {text}", parse_assignment(text)))
+    for source, layer in layers:
+        merge_params(schema, layer, source=source)  # validates against the schema
+        resolved = _merge_into(resolved, layer)
+    return resolved
+
+
+def _merge_into(resolved: dict, layer: dict) -> dict:
+    out = copy.deepcopy(resolved)
+    for key, value in layer.items():
+        if isinstance(out.get(key), dict) and isinstance(value, dict):
+            out[key] = _merge_into(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+@dataclass
+class RunContext:
+    """Everything a notebook needs to know about its run."""
+
+    month: str
+    as_of: pd.Timestamp
+    data_dir: Path
+    out_dir: Path
+    params: dict = field(repr=False)
+
+    @property
+    def interim(self) -> Path:
+        return interim_dir(self.out_dir)
+
+    def describe(self) -> pd.Series:
+        """A small table for the notebook: what this run is about."""
+        return pd.Series(
+            {"月份": self.month, "分析基准日": self.as_of.date().isoformat(),
+             "原始数据目录": str(self.data_dir), "输出目录": str(self.out_dir)},
+            name="本次运行",
+        )
+
+
+def _project_path(path: str | Path) -> Path:
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
+
+
+def run_context(month: str = "", as_of: str = "", data_dir: str = "", out_dir: str = "",
+                params: dict | None = None) -> RunContext:
+    """Build the run context from a notebook's parameters cell.
+
+    Run by the batch runner, ``params`` is the full resolved set. Run on its own in
+    JupyterLab, ``params`` holds only the analyst's overrides, merged on base.yml and the
+    month file. Relative paths are relative to the project root.
+    """
+    month = parse_month(month)
+    resolved = resolve_params(month)
+    merge_params(load_yaml(PARAMS_DIR / "base.yml"), params or {}, source="notebook parameters")
+    resolved = _merge_into(resolved, params or {})
+    data = _project_path(data_dir or resolved["input"]["data_dir"])
+    out = _project_path(run_dir(month, out_dir or None))
+    out.mkdir(parents=True, exist_ok=True)
+    interim_dir(out).mkdir(exist_ok=True)
+    return RunContext(month=month, as_of=parse_as_of(as_of, month), data_dir=data,
+                      out_dir=out, params=resolved)

@@ -1,0 +1,29 @@
+"""Small helpers that turn results into what a manager reads in the notebook and report."""
+
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import Markdown
+
+__all__ = ["bullets", "table"]
+
+
+def bullets(lines, empty: str = "（无）") -> Markdown:
+    """A markdown bullet list (``empty`` when there is nothing to say)."""
+    lines = list(lines)
+    return Markdown("\n".join(f"- {line}" for line in lines) if lines else empty)
+
+
+def table(frame: pd.DataFrame, *, percent=(), money=(), integer=(), decimals=(), hide_index: bool = False,
+          caption: str | None = None):
+    """A styled table: percentages as 12.3%, money with thousands separators, blanks as —."""
+    formats = {c: "{:.1%}" for c in percent if c in frame}
+    formats.update({c: "{:,.0f}" for c in money if c in frame})
+    formats.update({c: "{:,.0f}" for c in integer if c in frame})
+    formats.update({c: "{:,.2f}" for c in decimals if c in frame})
+    styler = frame.style.format(formats, na_rep="—")
+    if hide_index:
+        styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler

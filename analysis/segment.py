@@ -1,0 +1,288 @@
+"""Step 03 — segmentation: RFM scores, the 8 RFM classes, value bands, tiers, k-means.
+
+Every customer in the archive gets exactly one score, class, band, tier and cluster;
+customers with no purchase in the window are scored explicitly (F = 0, M = 0), not dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.preprocessing import StandardScaler
+
+__all__ = [
+    "compute_rfm", "score_rfm", "classify_rfm", "assign_value_bands", "assign_tiers",
+    "cluster_customers", "segment_summary", "agreement", "tier_features", "RFM_CLASSES",
+    "TIER_ORDER", "FEATURE_LABELS",
+]
+
+# (R recent?, F high?, M high?) -> class. "R↑" means recent.
+RFM_CLASSES = {
+    (True, True, True): "重要价值",
+    (True, False, True): "重要发展",
+    (False, True, True): "重要保持",
+    (False, False, True): "重要挽留",
+    (True, True, False): "一般价值",
+    (True, False, False): "一般发展",
+    (False, True, False): "一般保持",
+    (False, False, False): "一般挽留",
+}
+TIER_ORDER = ["战略客户", "核心客户", "潜力客户", "流失预警客户", "普通客户"]
+
+# Rule condition names -> the customer feature they test, with a label for reports.
+FEATURE_LABELS = {
+    "total_spend": "累计消费(元)",
+    "referral_rate": "推荐率",
+    "repurchase_rate": "复购率",
+    "days_since_last": "距最近购买天数",
+    "first_order": "首单金额(元)",
+    "orders": "累计购买次数",
+}
+
+
+def compute_rfm(orders: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp,
+                window_months: int = 12) -> pd.DataFrame:
+    """R, F, M per customer over a window, plus lifetime figures.
+
+    R is whole calendar days from the last purchase (any time) to ``as_of``; F is distinct
+    purchase orders in the window (``as_of`` minus ``window_months`` months, exclusive, to
+    ``as_of``); M is net spend in the window in 元 (returns netted, cancellations excluded).
+    Customers without purchases keep ``recency_days`` NaN and F = M = 0.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"customer_id": ["A", "A"], "order_id": ["1", "2"],
+    ...     "order_date": pd.to_datetime(["2026-10-30", "2026-01-05"]),
+    ...     "amount": [100.0, 50.0], "net_amount": [100.0, 50.0], "is_purchase": [True, True]})
+    >>> compute_rfm(o, pd.DataFrame({"customer_id": ["A"]}), pd.Timestamp("2026-10-31"))[
+    ...     ["recency_days", "frequency", "monetary"]].iloc[0].tolist()
+    [1.0, 2.0, 150.0]
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    start = as_of - pd.DateOffset(months=window_months)
+    orders = orders[orders["order_date"] <= as_of]
+    purchases = orders[orders["is_purchase"]]
+    in_window = orders["order_date"] > start
+
+    by_customer = purchases.groupby("customer_id")
+    first_date = by_customer["order_date"].min()
+    first_rows = purchases.sort_values(["order_date", "order_id"]).drop_duplicates("customer_id")
+    lifetime = pd.DataFrame({
+        "first_order_date": first_date,
+        "last_order_date": by_customer["order_date"].max(),
+        "orders": by_customer["order_id"].nunique(),
+        "first_order": first_rows.set_index("customer_id")["amount"],
+    })
+    lifetime["total_spend"] = orders.groupby("customer_id")["net_amount"].sum()
+    window = pd.DataFrame({
+        "frequency": purchases[purchases["order_date"] > start].groupby("customer_id")["order_id"].nunique(),
+        "monetary": orders[in_window].groupby("customer_id")["net_amount"].sum(),
+    })
+    rfm = pd.DataFrame(index=pd.Index(customers["customer_id"].unique(), name="customer_id"))
+    rfm = rfm.join(lifetime).join(window)
+    rfm["recency_days"] = (as_of - rfm["last_order_date"]).dt.days.astype("float")
+    rfm[["frequency", "monetary", "orders", "total_spend"]] = (
+        rfm[["frequency", "monetary", "orders", "total_spend"]].fillna(0).astype(float))
+    rfm["purchased_in_window"] = rfm["frequency"] > 0
+    rfm["repurchase_rate"] = np.where(rfm["orders"] > 0, (rfm["orders"] - 1) / rfm["orders"].clip(lower=1), 0.0)
+    rfm["tenure_days"] = (as_of - rfm["first_order_date"]).dt.days.astype("float")
+    return rfm.reset_index()
+
+
+def _quintile(values: pd.Series) -> pd.Series:
+    # Tied values share their average rank, so a block of ties gets one score even when
+    # it spans a quintile boundary (e.g. most customers with F = 1).
+    pct = values.rank(method="average", pct=True)
+    return np.ceil(pct * 5).clip(1, 5).astype(int)
+
+
+def score_rfm(rfm: pd.DataFrame) -> pd.DataFrame:
+    """1–5 quintile scores, 5 best: most recent, most frequent, highest spend.
+
+    Customers who never bought get R = 1. Adds ``r_score``, ``f_score``, ``m_score``,
+    ``rfm_score`` (sum, 3–15) and ``rfm_code`` (e.g. ``"545"``).
+    """
+    out = rfm.copy()
+    recency = out["recency_days"].fillna(out["recency_days"].max() + 1 if out["recency_days"].notna().any() else 0)
+    out["r_score"] = _quintile(-recency)
+    out.loc[out["recency_days"].isna(), "r_score"] = 1
+    out["f_score"] = _quintile(out["frequency"])
+    out["m_score"] = _quintile(out["monetary"])
+    out["rfm_score"] = out[["r_score", "f_score", "m_score"]].sum(axis=1)
+    out["rfm_code"] = (out["r_score"].astype(str) + out["f_score"].astype(str)
+                       + out["m_score"].astype(str))
+    return out
+
+
+def classify_rfm(rfm: pd.DataFrame, against: str = "mean", industry: pd.Series | None = None) -> pd.DataFrame:
+    """The 8 RFM classes: R, F and M each high or low against a reference.
+
+    ``against`` is ``mean``, ``median`` or ``industry_mean`` (then ``industry`` aligned to
+    ``rfm`` is needed; customers without an industry use the overall mean). R is "high"
+    (recent) when ``recency_days`` is below the reference; F and M when above it.
+    """
+    if against not in {"mean", "median", "industry_mean"}:
+        raise ValueError(f"high_low_against must be mean, median or industry_mean, not {against!r}")
+    out = rfm.copy()
+    cols = ["recency_days", "frequency", "monetary"]
+    values = out[cols].astype(float)
+    never = values["recency_days"].isna()
+    values.loc[never, "recency_days"] = np.inf
+    if against == "industry_mean" and industry is not None:
+        finite = values.replace(np.inf, np.nan)
+        ref = finite.groupby(industry.values).transform("mean")
+        ref = ref.fillna(finite.mean())
+    else:
+        stat = values.replace(np.inf, np.nan).agg("median" if against == "median" else "mean")
+        ref = pd.DataFrame({c: stat[c] for c in cols}, index=values.index)
+    r_high = values["recency_days"] < ref["recency_days"]
+    f_high = values["frequency"] > ref["frequency"]
+    m_high = values["monetary"] > ref["monetary"]
+    out["r_high"], out["f_high"], out["m_high"] = r_high, f_high, m_high
+    out["rfm_class"] = [RFM_CLASSES[(r, f, m)] for r, f, m in zip(r_high, f_high, m_high)]
+    return out
+
+
+def assign_value_bands(rfm: pd.DataFrame, high: float = 0.20, low: float = 0.20) -> pd.Series:
+    """高价值 top ``high`` / 基础价值 bottom ``low`` / 中等价值 the rest, by ``rfm_score``."""
+    pct = rfm["rfm_score"].rank(method="average", pct=True)
+    return pd.Series(np.select([pct > 1 - high, pct <= low], ["高价值", "基础价值"], "中等价值"),
+                     index=rfm.index, name="value_band")
+
+
+_OPS = {"min": (lambda s, v: s >= v), "max": (lambda s, v: s <= v)}
+
+
+def assign_tiers(features: pd.DataFrame, rules: list[dict], *, churn_days: int = 90,
+                 churn_min_spend: float = 2000) -> tuple[pd.DataFrame, list[str]]:
+    """Apply the ordered tier rules; the first rule a customer meets gives the tier.
+
+    A rule is a dict with ``tier`` and conditions ``min_<feature>`` (≥) or
+    ``max_<feature>`` (≤), features as in :data:`FEATURE_LABELS`. A condition on a feature
+    the data lacks (column absent or all NaN) is skipped and reported. 战略/核心 customers
+    past ``churn_days`` with spend ≥ ``churn_min_spend`` keep their tier and get
+    ``churn_risk``. Returns ``(frame with tier, tier_rule, churn_risk; skipped messages)``.
+    """
+    out = features.copy()
+    tier = pd.Series(pd.NA, index=out.index, dtype="string")
+    rule_text = pd.Series(pd.NA, index=out.index, dtype="string")
+    skipped = []
+    for rule in rules:
+        mask = pd.Series(True, index=out.index)
+        parts = []
+        for key, value in rule.items():
+            if key == "tier":
+                continue
+            op, _, feature = key.partition("_")
+            if op not in _OPS or feature not in FEATURE_LABELS:
+                raise ValueError(f"tier rule for {rule.get('tier')}: unknown condition {key!r}")
+            column = out.get(feature)
+            if column is None or column.isna().all():
+                skipped.append(f"{rule['tier']}: 数据中没有「{FEATURE_LABELS[feature]}」，该条件已跳过")
+                continue
+            mask &= _OPS[op](column, value).fillna(False)
+            parts.append(f"{FEATURE_LABELS[feature]}{'≥' if op == 'min' else '≤'}{value:,g}")
+        hit = mask & tier.isna()
+        tier[hit] = rule["tier"]
+        rule_text[hit] = "，".join(parts) if parts else "其余客户"
+    tier = tier.fillna("普通客户")
+    rule_text = rule_text.fillna("其余客户")
+    out["tier"], out["tier_rule"] = tier, rule_text
+    out["churn_risk"] = (
+        (out["days_since_last"] >= churn_days) & (out["total_spend"] >= churn_min_spend)
+    ).fillna(False) | (tier == "流失预警客户")
+    return out, sorted(set(skipped))
+
+
+def _cluster_name(centroid: pd.Series, overall: pd.Series) -> str:
+    recency = "近期活跃" if centroid["recency_days"] < overall["recency_days"] else "久未购买"
+    freq = "高频" if centroid["frequency"] > overall["frequency"] else "低频"
+    money = "高额" if centroid["monetary"] > overall["monetary"] else "低额"
+    return f"{recency}·{freq}·{money}"
+
+
+def cluster_customers(rfm: pd.DataFrame, *, k_range=(3, 8), seed: int = 0,
+                      extra_features: list[str] | tuple = (), sample_size: int = 5000):
+    """k-means on log-transformed, standardised R, F, M (plus extra numeric columns).
+
+    k is chosen from ``k_range`` (inclusive) by silhouette, computed on a seeded sample
+    of at most ``sample_size`` customers. Returns ``(labels, names, silhouettes, centroids)``:
+    cluster number per customer, readable Chinese name per cluster, silhouette per k and
+    the clusters' centroids in original units.
+    """
+    cols = ["recency_days", "frequency", "monetary", *extra_features]
+    raw = rfm[cols].astype(float).copy()
+    raw["recency_days"] = raw["recency_days"].fillna(raw["recency_days"].max())
+    raw = raw.fillna(0.0)
+    x = StandardScaler().fit_transform(np.log1p(raw.clip(lower=0)))
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(len(x), size=min(sample_size, len(x)), replace=False)
+    low, high = k_range
+    high = min(high, len(np.unique(x, axis=0)) - 1)
+    silhouettes, models = {}, {}
+    for k in range(low, high + 1):
+        model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x)
+        labels = model.labels_
+        if len(np.unique(labels[sample])) < 2:
+            continue
+        silhouettes[k] = float(silhouette_score(x[sample], labels[sample]))
+        models[k] = model
+    if not models:
+        labels = np.zeros(len(x), dtype=int)
+        best = 1
+    else:
+        best = max(silhouettes, key=silhouettes.get)
+        labels = models[best].labels_
+    centroids = raw.groupby(labels).mean()
+    overall = raw.mean()
+    names = {c: _cluster_name(centroids.loc[c], overall) for c in centroids.index}
+    seen: dict[str, int] = {}
+    for c in sorted(names, key=lambda c: -centroids.loc[c, "monetary"]):
+        seen[names[c]] = seen.get(names[c], 0) + 1
+        if seen[names[c]] > 1:
+            names[c] = f"{names[c]}{seen[names[c]]}"
+    centroids.index = [names[c] for c in centroids.index]
+    return (pd.Series(labels, index=rfm.index, name="cluster"), names,
+            pd.Series(silhouettes, name="silhouette"), centroids)
+
+
+def segment_summary(frame: pd.DataFrame, by: str, order: list[str] | None = None) -> pd.DataFrame:
+    """Count, share, revenue share and mean R/F/M per segment, in Chinese labels."""
+    revenue = frame["monetary"].clip(lower=0)
+    grouped = frame.groupby(by, observed=True)
+    table = pd.DataFrame({
+        "客户数": grouped.size(),
+        "客户占比": grouped.size() / len(frame),
+        "窗口内消费占比": grouped["monetary"].apply(lambda s: s.clip(lower=0).sum()) / max(revenue.sum(), 1e-9),
+        "平均R(天)": grouped["recency_days"].mean(),
+        "平均F(次)": grouped["frequency"].mean(),
+        "平均M(元)": grouped["monetary"].mean(),
+    })
+    if order:
+        table = table.reindex([o for o in order if o in table.index])
+    table.index.name = {"tier": "客户层级", "rfm_class": "RFM分类", "value_band": "价值分层",
+                        "cluster_name": "聚类"}.get(by, by)
+    return table
+
+
+def agreement(tiers: pd.Series, clusters: pd.Series) -> tuple[pd.DataFrame, float]:
+    """Crosstab of rule tiers × clusters and the adjusted Rand index between them."""
+    return pd.crosstab(tiers, clusters), float(adjusted_rand_score(tiers, clusters))
+
+
+def tier_features(rfm: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """The customer features the tier rules test (see :data:`FEATURE_LABELS`).
+
+    ``referral_rate`` is 1 for a customer who has referred anyone and 0 otherwise, and
+    NaN for all when the data has no referral column, so that condition is skipped.
+    """
+    out = rfm.copy()
+    out["days_since_last"] = out["recency_days"]
+    if "referrals" in customers:
+        referrals = out["customer_id"].map(customers.set_index("customer_id")["referrals"])
+        out["referral_rate"] = np.where(referrals.isna(), np.nan, (referrals > 0).astype(float))
+    else:
+        out["referral_rate"] = np.nan
+    return out

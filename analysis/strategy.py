@@ -1,0 +1,170 @@
+"""Step 05 — strategy: the tier table, a dated, owned next action per customer, and the
+frames the five workbooks are written from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.privacy import mask_names, mask_phones
+
+__all__ = [
+    "strategy_table", "add_working_days", "customer_features_text", "customer_plan",
+    "workbook_sheets", "masked_plan_preview",
+]
+
+
+def add_working_days(start: pd.Timestamp, days: int | pd.Series, holidays=()) -> pd.Series | pd.Timestamp:
+    """The date ``days`` working days (Mon–Fri, minus ``holidays``) after ``start``.
+
+    Examples
+    --------
+    >>> add_working_days(pd.Timestamp("2026-10-30"), 1)   # a Friday
+    Timestamp('2026-11-02 00:00:00')
+    """
+    start_day = np.datetime64(pd.Timestamp(start).date(), "D")
+    hol = np.array([np.datetime64(pd.Timestamp(h).date(), "D") for h in holidays], dtype="datetime64[D]")
+    # A weekend or holiday start counts from the working day before it, so "1 working day"
+    # after a Saturday is the Monday, as it is after the Friday.
+    offsets = np.busday_offset(start_day, np.asarray(days), roll="backward", holidays=hol)
+    if np.ndim(offsets) == 0:
+        return pd.Timestamp(offsets)
+    return pd.Series(pd.to_datetime(offsets), index=getattr(days, "index", None))
+
+
+def strategy_table(segments: pd.DataFrame, tiers: dict) -> pd.DataFrame:
+    """The tier table of SPEC §8 with customer counts and shares."""
+    counts = segments["tier"].value_counts()
+    rows = []
+    for tier, spec in tiers.items():
+        n = int(counts.get(tier, 0))
+        rows.append({"层级": tier, "核心特征": spec["features"], "维护策略": spec["strategy"],
+                     "负责人": spec["owner_role"], "执行周期": spec["cycle"], "客户数": n,
+                     "占比": n / len(segments) if len(segments) else 0.0})
+    return pd.DataFrame(rows)
+
+
+def _money(value: float) -> str:
+    return f"{value / 10000:.1f}万元" if abs(value) >= 10000 else f"{value:,.0f}元"
+
+
+def customer_features_text(segments: pd.DataFrame, window_months: int = 12) -> pd.Series:
+    """A short description of each customer from their numbers.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"total_spend": [120000.0], "frequency": [8.0], "recency_days": [31.0]})
+    >>> customer_features_text(s).iloc[0]
+    '累计12.0万元，近12个月购买8次，最近购买31天前'
+    """
+    parts = []
+    for spend, freq, recency in zip(segments["total_spend"], segments["frequency"], segments["recency_days"]):
+        last = "从未购买" if pd.isna(recency) else f"最近购买{int(recency)}天前"
+        parts.append(f"累计{_money(spend)}，近{window_months}个月购买{int(freq)}次，{last}")
+    return pd.Series(parts, index=segments.index, dtype="string")
+
+
+def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, as_of: pd.Timestamp, *,
+                  churn_flag_action: str, window_months: int = 12, holidays=()) -> pd.DataFrame:
+    """One row per customer: tier, features, strategy, next action, owner, due date, status.
+
+    The owner is the customer's 客户经理 where known, else the tier's owner role. A 战略/核心
+    customer carrying the churn flag gets ``churn_flag_action`` instead of the tier's action.
+    """
+    frame = segments[["customer_id", "tier", "churn_risk", "total_spend", "frequency", "recency_days"]].merge(
+        customers[["customer_id"] + [c for c in ["owner"] if c in customers]], on="customer_id", how="left")
+    spec = pd.DataFrame(tiers).T
+    frame["features"] = customer_features_text(frame, window_months)
+    frame["strategy"] = frame["tier"].map(spec["strategy"])
+    flagged = frame["churn_risk"] & frame["tier"].isin(["战略客户", "核心客户"])
+    frame["next_action"] = frame["tier"].map(spec["next_action"]).where(~flagged, churn_flag_action)
+    role = frame["tier"].map(spec["owner_role"])
+    frame["owner"] = frame["owner"].fillna(role) if "owner" in frame else role
+    days = frame["tier"].map(spec["due_working_days"]).fillna(5).astype(int)
+    days = days.where(~flagged, np.minimum(days, 3))
+    frame["due_date"] = add_working_days(as_of, days, holidays).to_numpy()
+    frame["status"] = "待执行"
+    frame["task_id"] = ("T" + pd.Timestamp(as_of).strftime("%Y%m") + "-" + frame["customer_id"].astype(str))
+    order = {t: i for i, t in enumerate(tiers)}
+    return frame.sort_values(["tier", "due_date", "customer_id"],
+                             key=lambda s: s.map(order) if s.name == "tier" else s).reset_index(drop=True)
+
+
+def _region_text(customers: pd.DataFrame) -> pd.Series:
+    parts = [customers[c].astype("string") for c in ["region", "province", "city"] if c in customers]
+    if not parts:
+        return pd.Series(pd.NA, index=customers.index, dtype="string")
+    joined = parts[0].fillna("")
+    for part in parts[1:]:
+        joined = joined + "·" + part.fillna("")
+    return joined.str.strip("·").replace("", pd.NA)
+
+
+def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.DataFrame,
+                    tiers: dict, month: str) -> dict[str, dict[str, pd.DataFrame]]:
+    """The frames for the five workbooks, with the SPEC's exact column headers."""
+    seg = segments.set_index("customer_id")
+    cust = customers.set_index("customer_id")
+    ids = seg.index
+    contact = cust["phone"] if "phone" in cust else pd.Series(pd.NA, index=cust.index)
+    if "email" in cust:
+        contact = contact.fillna(cust["email"])
+    tags = seg["rfm_class"].astype(str) + "；" + seg["value_band"].astype(str)
+    tags = tags.where(~seg["churn_risk"], tags + "；流失风险")
+    info = pd.DataFrame({
+        "客户ID": ids,
+        "客户名称": cust["name"].reindex(ids).to_numpy() if "name" in cust else pd.NA,
+        "联系方式": contact.reindex(ids).to_numpy(),
+        "所属行业": cust["industry"].reindex(ids).to_numpy() if "industry" in cust else pd.NA,
+        "地域": _region_text(cust).reindex(ids).to_numpy(),
+        "企业规模": cust["company_size"].reindex(ids).to_numpy() if "company_size" in cust else pd.NA,
+        "首次购买时间": seg["first_order_date"].to_numpy(),
+        "最近购买时间": seg["last_order_date"].to_numpy(),
+        "累计消费(元)": seg["total_spend"].to_numpy(),
+        "客户层级": seg["tier"].to_numpy(),
+        "标签": tags.to_numpy(),
+        "客户经理": cust["owner"].reindex(ids).to_numpy() if "owner" in cust else pd.NA,
+    })
+    per_customer = pd.DataFrame({
+        "客户层级": plan["tier"], "客户ID": plan["customer_id"], "核心特征": plan["features"],
+        "维护策略": plan["strategy"], "当前状态": plan["status"], "下一步动作": plan["next_action"],
+        "时间节点": plan["due_date"],
+    })
+    execution = pd.DataFrame({
+        "执行日期": pd.NaT, "客户ID": plan["customer_id"], "执行人": plan["owner"],
+        "动作描述": plan["next_action"], "客户反馈": pd.NA, "结果标记": pd.NA,
+    })
+    counts = segments["tier"].value_counts()
+    campaign = pd.DataFrame([
+        {"活动名称": f"{month} {tier}维护", "目标客户标签": tier, "触达内容": spec["next_action"],
+         "触达渠道": "电话/企微" if tier in ("战略客户", "核心客户", "流失预警客户") else "短信/邮件",
+         "发送时间": pd.NaT, "目标客户数": int(counts.get(tier, 0)), "实际发送数": pd.NA,
+         "打开数": pd.NA, "点击数": pd.NA, "转化率": pd.NA, "负责人": spec["owner_role"]}
+        for tier, spec in tiers.items() if counts.get(tier, 0)
+    ])
+    review = pd.DataFrame([
+        {"分析周期": month, "活动流程": f"{tier}维护", "核心指标(目标/实际)": f"{spec['kpi']} / 待下月统计",
+         "问题分析": pd.NA, "优化措施": pd.NA, "负责人": spec["owner_role"]}
+        for tier, spec in tiers.items() if counts.get(tier, 0)
+    ])
+    return {
+        "客户基础信息表": {"客户基础信息": info},
+        "客户分层维护策略表": {"分层策略": strategy_table(segments, tiers), "客户策略": per_customer},
+        "维护执行记录表": {"执行记录": execution},
+        "营销活动执行表": {"活动执行": campaign},
+        "效果复盘表": {"效果复盘": review},
+    }
+
+
+def masked_plan_preview(plan: pd.DataFrame, customers: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The first ``n`` plan rows per the plan's order, names and phones masked (for the report)."""
+    head = plan.head(n).merge(customers[["customer_id"] + [c for c in ["name", "phone"] if c in customers]],
+                              on="customer_id", how="left")
+    out = pd.DataFrame({
+        "客户层级": head["tier"],
+        "客户": mask_names(head["name"]) if "name" in head else "*客户",
+        "联系方式": mask_phones(head["phone"]) if "phone" in head else pd.NA,
+        "核心特征": head["features"], "下一步动作": head["next_action"],
+        "负责人": head["owner"], "时间节点": head["due_date"].dt.strftime("%Y-%m-%d"),
+    })
+    return out

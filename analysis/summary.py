@@ -1,0 +1,77 @@
+"""The executive summary at the top of the HTML report, from the run's interim tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.config import interim_dir
+from analysis.segment import TIER_ORDER
+
+__all__ = ["executive_summary", "previous_month"]
+
+
+def previous_month(month: str) -> str:
+    """``"2026-01"`` -> ``"2025-12"``."""
+    return (pd.Period(month, freq="M") - 1).strftime("%Y-%m")
+
+
+def _read(folder: Path, name: str) -> pd.DataFrame | None:
+    path = folder / f"{name}.parquet"
+    return pd.read_parquet(path) if path.is_file() else None
+
+
+def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp,
+                      previous_out_dir: Path | None = None) -> str:
+    """Markdown: customers, tiers, changes since last month, top insights, actions due."""
+    folder = interim_dir(out_dir)
+    segments = _read(folder, "segments")
+    accounting = _read(folder, "row_accounting")
+    churn = _read(folder, "churn")
+    insights = _read(folder, "insights")
+    plan = _read(folder, "plan")
+    lines = ["# 执行摘要", ""]
+    if segments is None:
+        return "\n".join(lines + ["（本次运行未生成分层结果。）"])
+
+    n = len(segments)
+    active = int(segments["purchased_in_window"].sum())
+    lines.append(f"- 截至 **{pd.Timestamp(as_of).date()}**，客户档案共 **{n:,}** 位客户，"
+                 f"其中近一个统计窗口内有购买的 **{active:,}** 位（{active / n:.1%}）。")
+    counts = segments["tier"].value_counts()
+    tier_text = "，".join(f"{t} {counts.get(t, 0):,} 位（{counts.get(t, 0) / n:.1%}）"
+                          for t in TIER_ORDER if counts.get(t, 0))
+    lines.append(f"- 客户分层：{tier_text}。")
+    risky = int(segments["churn_risk"].sum())
+    if churn is not None:
+        lines.append(f"- 流失预警：**{int(churn['churn_warning'].sum()):,}** 位客户触发预警"
+                     f"（其中战略/核心客户带流失风险标记 {int((segments['churn_risk'] & segments['tier'].isin(['战略客户', '核心客户'])).sum())} 位）。")
+    else:
+        lines.append(f"- 流失风险标记：{risky:,} 位客户。")
+
+    prev_dir = previous_out_dir or (Path(out_dir).parent / previous_month(month))
+    prev = _read(interim_dir(prev_dir), "segments")
+    if prev is not None:
+        moved = segments[["customer_id", "tier"]].merge(
+            prev[["customer_id", "tier"]], on="customer_id", how="left", suffixes=("", "_prev"))
+        changed = moved[moved["tier_prev"].notna() & (moved["tier"] != moved["tier_prev"])]
+        new = int(moved["tier_prev"].isna().sum())
+        lines.append(f"- 与上月（{previous_month(month)}）相比：{len(changed):,} 位客户层级变化，新增 {new:,} 位客户。")
+    else:
+        lines.append(f"- 与上月对比：未找到上月（{previous_month(month)}）的运行结果，本月为对比基线。")
+
+    if plan is not None:
+        due = pd.to_datetime(plan["due_date"])
+        soon = int((due <= pd.Timestamp(as_of) + pd.Timedelta(days=7)).sum())
+        lines.append(f"- 行动计划：共 **{len(plan):,}** 项，其中 **{soon:,}** 项须在 7 天内完成"
+                     "（明细见《客户分层维护策略表》与《维护执行记录表》）。")
+    if accounting is not None:
+        quarantined = int(accounting["quarantined"].sum())
+        closes = bool(accounting["closes"].all())
+        lines.append(f"- 数据质量：共隔离 {quarantined:,} 行无法使用的记录（附原因），"
+                     f"行数核对{'全部平衡' if closes else '**不平衡**'}。")
+    if insights is not None and len(insights):
+        lines += ["", "**主要发现**", ""]
+        lines += [f"{i}. {text}" for i, text in enumerate(insights["insight"].head(5), 1)]
+    return "\n".join(lines)

@@ -1,0 +1,76 @@
+"""Parameter merging and validation (analysis/params.py)."""
+
+import pandas as pd
+import pytest
+
+from analysis.errors import KitError, ParamsError
+from analysis.params import merge_params, parse_as_of, parse_assignment, parse_month, resolve_params
+
+
+def _params_dir(tmp_path, base, month=None):
+    (tmp_path / "base.yml").write_text(base, encoding="utf-8")
+    if month is not None:
+        (tmp_path / "2026-10.yml").write_text(month, encoding="utf-8")
+    return tmp_path
+
+
+def test_month_file_overrides_only_what_differs(tmp_path):
+    d = _params_dir(tmp_path, "rfm:\n  window_months: 12\n  against: mean\n", "rfm:\n  window_months: 6\n")
+    assert resolve_params("2026-10", params_dir=d) == {"rfm": {"window_months": 6, "against": "mean"}}
+    assert resolve_params("2026-09", params_dir=d)["rfm"]["window_months"] == 12
+
+
+def test_merge_order_base_month_file_then_set(tmp_path):
+    d = _params_dir(tmp_path, "a:\n  x: 1\n  y: 1\n  z: 1\n", "a:\n  x: 2\n  y: 2\n")
+    extra = tmp_path / "extra.yml"
+    extra.write_text("a:\n  y: 3\n", encoding="utf-8")
+    got = resolve_params("2026-10", extra, ["a.z=4"], params_dir=d)
+    assert got == {"a": {"x": 2, "y": 3, "z": 4}}
+
+
+def test_unknown_parameter_rejected_with_suggestion(tmp_path):
+    d = _params_dir(tmp_path, "rfm:\n  window_months: 12\n", "rfm:\n  window_month: 6\n")
+    with pytest.raises(ParamsError, match=r"2026-10.yml: 未知参数「rfm.window_month」.*rfm.window_months"):
+        resolve_params("2026-10", params_dir=d)
+
+
+def test_open_map_takes_user_keys_but_closed_map_does_not():
+    base = {"input": {"column_map": {}, "data_dir": "x"}}
+    assert merge_params(base, {"input": {"column_map": {"成交金额": "amount"}}})["input"]["column_map"] == {
+        "成交金额": "amount"}
+    with pytest.raises(ParamsError):
+        merge_params(base, {"input": {"colum_map": {}}})
+
+
+def test_type_mismatch_rejected():
+    with pytest.raises(ParamsError, match="number"):
+        merge_params({"rfm": {"window_months": 12}}, {"rfm": {"window_months": "twelve"}})
+    # int and float are both numbers
+    assert merge_params({"a": 0.2}, {"a": 1}) == {"a": 1}
+
+
+def test_parse_assignment_reads_yaml_values():
+    assert parse_assignment("rfm.window_months=6") == {"rfm": {"window_months": 6}}
+    assert parse_assignment("kmeans.k_range=[2, 5]") == {"kmeans": {"k_range": [2, 5]}}
+    with pytest.raises(ParamsError):
+        parse_assignment("no_equals_sign")
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026/10", "26-10", "October", ""])
+def test_bad_month_rejected(bad):
+    with pytest.raises(KitError, match="YYYY-MM"):
+        parse_month(bad)
+
+
+def test_as_of_defaults_to_last_day_of_month():
+    assert parse_as_of(None, "2024-02") == pd.Timestamp("2024-02-29")
+    assert parse_as_of("", "2026-10") == pd.Timestamp("2026-10-31")
+    assert parse_as_of("2026-10-15", "2026-10") == pd.Timestamp("2026-10-15")
+    with pytest.raises(KitError):
+        parse_as_of("15/10/2026", "2026-10")
+
+
+def test_shipped_base_params_resolve_and_every_month_file_is_valid():
+    resolved = resolve_params("2026-10")
+    assert resolved["rfm"]["window_months"] == 12
+    assert [r["tier"] for r in resolved["tiers"]["rules"]][-1] == "普通客户"

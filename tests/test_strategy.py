@@ -1,0 +1,72 @@
+"""Strategy table, per-customer plan and workbook frames (analysis/strategy.py)."""
+
+import pandas as pd
+
+from analysis.params import resolve_params
+from analysis.strategy import add_working_days, customer_plan, strategy_table, workbook_sheets
+
+TIERS = resolve_params("2026-10")["strategy"]["tiers"]
+
+
+def _segments():
+    return pd.DataFrame({
+        "customer_id": ["S1", "K1", "L1", "P1"],
+        "tier": ["战略客户", "核心客户", "流失预警客户", "普通客户"],
+        "churn_risk": [False, True, True, False],
+        "total_spend": [600000.0, 150000.0, 3000.0, 100.0],
+        "frequency": [8.0, 3.0, 0.0, 1.0], "monetary": [200000.0, 30000.0, 0.0, 100.0],
+        "recency_days": [5.0, 120.0, 100.0, 20.0],
+        "first_order_date": pd.to_datetime(["2023-01-01"] * 4),
+        "last_order_date": pd.to_datetime(["2026-10-26", "2026-07-03", "2026-07-23", "2026-10-11"]),
+        "rfm_class": ["重要价值", "重要保持", "一般挽留", "一般发展"],
+        "value_band": ["高价值", "中等价值", "基础价值", "中等价值"],
+    })
+
+
+CUSTOMERS = pd.DataFrame({"customer_id": ["S1", "K1", "L1", "P1"], "owner": ["张经理", None, None, "李经理"],
+                          "name": ["恒泰机械有限公司", "王芳", "李雷", "韩梅梅"],
+                          "phone": ["13812345678", None, "13900000000", None]})
+
+
+def test_working_days_skip_weekends_and_holidays():
+    # 2026-10-30 is a Friday: +1 -> Monday 11-02; +3 with 11-03 a holiday -> Thursday 11-05
+    assert add_working_days(pd.Timestamp("2026-10-30"), 1) == pd.Timestamp("2026-11-02")
+    assert add_working_days(pd.Timestamp("2026-10-30"), 3, holidays=["2026-11-03"]) == pd.Timestamp("2026-11-05")
+    # from a Saturday, as from the Friday before it: +1 is Monday
+    assert add_working_days(pd.Timestamp("2026-10-31"), 1) == pd.Timestamp("2026-11-02")
+
+
+def test_strategy_table_counts_and_shares():
+    table = strategy_table(_segments(), TIERS).set_index("层级")
+    assert table.loc["战略客户", "客户数"] == 1 and table.loc["战略客户", "占比"] == 0.25
+    assert table.loc["潜力客户", "客户数"] == 0
+    assert table.loc["流失预警客户", "负责人"] == "客户关系专员"
+
+
+def test_plan_owner_action_and_due_date():
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"),
+                         churn_flag_action="本周内回访").set_index("customer_id")
+    assert plan.loc["S1", "owner"] == "张经理"                 # the customer's 客户经理
+    assert plan.loc["K1", "owner"] == "客服专员"               # else the tier's role
+    assert plan.loc["K1", "next_action"] == "本周内回访"        # 核心 + churn flag
+    assert plan.loc["L1", "next_action"] == TIERS["流失预警客户"]["next_action"]
+    # as-of Saturday 10-31: 流失预警 2 working days -> Tuesday 11-03; 战略 3 -> Wednesday 11-04
+    assert plan.loc["L1", "due_date"] == pd.Timestamp("2026-11-03")
+    assert plan.loc["S1", "due_date"] == pd.Timestamp("2026-11-04")
+    assert plan.loc["S1", "features"] == "累计60.0万元，近12个月购买8次，最近购买5天前"
+    assert (plan["status"] == "待执行").all()
+
+
+def test_workbook_frames_have_spec_headers():
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x")
+    sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10")
+    assert list(sheets["客户基础信息表"]["客户基础信息"].columns) == [
+        "客户ID", "客户名称", "联系方式", "所属行业", "地域", "企业规模", "首次购买时间", "最近购买时间",
+        "累计消费(元)", "客户层级", "标签", "客户经理"]
+    assert list(sheets["客户分层维护策略表"]["客户策略"].columns) == [
+        "客户层级", "客户ID", "核心特征", "维护策略", "当前状态", "下一步动作", "时间节点"]
+    assert list(sheets["维护执行记录表"]["执行记录"].columns) == [
+        "执行日期", "客户ID", "执行人", "动作描述", "客户反馈", "结果标记"]
+    info = sheets["客户基础信息表"]["客户基础信息"].set_index("客户ID")
+    assert info.loc["K1", "标签"] == "重要保持；中等价值；流失风险"
+    assert info.loc["S1", "联系方式"] == "13812345678"   # internal table keeps full contacts
