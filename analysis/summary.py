@@ -31,7 +31,7 @@ def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp,
     churn = _read(folder, "churn")
     insights = _read(folder, "insights")
     plan = _read(folder, "plan")
-    lines = ["# 执行摘要", ""]
+    lines = ["## 执行摘要", ""]
     if segments is None:
         return "\n".join(lines + ["（本次运行未生成分层结果。）"])
 
