@@ -283,6 +283,10 @@ def _deduplicate(frame: pd.DataFrame):
     id_map = dict(zip(merged["customer_id"], merged["kept_id"]))
     # Kept record first, then the others (most recent first) fill its blanks.
     customers = ordered.groupby("_group", sort=False).first()
+    # Counts that belong to each record add up when the records are one customer.
+    for col in ["stated_total_spend", "referrals"]:
+        if col in frame:
+            customers[col] = frame.groupby("_group")[col].sum(min_count=1)
     customers = customers.drop(columns=["_filled", "_reg", "kept_id"], errors="ignore")
     customers = customers.sort_values("customer_id").reset_index(drop=True)
 

@@ -109,6 +109,8 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
                     str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(target), parameters=injected,
                     kernel_name=KERNEL_NAME, cwd=str(NOTEBOOKS_DIR), progress_bar=False,
                     log_output=False, report_mode=False,
+                    # The kernel's own start-up chatter is not for the user.
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
                 )
             except PapermillExecutionError as err:
                 where = f"{name}.ipynb 第{err.exec_count}个单元格"
