@@ -258,7 +258,7 @@ for _table in ("customers", "interactions", "surveys"):
 # Bracketed notes are dropped ("累计消费(元)", "满意度（1-5）") unless they change the scale:
 # "金额(万元)" must not silently become an amount in 元.
 _BRACKETS = re.compile(r"[(\[【<《{]([^)\]】>》}]*)[)\]】>》}]")
-_SCALE_WORDS = re.compile(r"[万千百亿]|k|thousand|million")
+_SCALE_WORDS = re.compile(r"[万千百亿]|^k$|thousand|million")
 _UNIT_SUFFIX = re.compile(r"/(元|rmb|cny|¥)$")
 _PUNCT = re.compile(r"[\s_\-.:：/\\·'\"“”‘’*#?？!！,，;；()\[\]【】<>《》{}]")
 
@@ -274,7 +274,8 @@ def normalise_header(text) -> str:
     '金额万元'
     """
     s = unicodedata.normalize("NFKC", "" if text is None else str(text)).strip().lower()
-    s = _BRACKETS.sub(lambda m: m.group(0) if _SCALE_WORDS.search(m.group(1)) else "", s)
+    dropped = _BRACKETS.sub(lambda m: m.group(0) if _SCALE_WORDS.search(m.group(1)) else "", s)
+    s = dropped if dropped.strip() else s  # "【实付金额】": the brackets hold the name itself
     s = _UNIT_SUFFIX.sub("", s)
     s = s.replace("¥", "").replace("$", "")
     return _PUNCT.sub("", s)

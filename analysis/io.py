@@ -1,0 +1,891 @@
+"""All file I/O of the kit: reading the raw exports, and the interim tables between notebooks.
+
+Intake reads whatever a Chinese SME's systems export — CSV in UTF-8 / UTF-8 with BOM / GBK /
+GB18030 / UTF-16, comma-, tab-, semicolon- or bar-separated, or ``.xlsx`` with title rows
+above the header — finds the header row, maps the headers onto the canonical columns of
+:mod:`analysis.schema` (built-in aliases plus ``input.column_map`` from params), and
+recognises each file (and sheet) as one of the canonical tables by its columns.
+
+Every value comes out as text or missing: typing and validation belong to the cleaning step,
+which quarantines bad values with reasons (see :mod:`analysis.parse`). Excel numbers that are
+whole come out without ".0" (13812345678.0 -> "13812345678"), Excel dates as ISO text. Each
+row keeps where it came from: ``_source_file`` and ``_source_row`` (the line number in a CSV,
+counting the header line as a line; the row number in Excel).
+
+Nothing is ever written into the input folder.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import os
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.config import NOTEBOOK_ORDER, PROJECT_ROOT
+from analysis.errors import InputError, KitError, ParamsError
+from analysis.schema import REQUIRED, TABLE_DISABLES, TABLE_LABELS, TABLES, alias_index
+from analysis.schema import normalise_header
+
+__all__ = [
+    "SourceTable", "RawData", "load_raw_data", "write_interim", "read_interim",
+    "INTERIM_PRODUCERS", "TEXT_SUFFIXES", "EXCEL_SUFFIXES",
+]
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+# Spreadsheet formats we can name but not read without another dependency.
+_RESAVE = {
+    ".xls": "旧版 Excel (.xls)", ".xlsb": "Excel 二进制 (.xlsb)", ".ods": "OpenDocument 表格 (.ods)",
+    ".et": "WPS 表格 (.et)", ".numbers": "Numbers 表格 (.numbers)",
+}
+_IGNORED_NAMES = {"desktop.ini", "thumbs.db"}
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
+
+HEADER_SCAN_ROWS = 30       # the header must be among the first 30 non-blank rows
+_HEAD_CHARS = 1_000_000     # text looked at to sniff the delimiter and find the header
+_SNIFF_LINES = 60
+
+# Words in a file or sheet name that hint at a table. Columns decide; a hint breaks near-ties
+# and lets us say "this looks like the orders table, but …".
+_NAME_HINTS = {
+    "orders": ("订单", "销售", "交易", "成交", "流水", "order", "sales", "invoice", "transaction"),
+    "customers": ("客户", "会员", "顾客", "档案", "customer", "member", "client", "crm"),
+    "interactions": ("互动", "行为", "触达", "日志", "interaction", "event", "activity", "touch"),
+    "surveys": ("调查", "满意度", "问卷", "评价", "回访", "survey", "csat", "feedback", "nps"),
+}
+
+# Which notebook writes each interim table (for the "run that notebook first" message).
+# Modules writing new interim tables add their names here.
+INTERIM_PRODUCERS: dict[str, str] = {
+    **{name: "01_cleaning" for name in (
+        "customers", "orders", "interactions", "surveys", "quarantine", "merge_log",
+        "row_accounting", "quality")},
+    **{name: "03_segmentation" for name in ("segments",)},
+    **{name: "04_cross_analysis" for name in ("churn", "insights")},
+    **{name: "05_strategy" for name in ("plan",)},
+}
+
+@dataclass
+class SourceTable:
+    """One recognised table from one file (and sheet).
+
+    ``header_row`` is 1-based: the CSV line or Excel row holding the header.
+    """
+
+    table: str
+    path: Path
+    sheet: str | None
+    header_row: int
+    encoding: str | None
+    column_map: dict[str, str]   # original header -> canonical
+    unmapped: list[str]
+    n_rows: int
+
+
+@dataclass
+class RawData:
+    """What intake found: canonical tables, where each came from, and what was skipped.
+
+    ``tables`` maps a canonical table name to a frame of its canonical columns (text or
+    missing) plus ``_source_file`` (the file name; ``name[sheet]`` for workbooks with more
+    than one sheet) and ``_source_row`` (the line / row number the user sees in that file).
+    ``skipped`` holds one Chinese sentence per thing left out and what that disables.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    sources: list[SourceTable]
+    skipped: list[str] = field(default_factory=list)
+
+    def sources_frame(self) -> pd.DataFrame:
+        """One row per source file/sheet, Chinese column labels, for display in a notebook."""
+        rows = [{
+            "表": TABLE_LABELS.get(src.table, src.table),
+            "文件": src.path.name,
+            "工作表": src.sheet or "",
+            "表头行": src.header_row,
+            "编码": src.encoding or "",
+            "数据行数": src.n_rows,
+            "已识别列": "、".join(f"{h}→{c}" for h, c in src.column_map.items()),
+            "未使用列": "、".join(src.unmapped),
+        } for src in self.sources]
+        columns = ["表", "文件", "工作表", "表头行", "编码", "数据行数", "已识别列", "未使用列"]
+        return pd.DataFrame(rows, columns=columns)
+
+
+# ============================================================================ entry point
+
+def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | None = None,
+                  excel_sheet: str | None = None) -> RawData:
+    """Read every export in ``data_dir`` and recognise the canonical tables in it.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        Folder of raw exports (never written to). A relative path is taken from the current
+        directory if it exists there, else from the project root.
+    files : dict, optional
+        ``input.files`` from params: ``{table: file name or list of names}``, relative to
+        ``data_dir``. A table named here is read only from these files.
+    column_map : dict, optional
+        ``input.column_map``: ``{user header: canonical column}`` (or ``"table.column"``, or
+        ``None`` to ignore a header). Wins over the built-in aliases.
+    excel_sheet : str, optional
+        Read only this sheet of each workbook (default: every sheet).
+
+    Returns
+    -------
+    RawData
+
+    Raises
+    ------
+    InputError
+        Missing folder, no readable files, an empty / header-only / undecodable / encrypted
+        or corrupt file, no orders table, or a required column missing.
+
+    Examples
+    --------
+    >>> raw = load_raw_data("data/raw")                       # doctest: +SKIP
+    >>> raw.tables["orders"][["customer_id", "order_date", "amount"]].head()  # doctest: +SKIP
+    """
+    folder = _resolve_dir(data_dir)
+    explicit = _explicit_files(files, folder)
+    _check_column_map(column_map)
+    column_map = dict(column_map or {})
+
+    paths, skipped_files = _list_files(folder, explicit)
+
+    sources: list[SourceTable] = []
+    frames: dict[str, list[pd.DataFrame]] = {}
+    recognised: list[tuple[str, str]] = []   # (file label, what it was recognised as)
+    near_misses: list[tuple[str, str, list[str], list[str]]] = []  # label, table, missing, headers
+    notes: list[str] = []
+
+    taken_by_params = {t for tables in explicit.values() for t in tables}
+    for path in paths:
+        forced = explicit.get(path)
+        grids, grid_notes = _read_file(path, excel_sheet, column_map)
+        notes.extend(grid_notes)
+        chosen: list[tuple[_Grid, str, _Match]] = []
+        if forced:
+            for table in forced:
+                fits = [(g, table, _match(g.headers, table, column_map)) for g in grids]
+                fits_ok = [fit for fit in fits if fit[2].eligible]
+                if not fits_ok:
+                    if not fits:
+                        raise InputError(f"没有名为「{excel_sheet}」的工作表", file=path.name)
+                    raise _missing_required(fits[0][0], table, fits[0][2])
+                chosen.extend(fits_ok)
+                for grid, _, _ in fits:
+                    if all(grid is not g for g, _, _ in fits_ok):
+                        notes.append(f"{grid.label}: 不含{TABLE_LABELS[table]}的必需列，已跳过")
+        else:
+            for grid in grids:
+                matches = {t: _match(grid.headers, t, column_map) for t in TABLES}
+                hints = {t: _hinted(f"{path.stem} {grid.sheet or ''}", t) for t in TABLES}
+                table = _choose_table(matches, hints)
+                if table is None:
+                    near = _near_miss(matches, hints)
+                    if near:
+                        near_misses.append((grid.label, near, matches[near].missing,
+                                            grid.headers))
+                        recognised.append((grid.label, f"疑似{TABLE_LABELS[near]}（缺必需列）"))
+                    else:
+                        recognised.append((grid.label, "未识别"))
+                        cols = "、".join(h for h in grid.headers if h) or "无"
+                        notes.append(f"{grid.label}: 未识别为任何表（列：{cols}），已跳过")
+                elif table in taken_by_params:
+                    recognised.append((grid.label, f"{TABLE_LABELS[table]}（未使用）"))
+                    notes.append(f"{grid.label}: 看起来也是{TABLE_LABELS[table]}，但 params 的 "
+                                 "input.files 已为该表指定文件，未使用")
+                else:
+                    chosen.append((grid, table, matches[table]))
+        for grid, table, match in chosen:
+            if grid.n_rows == 0:
+                if forced or table == "orders":
+                    raise InputError("只有表头，没有数据行", file=grid.label)
+                notes.append(f"{grid.label}: 只有表头、没有数据行，{TABLE_LABELS[table]}已跳过")
+                recognised.append((grid.label, f"{TABLE_LABELS[table]}（无数据）"))
+                continue
+            frame, source, extra = _build(grid, table, match)
+            frames.setdefault(table, []).append(frame)
+            sources.append(source)
+            notes.extend(extra)
+            recognised.append((grid.label, TABLE_LABELS[table]))
+
+    if "orders" not in frames:
+        for label, table, missing, headers in near_misses:
+            if table == "orders":
+                raise InputError(_missing_text("orders", missing, headers), file=label)
+        found = "；".join(f"{label} → {what}" for label, what in recognised) or "无"
+        raise InputError(
+            "没有找到订单表：需要一个含 客户ID、下单日期、金额 三列的文件（列名可在 params 的 "
+            f"input.column_map 中对应）。已读取：{found}", file=str(folder))
+    for label, table, missing, headers in near_misses:
+        notes.append(f"{label}: 看起来是{TABLE_LABELS[table]}，但"
+                     f"{_missing_text(table, missing, headers)}，已跳过")
+
+    tables = {t: _concat(frames[t], t) for t in TABLES if t in frames}
+    skipped = skipped_files + notes + _what_is_missing(tables)
+    return RawData(tables=tables, sources=sources, skipped=skipped)
+
+
+# ============================================================================ params
+
+def _list_files(folder: Path, explicit: dict[Path, list[str]]) -> tuple[list[Path], list[str]]:
+    """Readable files of the folder plus those params name, and notes on the rest."""
+    notes: list[str] = []
+    paths: list[Path] = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not path.is_file() or path.name.startswith((".", "~$")) \
+                or path.name.lower() in _IGNORED_NAMES:
+            continue  # hidden files, Excel lock files
+        suffix = path.suffix.lower()
+        if suffix in TEXT_SUFFIXES + EXCEL_SUFFIXES:
+            paths.append(path)
+        elif path in explicit:
+            continue  # a hard error below
+        elif suffix in _RESAVE:
+            notes.append(f"{path.name}: {_RESAVE[suffix]} 文件无法读取，已跳过——请另存为 .xlsx 或 CSV")
+        else:
+            notes.append(f"{path.name}: 不是表格文件（{suffix or '无扩展名'}），已跳过")
+    for path in explicit:
+        if path not in paths:
+            suffix = path.suffix.lower()
+            if suffix not in TEXT_SUFFIXES + EXCEL_SUFFIXES:
+                kind = _RESAVE.get(suffix, f"{suffix or '无扩展名'} 格式")
+                raise InputError(f"{kind} 文件无法读取：请另存为 .xlsx 或 CSV", file=path.name)
+            paths.append(path)
+    if not paths:
+        detail = f"（{'；'.join(notes)}）" if notes else ""
+        raise InputError(f"数据文件夹中没有可读取的文件：需要 CSV / TXT 或 .xlsx 导出{detail}",
+                         file=str(folder))
+    return paths, notes
+
+
+
+def _resolve_dir(data_dir) -> Path:
+    if data_dir is None:
+        raise InputError("没有指定数据文件夹（params 的 input.data_dir）")
+    folder = Path(data_dir).expanduser()
+    if not folder.is_absolute() and not folder.exists():
+        folder = PROJECT_ROOT / folder
+    if not folder.exists():
+        raise InputError("数据文件夹不存在", file=str(folder))
+    if not folder.is_dir():
+        raise InputError("不是文件夹：input.data_dir 应指向存放导出文件的文件夹", file=str(folder))
+    return folder
+
+
+def _explicit_files(files: dict | None, folder: Path) -> dict[Path, list[str]]:
+    """``input.files`` -> {path: [tables]}; a file may serve more than one table."""
+    out: dict[Path, list[str]] = {}
+    for table, names in (files or {}).items():
+        if table not in TABLES:
+            raise ParamsError(f"input.files: 未知的表「{table}」；可用：{', '.join(TABLES)}")
+        for name in [names] if isinstance(names, (str, Path)) else list(names or []):
+            path = Path(name) if Path(name).is_absolute() else folder / name
+            if not path.is_file():
+                raise InputError(f"input.files 为{TABLE_LABELS[table]}指定的文件不存在",
+                                 file=str(path))
+            out.setdefault(path, []).append(table)
+    return out
+
+
+def _check_column_map(column_map: dict | None) -> None:
+    if column_map is None:
+        return
+    if not isinstance(column_map, dict):
+        raise ParamsError("input.column_map 应是「你的列名: 标准列名」的映射")
+    known = {c for cols in TABLES.values() for c in cols}
+    for header, target in column_map.items():
+        if target is None or str(target).strip() == "":
+            continue
+        table, _, column = str(target).strip().rpartition(".")
+        ok = column in TABLES[table] if table in TABLES else (not table and column in known)
+        if not ok:
+            raise ParamsError(
+                f"input.column_map: 「{header}」→「{target}」不是已知的标准列名；可用："
+                f"{', '.join(sorted(known))}（或 表名.列名，如 orders.amount）")
+
+
+# ============================================================================ reading
+
+@dataclass
+class _Grid:
+    """The cells of one file or sheet below its header row, positional columns."""
+
+    path: Path
+    sheet: str | None
+    label: str                  # how messages name it: file, or file[sheet]
+    encoding: str | None
+    header_row: int             # 1-based line / row of the header
+    headers: list[str]
+    data: pd.DataFrame          # columns 0..k-1, str dtype, blank rows dropped
+    rows: np.ndarray            # _source_row of each data row
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.data)
+
+
+def _read_file(path: Path, excel_sheet: str | None, column_map: dict):
+    """(grids, notes) of one file; raises InputError on an unreadable file."""
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return _read_workbook(path, excel_sheet, column_map)
+    return [_read_delimited(path, column_map)], []
+
+
+# ---------------------------------------------------------------------------- CSV / TXT
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    """Text and a label of its encoding: BOM first, then strict UTF-8, GBK, GB18030."""
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            return raw[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8 (BOM)"
+        except UnicodeDecodeError as err:
+            raise InputError(f"文件声明为 UTF-8，但第 {err.start} 字节处无法解码：请重新导出为 CSV UTF-8",
+                             file=name) from None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise InputError("文件声明为 UTF-16（Unicode 文本），但无法解码：请另存为 CSV UTF-8",
+                             file=name) from None
+    candidates = [("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030")]
+    sample = raw[:4096]
+    if sample.count(b"\x00") > len(sample) // 4:  # UTF-16 without a BOM
+        odd_zeros = sample[1::2].count(b"\x00") > sample[0::2].count(b"\x00")
+        candidates.insert(0, ("utf-16-le", "UTF-16") if odd_zeros else ("utf-16-be", "UTF-16"))
+    for encoding, label in candidates:
+        try:
+            return raw.decode(encoding), label
+        except UnicodeDecodeError:
+            continue
+    raise InputError("无法识别文件编码（已尝试 UTF-8、GBK、GB18030、UTF-16）：请用 Excel 另存为"
+                     "「CSV UTF-8（逗号分隔）」", file=name)
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter giving the most lines with one consistent field count (>1)."""
+    best, best_key = ",", (0, 0)
+    for delim in (",", "\t", ";", "|"):
+        try:
+            widths = Counter(len(rec) for rec in csv.reader(lines, delimiter=delim)
+                             if len(rec) > 1 and any(c.strip() for c in rec))
+        except csv.Error:
+            continue
+        if not widths:
+            continue
+        key = max((freq, width) for width, freq in widths.items())
+        if key > best_key:
+            best, best_key = delim, key
+    return best
+
+
+def _read_delimited(path: Path, column_map: dict) -> _Grid:
+    name = path.name
+    raw = path.read_bytes()
+    if not raw:
+        raise InputError("文件是空的（0 字节）", file=name)
+    text, encoding = _decode(raw, name)
+    if not text.strip():
+        raise InputError("文件是空的（只有空行）", file=name)
+
+    head = text[:_HEAD_CHARS]
+    if len(text) > _HEAD_CHARS and "\n" in head:
+        head = head[:head.rfind("\n") + 1]
+    delim = _sniff_delimiter(head.splitlines()[:_SNIFF_LINES])
+
+    # The first records with their physical line spans, to find the header.
+    records: list[tuple[list[str], int, int]] = []
+    reader = csv.reader(StringIO(head), delimiter=delim)
+    end = 0
+    try:
+        for rec in reader:
+            records.append((rec, end + 1, reader.line_num))
+            end = reader.line_num
+            if sum(1 for r, _, _ in records if _non_blank(r)) >= HEADER_SCAN_ROWS:
+                break
+    except csv.Error:
+        pass  # a broken quote in the sample; the header is normally above it
+    if not any(_non_blank(r) for r, _, _ in records):
+        raise InputError("CSV 格式错误：读不出表头行（多半是引号不成对）", file=name)
+    idx = _find_header([r for r, _, _ in records], column_map)
+    header, header_start, header_end = records[idx]
+    headers = [h.strip() for h in header]
+    width = len(headers)
+
+    multiline = '"' in text
+    rows = None
+    # pyarrow skips physical lines, not records: skip through the header's last line.
+    data = _parse_body_fast(raw if encoding == "UTF-8" else text.encode("utf-8"), delim,
+                            header_end, width, multiline)
+    del raw
+    if data is None:  # blank or short rows: pandas pads them; too-long rows go slower still
+        try:
+            data = pd.read_csv(
+                StringIO(text), sep=delim, header=None, skiprows=header_start - 1, dtype=str,
+                keep_default_na=False, na_values=[""], skip_blank_lines=False, index_col=False,
+                engine="c",
+            ).iloc[1:].reset_index(drop=True)
+        except pd.errors.ParserError:
+            data, rows = _read_ragged(text, delim, idx, width, name)
+    if rows is None:
+        rows = header_end + 1 + np.arange(len(data), dtype=np.int64)
+        if multiline and len(data):
+            # Quoted fields may span lines; later rows start that many lines further down.
+            extra = np.zeros(len(data), dtype=np.int64)
+            for col in data.columns:
+                extra += data[col].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+            rows += np.concatenate([[0], np.cumsum(extra)[:-1]])
+    if data.shape[1] < width:  # header longer than every data row
+        data = data.reindex(columns=range(width))
+    data.columns = range(width)
+    data = _unwrap_excel_text(data.astype("str"))
+    return _tidy(path, None, name, encoding, header_start, headers, data, rows)
+
+
+def _unwrap_excel_text(data: pd.DataFrame) -> pd.DataFrame:
+    """``="0123"`` -> ``0123``: exporters write this so that Excel keeps leading zeros and
+    long digit strings (phones, ids) as text; Excel shows the value without the wrapper."""
+    for col in data.columns:
+        values = data[col]
+        wrapped = (values.str.startswith('="') & values.str.endswith('"')).fillna(False)
+        if wrapped.any():
+            data[col] = values.mask(wrapped, values.str.slice(2, -1))
+    return data
+
+
+def _parse_body_fast(utf8: bytes, delim: str, skip: int, width: int, multiline: bool):
+    """The records after the header with pyarrow's multi-threaded reader (4x pandas' speed on
+    a million rows); ``None`` when a row is blank or of another width, left to pandas."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    invalid = []
+
+    def on_invalid(row):
+        invalid.append(row)
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(utf8),
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim, newlines_in_values=multiline, ignore_empty_lines=False,
+                invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, null_values=[""],
+                strings_can_be_null=True, quoted_strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    if invalid:
+        return None
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
+    frame.columns = range(width)
+    return frame
+
+
+def _read_ragged(text: str, delim: str, header_idx: int, width: int, name: str):
+    """Slow path for rows longer than the header: trailing empty cells are dropped; anything
+    else there is a broken row, reported with its line number."""
+    reader = csv.reader(StringIO(text), delimiter=delim)
+    out, rows = [], []
+    end = 0
+    try:
+        for i, rec in enumerate(reader):
+            start, end = end + 1, reader.line_num
+            if i <= header_idx:
+                continue
+            if len(rec) > width:
+                if any(c.strip() for c in rec[width:]):
+                    raise InputError(
+                        f"该行有 {len(rec)} 个字段，但表头只有 {width} 个（分隔符「{_show(delim)}」）："
+                        "可能含未加引号的分隔符（如金额中的千分位逗号），请修正该行", file=name, row=start)
+                rec = rec[:width]
+            out.append(rec + [""] * (width - len(rec)))
+            rows.append(start)
+    except csv.Error as err:
+        raise InputError(f"CSV 格式错误（{err}），多半是引号不成对", file=name, row=end + 1) from None
+    data = pd.DataFrame(out, columns=range(width), dtype=object).replace("", None).astype("str")
+    return data, np.asarray(rows, dtype=np.int64)
+
+
+def _show(delim: str) -> str:
+    return {"\t": "制表符", ",": ",", ";": ";", "|": "|"}[delim]
+
+
+# ---------------------------------------------------------------------------- XLSX
+
+def _read_workbook(path: Path, excel_sheet: str | None, column_map: dict):
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    name = path.name
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError("文件是空的（0 字节）", file=name)
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(_OLE2_MAGIC[:4]):
+        raise InputError("文件设置了打开密码（已加密），或其实是旧版 .xls 格式，无法读取：请在 Excel 中"
+                         "取消密码并另存为 .xlsx 或 CSV", file=name)
+    if not magic.startswith(b"PK"):
+        raise InputError("不是有效的 .xlsx 文件（内容已损坏或扩展名不符）：请用 Excel 打开后另存为 "
+                         ".xlsx 或 CSV", file=name)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
+            TypeError, EOFError) as err:
+        raise InputError(f"无法读取 .xlsx（文件已损坏：{type(err).__name__}）：请用 Excel 打开后另存为"
+                         " .xlsx 或 CSV", file=name) from None
+    grids, notes = [], []
+    try:
+        names = book.sheetnames
+        if excel_sheet is not None:
+            if excel_sheet not in names:
+                notes.append(f"{name}: 没有名为「{excel_sheet}」的工作表（有：{'、'.join(names)}），已跳过")
+                return grids, notes
+            names = [excel_sheet]
+        multi = len(book.sheetnames) > 1
+        any_cells = False
+        for sheet in names:
+            label = f"{name}[{sheet}]" if multi else name
+            try:
+                ws = book[sheet]
+                if not hasattr(ws, "iter_rows"):  # chart sheets
+                    continue
+                ws.reset_dimensions()  # some writers record a wrong size; read every row
+                cells = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as err:
+                raise InputError(f"工作表「{sheet}」无法读取（文件已损坏：{type(err).__name__}）：请用"
+                                 " Excel 打开后另存为 .xlsx 或 CSV", file=name) from None
+            if not any(_non_blank(r) for r in cells):
+                continue
+            any_cells = True
+            grids.append(_grid_from_cells(path, sheet, label, cells, column_map))
+    finally:
+        book.close()
+    if not any_cells and not notes:
+        raise InputError("工作簿是空的（所有工作表都没有内容）", file=name)
+    return grids, notes
+
+
+def _cell_text(value):
+    """An openpyxl cell value as the text the user sees; None for empty."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return None
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return format(value, ".15g")  # Excel keeps 15 significant digits
+    if isinstance(value, dt.datetime):
+        if value.microsecond:
+            return value.isoformat(sep=" ", timespec="milliseconds")
+        if value.hour == value.minute == value.second == 0:
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _grid_from_cells(path: Path, sheet: str, label: str, cells: list[list], column_map: dict):
+    scan = []
+    for r in cells:
+        scan.append(r)
+        if sum(1 for x in scan if _non_blank(x)) >= HEADER_SCAN_ROWS:
+            break
+    idx = _find_header(scan, column_map)
+    headers = ["" if h is None else str(h).strip() for h in cells[idx]]
+    body = cells[idx + 1:]
+    width = max([len(headers)] + [len(r) for r in body])
+    headers += [""] * (width - len(headers))
+    padded = [r + [None] * (width - len(r)) if len(r) < width else r for r in body]
+    data = pd.DataFrame(padded, columns=range(width), dtype=object).astype("str")
+    rows = np.arange(idx + 2, idx + 2 + len(body), dtype=np.int64)  # Excel rows are 1-based
+    return _tidy(path, sheet, label, None, idx + 1, headers, data, rows)
+
+
+# ---------------------------------------------------------------------------- both
+
+def _non_blank(record) -> bool:
+    return any(c is not None and str(c).strip() != "" for c in record)
+
+
+def _any_table_index(column_map: dict) -> set[str]:
+    keys: set[str] = set()
+    for table in TABLES:
+        keys |= set(alias_index(table, column_map))
+    return keys
+
+
+def _find_header(records: list[list], column_map: dict) -> int:
+    """Index of the header among the first records.
+
+    The header is the earliest record naming the most canonical columns (at least two).
+    Failing that — headers nobody told us about — it is the first of the widest records, so
+    a title row above it (one filled cell) is still passed over.
+    """
+    known = _any_table_index(column_map)
+    best, best_hits = None, 0
+    widths = []
+    for i, rec in enumerate(records):
+        cells = [str(c).strip() for c in rec if c is not None and str(c).strip() != ""]
+        widths.append(len(cells))
+        hits = len({normalise_header(c) for c in cells} & known)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    if best is not None and best_hits >= 2:
+        return best
+    widest = max(widths) if widths else 0
+    return next(i for i, w in enumerate(widths) if w == widest)
+
+
+def _tidy(path, sheet, label, encoding, header_row, headers, data, rows) -> _Grid:
+    """Drop blank rows and unnamed empty columns, name unnamed columns that hold data."""
+    # Narrow down column by column: after the first filled column few candidates remain.
+    candidates = np.arange(len(data))
+    for col in data.columns:
+        if not len(candidates):
+            break
+        values = data[col].iloc[candidates]
+        empty = (values.isna() | values.str.strip().eq("")).to_numpy(dtype=bool)
+        candidates = candidates[empty]
+    keep_rows = np.ones(len(data), dtype=bool)
+    keep_rows[candidates] = False
+    data = data.loc[keep_rows]
+    rows = np.asarray(rows)[keep_rows]
+    keep_cols, names = [], []
+    for j, header in enumerate(headers):
+        if header == "" and data[j].isna().all():
+            continue
+        keep_cols.append(j)
+        names.append(header if header else f"第{j + 1}列")
+    data = data[keep_cols].reset_index(drop=True)
+    data.columns = range(len(keep_cols))
+    return _Grid(path=path, sheet=sheet, label=label, encoding=encoding, header_row=header_row,
+                 headers=names, data=data, rows=rows)
+
+
+# ============================================================================ recognition
+
+@dataclass
+class _Match:
+    mapping: dict[int, str]          # column position -> canonical
+    score: float                     # sum of specificity weights
+    specific: int                    # mapped headers that name a column of this table only
+    missing: list[str]               # required columns not found
+    eligible: bool
+    duplicates: list[tuple[str, str, str]]  # (unused header, canonical, used header)
+
+
+def _tables_per_key(column_map: dict) -> Counter:
+    counts: Counter = Counter()
+    for table in TABLES:
+        counts.update(set(alias_index(table, column_map)))
+    return counts
+
+
+def _match(headers: list[str], table: str, column_map: dict) -> _Match:
+    index = alias_index(table, column_map)
+    spread = _tables_per_key(column_map)
+    chosen: dict[str, tuple[int, int]] = {}  # canonical -> (rank, position)
+    dupes = []
+    for pos, header in enumerate(headers):
+        key = normalise_header(header)
+        if key not in index:
+            continue
+        column, rank = index[key]
+        if column in chosen:
+            old_rank, old_pos = chosen[column]
+            if (rank, pos) < (old_rank, old_pos):
+                dupes.append((headers[old_pos], column, header))
+                chosen[column] = (rank, pos)
+            else:
+                dupes.append((header, column, headers[old_pos]))
+        else:
+            chosen[column] = (rank, pos)
+    mapping = {pos: column for column, (_, pos) in sorted(chosen.items(), key=lambda kv: kv[1][1])}
+    weights = [1 / spread[normalise_header(headers[pos])] for pos in mapping]
+    missing = [c for c in REQUIRED[table] if c not in chosen]
+    eligible = not missing and (table != "customers" or len(mapping) >= 2)
+    return _Match(mapping=mapping, score=sum(weights), specific=sum(w == 1 for w in weights),
+                  missing=missing, eligible=eligible, duplicates=dupes)
+
+
+def _hinted(name: str, table: str) -> bool:
+    name = name.lower()
+    return any(word in name for word in _NAME_HINTS[table])
+
+
+def _choose_table(matches: dict[str, _Match], hints: dict[str, bool]) -> str | None:
+    """The eligible table with the best score; a name hint counts half a column."""
+    eligible = [t for t in TABLES if matches[t].eligible]
+    if not eligible:
+        return None
+    return max(eligible, key=lambda t: (matches[t].score + 0.5 * hints[t], -list(TABLES).index(t)))
+
+
+def _near_miss(matches: dict[str, _Match], hints: dict[str, bool]) -> str | None:
+    """The table a file seems meant to be, though a required column is missing."""
+    candidates = [t for t in TABLES
+                  if matches[t].mapping and (matches[t].specific >= 1 or hints[t])
+                  and (t != "customers" or matches[t].missing)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda t: (matches[t].score + 0.5 * hints[t],
+                                          -list(TABLES).index(t)))
+
+
+def _missing_text(table: str, missing: list[str], headers: list[str]) -> str:
+    names = "、".join(f"「{TABLES[table][c][0]}」({c})" for c in missing)
+    found = "、".join(h for h in headers if h) or "无"
+    return f"缺少必需列 {names}；文件中的列：{found}（可在 params 的 input.column_map 中对应列名）"
+
+
+def _missing_required(grid: _Grid, table: str, match: _Match) -> InputError:
+    if match.missing:
+        return InputError(f"作为{TABLE_LABELS[table]}，" + _missing_text(table, match.missing,
+                                                                     grid.headers),
+                          file=grid.label)
+    return InputError(f"作为{TABLE_LABELS[table]}，除客户ID外没有可识别的列；文件中的列："
+                      f"{'、'.join(grid.headers)}", file=grid.label)
+
+
+def _build(grid: _Grid, table: str, match: _Match):
+    """The grid's rows as a canonical frame, its SourceTable, and notes."""
+    notes = []
+    data = grid.data
+    frame = pd.DataFrame({column: data[pos] for pos, column in match.mapping.items()})
+    rows = grid.rows
+    # A header repeated inside the data (exports pasted together) is not a row of data.
+    if len(frame) and match.mapping:
+        candidates = np.arange(len(frame))
+        for pos, column in match.mapping.items():
+            values = frame[column].iloc[candidates]
+            same = values.str.strip().eq(grid.headers[pos]).fillna(False).to_numpy(bool)
+            candidates = candidates[same]
+            if not len(candidates):
+                break
+        repeat = np.zeros(len(frame), dtype=bool)
+        repeat[candidates] = True
+        if repeat.any():
+            lines = ", ".join(str(r) for r in rows[repeat][:5]) + ("…" if repeat.sum() > 5 else "")
+            notes.append(f"{grid.label}: 第 {lines} 行是重复的表头，已忽略")
+            frame = frame.loc[~repeat].reset_index(drop=True)
+            rows = rows[~repeat]
+    frame["_source_file"] = grid.label
+    frame["_source_row"] = rows.astype(np.int64)
+    unmapped = [h for pos, h in enumerate(grid.headers) if pos not in match.mapping]
+    for unused, column, used in match.duplicates:
+        notes.append(f"{grid.label}: 「{unused}」与「{used}」都可作为 {column}，使用「{used}」")
+    if unmapped:
+        notes.append(f"{grid.label}: 未使用的列：{'、'.join(unmapped)}")
+    source = SourceTable(
+        table=table, path=grid.path, sheet=grid.sheet, header_row=grid.header_row,
+        encoding=grid.encoding,
+        column_map={grid.headers[pos]: column for pos, column in match.mapping.items()},
+        unmapped=unmapped, n_rows=len(frame),
+    )
+    return frame, source, notes
+
+
+def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
+    present = {c for f in frames for c in f.columns}
+    order = [c for c in TABLES[table] if c in present] + ["_source_file", "_source_row"]
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    out = out.reindex(columns=order)
+    for column in order[:-1]:
+        out[column] = out[column].astype("str")
+    out["_source_row"] = out["_source_row"].astype(np.int64)
+    return out
+
+
+def _what_is_missing(tables: dict[str, pd.DataFrame]) -> list[str]:
+    notes = []
+    for table in TABLES:
+        if table not in tables:
+            notes.append(f"未找到{TABLE_LABELS[table]}（{table}）——受影响：{TABLE_DISABLES[table]}")
+            continue
+        for column, (label, disables) in TABLES[table].items():
+            if disables and column not in tables[table].columns:
+                notes.append(f"{TABLE_LABELS[table]}没有「{label}」列（{column}）——受影响：{disables}")
+    return notes
+
+
+# ============================================================================ interim tables
+
+def write_interim(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+    """Write each frame to ``folder/<name>.parquet`` (the folder is created); return the paths.
+
+    Each file is written under a temporary name and then renamed, so a failed run never
+    leaves a half-written table for the next notebook.
+
+    Examples
+    --------
+    >>> write_interim({"orders": orders}, interim_dir(run))   # doctest: +SKIP
+    [PosixPath('outputs/2026-10/interim/orders.parquet')]
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in frames.items():
+        path = folder / f"{name}.parquet"
+        tmp = folder / f".{name}.parquet.tmp"
+        try:
+            frame.to_parquet(tmp, index=None)
+        except Exception as err:  # pyarrow's type errors do not name the table
+            tmp.unlink(missing_ok=True)
+            raise TypeError(f"interim table {name!r} cannot be written to parquet: {err}") from err
+        os.replace(tmp, path)
+        paths.append(path)
+    return paths
+
+
+def read_interim(folder: Path, name: str, *, optional: bool = False) -> pd.DataFrame | None:
+    """Read ``folder/<name>.parquet`` written by an earlier notebook.
+
+    ``optional=True`` returns ``None`` for an absent table instead of raising — for tables
+    that exist only when their input did (``interactions``, ``surveys``).
+
+    Raises
+    ------
+    KitError
+        When the file is absent, naming it and the notebook that produces it.
+    """
+    path = Path(folder) / f"{name}.parquet"
+    if not path.is_file():
+        if optional:
+            return None
+        producer = INTERIM_PRODUCERS.get(name)
+        if producer:
+            upto = NOTEBOOK_ORDER[:NOTEBOOK_ORDER.index(producer) + 1]
+            how = f"它由笔记本 {producer} 生成：请先按顺序运行 {' → '.join(upto)}"
+        else:
+            how = f"它由前面的笔记本生成：请先按顺序运行 {' → '.join(NOTEBOOK_ORDER)}"
+        present = sorted(p.stem for p in Path(folder).glob("*.parquet")) \
+            if Path(folder).is_dir() else []
+        have = f"（该文件夹现有：{'、'.join(present)}）" if present else ""
+        raise KitError(f"缺少中间表 {path}：{how}{have}")
+    return pd.read_parquet(path)
