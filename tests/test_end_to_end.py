@@ -1,0 +1,94 @@
+"""The whole monthly batch on a small generated sample, outputs read back as users would."""
+
+import hashlib
+import re
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from analysis.synth import write_sample
+
+pytestmark = pytest.mark.slow
+
+WORKBOOK_HEADERS = {
+    "客户基础信息表": {"客户基础信息": ["客户ID", "客户名称", "联系方式", "所属行业", "地域", "企业规模", "首次购买时间",
+                                   "最近购买时间", "累计消费(元)", "客户层级", "标签", "客户经理"]},
+    "客户分层维护策略表": {"分层策略": ["层级", "核心特征", "维护策略", "负责人", "执行周期", "客户数", "占比"],
+                         "客户策略": ["客户层级", "客户ID", "核心特征", "维护策略", "当前状态", "下一步动作", "时间节点"]},
+    "维护执行记录表": {"执行记录": ["执行日期", "客户ID", "执行人", "动作描述", "客户反馈", "结果标记"]},
+    "营销活动执行表": {"活动执行": ["活动名称", "目标客户标签", "触达内容", "触达渠道", "发送时间", "目标客户数",
+                              "实际发送数", "打开数", "点击数", "转化率", "负责人"]},
+    "效果复盘表": {"效果复盘": ["分析周期", "活动流程", "核心指标(目标/实际)", "问题分析", "优化措施", "负责人"]},
+}
+
+
+def _digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    data = root / "raw"
+    write_sample(data, n_customers=300, n_orders=4000, seed=7)
+    before = _digest(data)
+    out = root / "out"
+    code = main(["run", "--month", "2026-10", "--data", str(data), "--out", str(out)])
+    return {"code": code, "data": data, "out": out, "before": before}
+
+
+def test_batch_succeeds_and_leaves_raw_data_untouched(batch):
+    assert batch["code"] == 0
+    assert _digest(batch["data"]) == batch["before"]
+
+
+def test_output_folder_holds_everything(batch):
+    out = batch["out"]
+    for name in ["01_cleaning", "02_profiling", "03_segmentation", "04_cross_analysis", "05_strategy"]:
+        assert (out / f"{name}.ipynb").is_file()
+    assert (out / "params_resolved.yml").is_file()
+    assert len(list(out.glob("*.xlsx"))) == 5
+    assert len(list(out.glob("*.html"))) == 1
+
+
+def test_workbooks_have_spec_headers_and_one_row_per_customer(batch):
+    out = batch["out"]
+    segments = pd.read_parquet(out / "interim" / "segments.parquet")
+    for workbook, sheets in WORKBOOK_HEADERS.items():
+        wb = openpyxl.load_workbook(out / f"{workbook}_2026-10.xlsx")
+        for sheet, headers in sheets.items():
+            ws = wb[sheet]
+            assert [c.value for c in ws[1]][: len(headers)] == headers
+    info = openpyxl.load_workbook(out / "客户基础信息表_2026-10.xlsx")["客户基础信息"]
+    ids = [row[0] for row in info.iter_rows(min_row=2, values_only=True) if row[0] is not None]
+    assert sorted(ids) == sorted(segments["customer_id"])
+    tiers = {row[9] for row in info.iter_rows(min_row=2, values_only=True) if row[0] is not None}
+    assert tiers <= {"战略客户", "核心客户", "潜力客户", "流失预警客户", "普通客户"}
+
+
+def test_every_customer_scored_once(batch):
+    segments = pd.read_parquet(batch["out"] / "interim" / "segments.parquet")
+    assert segments["customer_id"].is_unique
+    for col in ["r_score", "f_score", "m_score", "rfm_class", "value_band", "tier", "cluster_name"]:
+        assert segments[col].notna().all(), col
+
+
+def test_row_accounting_closes(batch):
+    accounting = pd.read_parquet(batch["out"] / "interim" / "row_accounting.parquet")
+    assert (accounting["rows_in"] == accounting["kept"] + accounting["quarantined"]
+            + accounting["merged_or_duplicate"]).all()
+    assert accounting.set_index("table").loc["orders", "quarantined"] > 0  # the sample has dirt
+
+
+def test_report_is_self_contained_masked_and_has_charts(batch):
+    html = next(batch["out"].glob("*.html")).read_text(encoding="utf-8")
+    assert not re.findall(r"""(?:src|href)\s*=\s*["']?\s*https?:""", html, flags=re.I)
+    assert "data:image/png;base64," in html
+    assert "执行摘要" in html and "客户层级" in html
+    assert "read_interim" not in html and "def " not in html  # no code
+    customers = pd.read_parquet(batch["out"] / "interim" / "customers.parquet")
+    mobiles = set(customers["phone"].dropna())
+    leaked = [m for m in re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", html) if m in mobiles]
+    assert leaked == []
