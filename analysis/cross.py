@@ -14,6 +14,10 @@ __all__ = ["crosstab_test", "crosstab_insight", "churn_rule_warnings", "Crosstab
            "cross_analyse"]
 
 
+# How the segment columns are called in tables.
+DIMENSION_LABELS = {"tier": "客户层级", "rfm_class": "RFM分类", "value_band": "价值带", "cluster_name": "聚类"}
+
+
 class CrosstabResult:
     """A crosstab with its chi-square test and effect size."""
 
@@ -109,7 +113,8 @@ def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], *
             continue
         result = crosstab_test(frame[row_col], frame[col_col])
         found = crosstab_insight(result, row_label, col_label, **thresholds)
-        rows.append({"行": row_label, "列": col_label, "χ²": result.chi2, "自由度": result.dof,
+        rows.append({"行": DIMENSION_LABELS.get(row_col, row_col), "列": col_label, "χ²": result.chi2,
+                     "自由度": result.dof,
                      "p值": result.p_value, "Cramér's V": result.cramers_v, "发现": len(found)})
         insights += found
     return pd.DataFrame(rows), insights

@@ -32,7 +32,7 @@ import pandas as pd
 
 from analysis.config import NOTEBOOK_ORDER, PROJECT_ROOT
 from analysis.errors import InputError, KitError, ParamsError
-from analysis.schema import REQUIRED, TABLE_DISABLES, TABLE_LABELS, TABLES, alias_index
+from analysis.schema import DERIVED_FROM, REQUIRED, TABLE_DISABLES, TABLE_LABELS, TABLES, alias_index
 from analysis.schema import normalise_header
 
 __all__ = [
@@ -829,6 +829,9 @@ def _what_is_missing(tables: dict[str, pd.DataFrame]) -> list[str]:
             notes.append(f"未找到{TABLE_LABELS[table]}（{table}）——受影响：{TABLE_DISABLES[table]}")
             continue
         for column, (label, disables) in TABLES[table].items():
+            source = DERIVED_FROM.get(table, {}).get(column)
+            if source and source in tables[table].columns:
+                continue
             if disables and column not in tables[table].columns:
                 notes.append(f"{TABLE_LABELS[table]}没有「{label}」列（{column}）——受影响：{disables}")
     return notes

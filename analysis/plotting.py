@@ -344,7 +344,8 @@ def plot_crosstab_heatmap(table: pd.DataFrame, *, title: str, ax=None, fmt: str 
     ax.set_xlabel("" if table.columns.name is None else str(table.columns.name))
     ax.set_ylabel("" if table.index.name is None else str(table.index.name))
     longest = max((len(str(c)) for c in table.columns), default=0)
-    ax.tick_params(axis="x", rotation=30 if n_cols * longest > 40 else 0)
+    if n_cols * longest > 20:  # long labels under narrow cells would overlap
+        plt.setp(ax.get_xticklabels(), rotation=25, ha="right", rotation_mode="anchor")
     ax.tick_params(axis="y", rotation=0)
     ax.set_title(title, loc="left")
     return ax

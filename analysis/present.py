@@ -14,13 +14,15 @@ def bullets(lines, empty: str = "（无）") -> Markdown:
     return Markdown("\n".join(f"- {line}" for line in lines) if lines else empty)
 
 
-def table(frame: pd.DataFrame, *, percent=(), money=(), integer=(), decimals=(), hide_index: bool = False,
-          caption: str | None = None):
-    """A styled table: percentages as 12.3%, money with thousands separators, blanks as —."""
+def table(frame: pd.DataFrame, *, percent=(), money=(), integer=(), decimals=(), pvalues=(),
+          hide_index: bool = False, caption: str | None = None):
+    """A styled table: percentages as 12.3%, money with thousands separators, p-values with two
+    significant digits (below 0.001 shown as <0.001), blanks as —."""
     formats = {c: "{:.1%}" for c in percent if c in frame}
     formats.update({c: "{:,.0f}" for c in money if c in frame})
     formats.update({c: "{:,.0f}" for c in integer if c in frame})
     formats.update({c: "{:,.2f}" for c in decimals if c in frame})
+    formats.update({c: (lambda p: "<0.001" if p < 0.001 else f"{p:.2g}") for c in pvalues if c in frame})
     styler = frame.style.format(formats, na_rep="—")
     if hide_index:
         styler = styler.hide(axis="index")

@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 __all__ = [
-    "TABLES", "REQUIRED", "TABLE_LABELS", "TABLE_DISABLES", "optional_columns",
+    "TABLES", "DERIVED_FROM", "REQUIRED", "TABLE_LABELS", "TABLE_DISABLES", "optional_columns",
     "ALIASES", "normalise_header", "alias_index", "canonical_for",
 ]
 
@@ -76,6 +76,10 @@ TABLE_LABELS = {
     "interactions": "互动记录表",
     "surveys": "满意度调查表",
 }
+
+# Optional columns the cleaning step derives from another column when that one is present
+# (大区 from 省份), so their absence is not worth reporting.
+DERIVED_FROM = {"customers": {"region": "province"}}
 
 # What the kit loses when a whole optional table is absent.
 TABLE_DISABLES = {

@@ -269,7 +269,9 @@ def segment_summary(frame: pd.DataFrame, by: str, order: list[str] | None = None
 
 def agreement(tiers: pd.Series, clusters: pd.Series) -> tuple[pd.DataFrame, float]:
     """Crosstab of rule tiers × clusters and the adjusted Rand index between them."""
-    return pd.crosstab(tiers, clusters), float(adjusted_rand_score(tiers, clusters))
+    table = pd.crosstab(tiers, clusters)
+    order = [t for t in TIER_ORDER if t in table.index] + [t for t in table.index if t not in TIER_ORDER]
+    return table.reindex(order), float(adjusted_rand_score(tiers, clusters))
 
 
 def tier_features(rfm: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:

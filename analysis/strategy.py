@@ -59,7 +59,8 @@ def customer_features_text(segments: pd.DataFrame, window_months: int = 12) -> p
     """
     parts = []
     for spend, freq, recency in zip(segments["total_spend"], segments["frequency"], segments["recency_days"]):
-        last = "从未购买" if pd.isna(recency) else f"最近购买{int(recency)}天前"
+        last = ("从未购买" if pd.isna(recency) else "基准日当天有购买" if recency == 0
+                else f"最近购买{int(recency)}天前")
         parts.append(f"累计{_money(spend)}，近{window_months}个月购买{int(freq)}次，{last}")
     return pd.Series(parts, index=segments.index, dtype="string")
 

@@ -92,3 +92,15 @@ def test_report_is_self_contained_masked_and_has_charts(batch):
     mobiles = set(customers["phone"].dropna())
     leaked = [m for m in re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", html) if m in mobiles]
     assert leaked == []
+
+
+def test_notebooks_ran_without_missing_glyph_or_error_output(batch):
+    import nbformat
+
+    for path in sorted(batch["out"].glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                assert output.get("output_type") != "error", path.name
+                text = output.get("text", "") if output.get("output_type") == "stream" else ""
+                assert "Glyph" not in text and "findfont" not in text, (path.name, text[:200])
