@@ -19,15 +19,17 @@ from scipy.sparse.csgraph import connected_components
 
 from analysis.parse import is_blank, parse_amounts, parse_bools, parse_dates
 from analysis.reference import (
-    INDUSTRY_ALIASES, INDUSTRY_SECTIONS, PROVINCE_SUFFIXES, REGION_OF_PROVINCE,
+    INDUSTRY_ALIASES, INDUSTRY_SECTIONS, PROVINCE_OF_CITY, PROVINCE_SUFFIXES, REGION_OF_PROVINCE,
 )
+from analysis.schema import TABLES
 
 __all__ = [
     "CleanResult", "clean_all", "clean_orders", "clean_customers", "clean_interactions",
     "clean_surveys", "normalise_phones", "normalise_company_names", "standardise_industry",
-    "region_of_province", "standardise_company_size", "row_accounting", "completeness",
+    "region_of_province", "province_from_city", "standardise_company_size", "row_accounting", "completeness",
     "QUARANTINE_COLUMNS", "QUARANTINE_LABELS", "accounting_display", "quarantine_summary",
-    "quality_display", "checks_display",
+    "quality_display", "checks_display", "totals_rows", "quality_report", "quality_sheets", "checks_frame",
+    "label_columns",
 ]
 
 QUARANTINE_COLUMNS = ["table", "source_file", "source_row", "column", "value", "reason"]
@@ -151,6 +153,19 @@ def region_of_province(values: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"province": province.astype("string"), "region": region})
 
 
+def province_from_city(values: pd.Series) -> pd.Series:
+    """The province of a city name (``杭州市`` -> ``浙江``); NA when unknown.
+
+    Examples
+    --------
+    >>> province_from_city(pd.Series(["杭州市", "大连", "火星市"])).tolist()
+    ['浙江', '辽宁', <NA>]
+    """
+    text = values.astype("string").str.normalize("NFKC").str.strip()
+    text = text.str.replace(r"(市|地区|自治州|盟)$", "", regex=True)
+    return text.map(PROVINCE_OF_CITY).astype("string")
+
+
 def standardise_company_size(values: pd.Series) -> pd.Series:
     """To 个人 / 中小企业 / 大型企业 (NA when blank or not recognisable)."""
     text = values.astype("string").str.normalize("NFKC").str.strip().str.lower()
@@ -174,8 +189,24 @@ def _quarantine(frame: pd.DataFrame, mask: pd.Series, table: str, column: str,
     })
 
 
+_TOTALS = r"^\s*(?:合计|總計|总计|合計|小计|小計|总和|total|grand\s*total|sum|subtotal)\s*[:：]?\s*$"
+
+
+def totals_rows(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Rows a spreadsheet added as totals (合计/小计/Total in the first column or an id
+    column), as a mask per column where the word was found."""
+    value_cols = [c for c in frame.columns if not str(c).startswith("_")]
+    probe = [c for c in dict.fromkeys(value_cols[:1] + ["order_id", "customer_id"]) if c in frame]
+    return {col: frame[col].astype("string").str.contains(_TOTALS, case=False, regex=True, na=False)
+            for col in probe}
+
+
 def _split_bad(frame: pd.DataFrame, checks: list[tuple[pd.Series, str, str]], table: str):
-    """Apply checks in order; each row is quarantined once, for the first reason it fails."""
+    """Apply checks in order; each row is quarantined once, for the first reason it fails.
+
+    A totals row (合计) is always checked first, so it is not reported as a missing id.
+    """
+    checks = [(mask, col, "合计行") for col, mask in totals_rows(frame).items()] + list(checks)
     bad = pd.Series(False, index=frame.index)
     parts = []
     for mask, column, reason in checks:
@@ -223,13 +254,19 @@ def clean_customers(raw: pd.DataFrame, params: dict | None = None):
             kept["industry"], params.get("industry_aliases"))
     if "province" in kept:
         out = out.join(region_of_province(kept["province"]))
-    elif "region" in kept:
-        out["region"] = kept["region"].astype("string")
+    if "city" in kept:
+        # A city recovers a missing province (and so the 大区).
+        from_city = province_from_city(kept["city"])
+        out["province"] = out["province"].fillna(from_city) if "province" in out else from_city
+        out["region"] = out["province"].map(REGION_OF_PROVINCE).astype("string")
+    if "region" in kept:
+        stated = kept["region"].astype("string").str.extract(r"(华东|华北|华南|华中|西南|西北|东北)")[0]
+        out["region"] = out["region"].fillna(stated) if "region" in out else stated
     if "company_size" in kept:
         out["company_size"] = standardise_company_size(kept["company_size"])
     for col in ["register_date", "birthday"]:
         if col in kept:
-            out[col] = parse_dates(kept[col])
+            out[col] = parse_dates(kept[col], dayfirst=params.get("dayfirst"))
     for col in ["marketing_consent", "unsubscribed"]:
         if col in kept:
             out[col] = parse_bools(kept[col])
@@ -317,7 +354,7 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
     params = params or {}
     table = "orders"
     frame = raw.copy()
-    date = parse_dates(frame["order_date"])
+    date = parse_dates(frame["order_date"], dayfirst=params.get("dayfirst"))
     amount = parse_amounts(frame["amount"])
     date_blank = is_blank(frame["order_date"])
     amount_blank = is_blank(frame["amount"])
@@ -370,7 +407,8 @@ _MESSAGE_EVENT = [("点击|click", "clicked"), ("打开|阅读|open", "opened"),
 _MESSAGE_CHANNEL = [("邮件|email|mail", "邮件"), ("短信|sms", "短信"), ("企微|企业微信|wecom", "企微")]
 
 
-def clean_interactions(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | None = None):
+def clean_interactions(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | None = None,
+                       dayfirst: bool | None = None):
     """Type interactions; split campaign messages into ``channel`` × ``event``.
 
     ``kind`` is one of 咨询 / 投诉 / 活动参与 / 浏览 / 消息 / 其他; for 消息, ``event`` is
@@ -378,7 +416,7 @@ def clean_interactions(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | No
     """
     table = "interactions"
     frame = raw.copy()
-    date = parse_dates(frame["date"])
+    date = parse_dates(frame["date"], dayfirst=dayfirst)
     kept, quarantined = _split_bad(frame, [
         (is_blank(frame["customer_id"]), "customer_id", "缺少客户ID"),
         (date.isna(), "date", "日期缺失或无法解析"),
@@ -409,14 +447,15 @@ def clean_interactions(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | No
     return out.reset_index(drop=True), quarantined
 
 
-def clean_surveys(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | None = None):
+def clean_surveys(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | None = None,
+                  dayfirst: bool | None = None):
     """Type survey answers; scores on a 0–100 scale are converted to 1–5 stars.
 
     Returns ``(surveys, quarantine)``.
     """
     table = "surveys"
     frame = raw.copy()
-    date = parse_dates(frame["date"])
+    date = parse_dates(frame["date"], dayfirst=dayfirst)
     score = parse_amounts(frame["score"])
     kept, quarantined = _split_bad(frame, [
         (is_blank(frame["customer_id"]), "customer_id", "缺少客户ID"),
@@ -483,7 +522,8 @@ class CleanResult:
     def interim_tables(self) -> dict[str, pd.DataFrame]:
         tables = {"customers": self.customers, "orders": self.orders,
                   "quarantine": self.quarantine, "merge_log": self.merge_log,
-                  "row_accounting": self.accounting, "quality": self.quality}
+                  "row_accounting": self.accounting, "quality": self.quality,
+                  "quality_checks": checks_frame(self.checks)}
         if self.interactions is not None:
             tables["interactions"] = self.interactions
         if self.surveys is not None:
@@ -495,8 +535,26 @@ def _customers_from_orders(orders: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"customer_id": pd.Series(orders["customer_id"].unique(), dtype="string")})
 
 
-def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict) -> CleanResult:
-    """Run every cleaning rule over the intake tables (``RawData.tables``)."""
+def label_columns(quarantine: pd.DataFrame, sources=()) -> pd.Series:
+    """The quarantine's column names as the user wrote them in the file (``下单时间``), else
+    the Chinese name of the canonical column."""
+    headers = {}
+    for source in sources:
+        for original, canonical in source.column_map.items():
+            headers.setdefault((source.table, source.path.name), {})[canonical] = original
+    labels = []
+    for table, file, column in zip(quarantine["table"], quarantine["source_file"], quarantine["column"]):
+        file_name = str(file).split("[")[0]
+        found = headers.get((table, file_name), {}).get(column)
+        labels.append(found or TABLES.get(table, {}).get(column, (column,))[0])
+    return pd.Series(labels, index=quarantine.index, dtype="string")
+
+
+def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict, sources=()) -> CleanResult:
+    """Run every cleaning rule over the intake tables (``RawData.tables``).
+
+    ``sources`` (``RawData.sources``) lets the quarantine name columns as the file does.
+    """
     accounting, quarantines = [], []
     id_map: dict = {}
     merge_log = pd.DataFrame(columns=["kept_id", "merged_ids", "n_merged", "matched_on"])
@@ -523,7 +581,7 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     for name, cleaner in [("interactions", clean_interactions), ("surveys", clean_surveys)]:
         if name in tables:
             raw = tables[name]
-            cleaned, q = cleaner(raw, as_of, id_map)
+            cleaned, q = cleaner(raw, as_of, id_map, dayfirst=params.get("dayfirst"))
             quarantines.append(q)
             accounting.append(row_accounting(len(raw), len(cleaned), len(q), 0, name))
             optional[name] = cleaned
@@ -533,6 +591,7 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else pd.DataFrame(
         columns=QUARANTINE_COLUMNS)
     quarantine["source_row"] = quarantine["source_row"].astype("Int64")
+    quarantine["column"] = label_columns(quarantine, sources)
     target = params.get("completeness_target", 0.95)
     in_table = customers[customers["in_customer_table"]]
     quality = pd.concat([
@@ -616,3 +675,44 @@ def checks_display(checks: dict) -> pd.DataFrame:
     """The other quality counts, labelled."""
     rows = [{"检查项": _CHECK_LABELS.get(k, k), "数量": v} for k, v in checks.items() if v is not None]
     return pd.DataFrame(rows)
+
+
+def checks_frame(checks: dict) -> pd.DataFrame:
+    """The checks dict as a two-column table (for the interim layer)."""
+    return pd.DataFrame({"check": list(checks), "value": pd.array(list(checks.values()), dtype="Int64")})
+
+
+def quality_report(accounting: pd.DataFrame, quality: pd.DataFrame, checks: pd.DataFrame,
+                   quarantine: pd.DataFrame, target: float = 0.95) -> pd.DataFrame:
+    """The 数据质量报告 sheet: row accounting, completeness against the target, the other
+    checks, and quarantined rows by reason — one line each, in Chinese."""
+    rows = []
+    for r in accounting.itertuples():
+        rows.append({"类别": "行数核对", "项目": _TABLE_LABELS.get(r.table, r.table),
+                     "数值": f"{r.rows_in:,} = {r.kept:,} + {r.quarantined:,} + {r.merged_or_duplicate:,}",
+                     "目标": "平衡", "是否达标": "✔" if r.closes else "✘",
+                     "说明": "输入 = 保留 + 隔离 + 合并/重复"})
+    for r in quality.itertuples():
+        rows.append({"类别": "完整率", "项目": f"{_TABLE_LABELS.get(r.table, r.table)}·{_FIELD_LABELS.get(r.field, r.field)}",
+                     "数值": "—" if pd.isna(r.completeness) else f"{r.completeness:.1%}",
+                     "目标": f"≥{target:.0%}", "是否达标": "✔" if r.meets_target else "✘",
+                     "说明": r.note or f"{r.filled:,} / {r.total:,}"})
+    for r in checks.itertuples():
+        if pd.notna(r.value):
+            rows.append({"类别": "检查", "项目": _CHECK_LABELS.get(r.check, r.check), "数值": f"{int(r.value):,}",
+                         "目标": "", "是否达标": "", "说明": ""})
+    for r in quarantine_summary(quarantine).itertuples(index=False):
+        rows.append({"类别": "隔离", "项目": f"{r[0]}·{r[1]}", "数值": f"{r[2]:,}", "目标": "", "是否达标": "",
+                     "说明": "明细见「隔离明细」"})
+    return pd.DataFrame(rows, columns=["类别", "项目", "数值", "目标", "是否达标", "说明"])
+
+
+def quality_sheets(accounting: pd.DataFrame, quality: pd.DataFrame, checks: pd.DataFrame,
+                   quarantine: pd.DataFrame, merge_log: pd.DataFrame, target: float = 0.95) -> dict:
+    """The three quality sheets of 客户基础信息表: report, quarantined rows, merges."""
+    detail = quarantine.rename(columns=QUARANTINE_LABELS)
+    detail["表"] = detail["表"].map(_TABLE_LABELS).fillna(detail["表"])
+    merges = merge_log.rename(columns={"kept_id": "保留客户ID", "merged_ids": "合并的客户ID",
+                                       "n_merged": "合并数量", "matched_on": "匹配依据"})
+    return {"数据质量报告": quality_report(accounting, quality, checks, quarantine, target),
+            "隔离明细": detail, "合并记录": merges}

@@ -422,6 +422,11 @@ def _read_delimited(path: Path, column_map: dict) -> _Grid:
     idx = _find_header([r for r, _, _ in records], column_map)
     header, header_start, header_end = records[idx]
     headers = [h.strip() for h in header]
+    n_header = 1
+    if idx + 1 < len(records):
+        two_rows = _two_row_header(headers, records[idx + 1][0], column_map)
+        if two_rows is not None:
+            headers, n_header, header_end = two_rows, 2, records[idx + 1][2]
     width = len(headers)
 
     multiline = '"' in text
@@ -436,9 +441,9 @@ def _read_delimited(path: Path, column_map: dict) -> _Grid:
                 StringIO(text), sep=delim, header=None, skiprows=header_start - 1, dtype=str,
                 keep_default_na=False, na_values=[""], skip_blank_lines=False, index_col=False,
                 engine="c",
-            ).iloc[1:].reset_index(drop=True)
+            ).iloc[n_header:].reset_index(drop=True)
         except pd.errors.ParserError:
-            data, rows = _read_ragged(text, delim, idx, width, name)
+            data, rows = _read_ragged(text, delim, idx + n_header - 1, width, name)
     if rows is None:
         rows = header_end + 1 + np.arange(len(data), dtype=np.int64)
         if multiline and len(data):
@@ -618,12 +623,18 @@ def _grid_from_cells(path: Path, sheet: str, label: str, cells: list[list], colu
             break
     idx = _find_header(scan, column_map)
     headers = ["" if h is None else str(h).strip() for h in cells[idx]]
-    body = cells[idx + 1:]
+    n_header = 1
+    if idx + 1 < len(cells):
+        two_rows = _two_row_header(headers, cells[idx + 1], column_map)
+        if two_rows is not None:
+            headers, n_header = two_rows, 2
+    body = cells[idx + n_header:]
     width = max([len(headers)] + [len(r) for r in body])
     headers += [""] * (width - len(headers))
     padded = [r + [None] * (width - len(r)) if len(r) < width else r for r in body]
     data = pd.DataFrame(padded, columns=range(width), dtype=object).astype("str")
-    rows = np.arange(idx + 2, idx + 2 + len(body), dtype=np.int64)  # Excel rows are 1-based
+    first = idx + n_header + 1  # Excel rows are 1-based
+    rows = np.arange(first, first + len(body), dtype=np.int64)
     return _tidy(path, sheet, label, None, idx + 1, headers, data, rows)
 
 
@@ -662,6 +673,50 @@ def _find_header(records: list[list], column_map: dict) -> int:
     return next(i for i, w in enumerate(widths) if w == widest)
 
 
+def _two_row_header(headers: list[str], record: list, column_map: dict) -> list[str] | None:
+    """The column names of a two-row header, or ``None`` when ``record`` is a row of data.
+
+    A parent merged across columns ("金额" over "实付 | 应付") leaves the header row blank to
+    its right and puts the sub-labels in the row below, while the columns merged down both
+    rows ("客户编号") are blank in that second row. ``record`` is taken as the header's second
+    row only when it shows both signs and holds nothing but labels without digits — a row of
+    data has an id, a date or an amount in it.
+
+    Each sub-label is named on its own if that is a known column name ("手机" under "联系方式"),
+    else with its parent before or after it ("实付" under "金额" -> "实付金额"), else
+    "parent/sub" (shown as is, matched by neither).
+
+    Examples
+    --------
+    >>> _two_row_header(["客户编号", "金额", ""], [None, "实付", "应付"], {})
+    ['客户编号', '实付金额', '应付金额']
+    >>> _two_row_header(["客户编号", "金额", ""], ["C1", "5", "备注"], {}) is None
+    True
+    """
+    sub = ["" if c is None else str(c).strip() for c in record]
+    width = max(len(headers), len(sub))
+    top = list(headers) + [""] * (width - len(headers))
+    sub += [""] * (width - len(sub))
+    filled = [j for j in range(width) if sub[j]]
+    if not filled or any(ch.isdigit() for j in filled for ch in sub[j]):
+        return None
+    under_span = any(sub[j] and not top[j] and any(top[:j]) for j in range(width))
+    merged_down = any(top[j] and not sub[j] for j in range(width))
+    if not (under_span and merged_down):
+        return None
+    known = _any_table_index(column_map)
+    names, parent = [], ""
+    for j in range(width):
+        parent = top[j] or parent
+        if not sub[j]:
+            names.append(top[j])
+            continue
+        tries = [sub[j], sub[j] + parent, parent + sub[j]] if parent else [sub[j]]
+        names.append(next((t for t in tries if normalise_header(t) in known),
+                          f"{parent}/{sub[j]}" if parent else sub[j]))
+    return names
+
+
 def _tidy(path, sheet, label, encoding, header_row, headers, data, rows) -> _Grid:
     """Drop blank rows and unnamed empty columns, name unnamed columns that hold data."""
     # Narrow down column by column: after the first filled column few candidates remain.
@@ -697,7 +752,7 @@ class _Match:
     specific: int                    # mapped headers that name a column of this table only
     missing: list[str]               # required columns not found
     eligible: bool
-    duplicates: list[tuple[str, str, str]]  # (unused header, canonical, used header)
+    duplicates: list[tuple[int, str, int]]  # (unused position, canonical, used position)
 
 
 def _tables_per_key(column_map: dict) -> Counter:
@@ -720,10 +775,10 @@ def _match(headers: list[str], table: str, column_map: dict) -> _Match:
         if column in chosen:
             old_rank, old_pos = chosen[column]
             if (rank, pos) < (old_rank, old_pos):
-                dupes.append((headers[old_pos], column, header))
+                dupes.append((old_pos, column, pos))
                 chosen[column] = (rank, pos)
             else:
-                dupes.append((header, column, headers[old_pos]))
+                dupes.append((pos, column, old_pos))
         else:
             chosen[column] = (rank, pos)
     mapping = {pos: column for column, (_, pos) in sorted(chosen.items(), key=lambda kv: kv[1][1])}
@@ -799,7 +854,9 @@ def _build(grid: _Grid, table: str, match: _Match):
     frame["_source_row"] = rows.astype(np.int64)
     unmapped = [h for pos, h in enumerate(grid.headers) if pos not in match.mapping]
     for unused, column, used in match.duplicates:
-        notes.append(f"{grid.label}: 「{unused}」与「{used}」都可作为 {column}，使用「{used}」")
+        # Positions, because two columns may carry the very same name.
+        notes.append(f"{grid.label}: 第{unused + 1}列「{grid.headers[unused]}」与第{used + 1}列"
+                     f"「{grid.headers[used]}」都可作为 {column}，使用第{used + 1}列")
     if unmapped:
         notes.append(f"{grid.label}: 未使用的列：{'、'.join(unmapped)}")
     source = SourceTable(

@@ -102,8 +102,12 @@ def _region_text(customers: pd.DataFrame) -> pd.Series:
 
 
 def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.DataFrame,
-                    tiers: dict, month: str) -> dict[str, dict[str, pd.DataFrame]]:
-    """The frames for the five workbooks, with the SPEC's exact column headers."""
+                    tiers: dict, month: str, quality: dict | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+    """The frames for the five workbooks, with the SPEC's exact column headers.
+
+    ``quality`` (from :func:`analysis.clean.quality_sheets`) adds the data-quality sheets to
+    客户基础信息表.
+    """
     seg = segments.set_index("customer_id")
     cust = customers.set_index("customer_id")
     ids = seg.index
@@ -149,7 +153,7 @@ def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.Da
         for tier, spec in tiers.items() if counts.get(tier, 0)
     ])
     return {
-        "客户基础信息表": {"客户基础信息": info},
+        "客户基础信息表": {"客户基础信息": info, **(quality or {})},
         "客户分层维护策略表": {"分层策略": strategy_table(segments, tiers), "客户策略": per_customer},
         "维护执行记录表": {"执行记录": execution},
         "营销活动执行表": {"活动执行": campaign},

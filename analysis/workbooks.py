@@ -140,6 +140,29 @@ WORKBOOKS: dict[str, dict[str, tuple[Column, ...]]] = {
             Column("标签", width=30),
             Column("客户经理", width=11),
         ),
+        # The data-quality report of step 01 (SPEC §4): what was checked, fixed and set aside.
+        "数据质量报告": (
+            Column("类别", width=12),
+            Column("项目", width=36),
+            Column("数值", width=14),
+            Column("目标", width=10),
+            Column("是否达标", width=10),
+            Column("说明", width=40),
+        ),
+        "隔离明细": (
+            Column("表", width=12),
+            Column("来源文件", width=22),
+            Column("来源行号", "int", width=10),
+            Column("列", width=14),
+            Column("原值", width=20),
+            Column("原因", width=22),
+        ),
+        "合并记录": (
+            Column("保留客户ID", width=14),
+            Column("合并的客户ID", width=30),
+            Column("合并数量", "int", width=10),
+            Column("匹配依据", width=24),
+        ),
     },
     "客户分层维护策略表": {
         "分层策略": (

@@ -147,3 +147,60 @@ def test_survey_scores_on_100_scale_become_stars():
     got, quarantine = clean_surveys(raw, AS_OF)
     assert got["stars"].tolist() == [4.0, 5.0]
     assert quarantine["reason"].tolist() == ["评分缺失或不是数字"]
+
+
+def test_city_recovers_missing_province_and_region():
+    raw = _raw([("C1", "甲", None, None, None, None, None), ("C2", "乙", None, None, None, "广东省", None),
+                ("C3", "丙", None, None, None, None, None)], CUSTOMER_COLS)
+    raw["city"] = pd.array(["杭州市", "深圳", "火星市"], dtype="string")
+    customers, *_ = clean_customers(raw)
+    got = customers.set_index("customer_id")
+    assert got["province"].tolist() == ["浙江", "广东", pd.NA]
+    assert got["region"].tolist() == ["华东", "华南", pd.NA]
+
+
+def test_totals_row_quarantined_as_such():
+    raw = _raw([("1", "C1", "2026-01-05", "100", None), ("合计", None, None, "100", None)], ORDER_COLS)
+    orders, quarantine, _ = clean_orders(raw, AS_OF)
+    assert len(orders) == 1
+    assert quarantine[["source_row", "reason"]].values.tolist() == [[3, "合计行"]]
+
+
+def test_dayfirst_param_decides_ambiguous_slash_dates():
+    raw = _raw([("1", "C1", "03/04/2026", "100", None)], ORDER_COLS)
+    assert clean_orders(raw, AS_OF, {"dayfirst": True})[0]["order_date"].iloc[0] == pd.Timestamp("2026-04-03")
+    assert clean_orders(raw, AS_OF, {"dayfirst": False})[0]["order_date"].iloc[0] == pd.Timestamp("2026-03-04")
+
+
+def test_merged_customers_add_up_stated_spend():
+    raw = _raw([("C1", "张三", "13812345678", None, None, None, None),
+                ("C2", "张三", "138-1234-5678", None, None, None, None)], CUSTOMER_COLS)
+    raw["stated_total_spend"] = pd.array(["100", "250.5"], dtype="string")
+    customers, *_ = clean_customers(raw)
+    assert customers["stated_total_spend"].tolist() == [350.5]
+
+
+def test_quality_report_lines():
+    from analysis.clean import checks_frame, quality_report, quality_sheets
+
+    accounting = pd.DataFrame([{"table": "orders", "rows_in": 10, "kept": 7, "quarantined": 2,
+                                "merged_or_duplicate": 1, "closes": True}])
+    quality = pd.DataFrame([{"table": "customers", "field": "phone", "filled": 19, "total": 20,
+                             "completeness": 0.95, "meets_target": True, "note": ""},
+                            {"table": "customers", "field": "owner", "filled": 18, "total": 20,
+                             "completeness": 0.9, "meets_target": False, "note": ""}])
+    checks = checks_frame({"invalid_phones": 3, "stated_spend_mismatch": None})
+    quarantine = pd.DataFrame({"table": ["orders", "orders"], "source_file": ["o.csv"] * 2,
+                               "source_row": [3, 9], "column": ["amount"] * 2, "value": ["待定", "x"],
+                               "reason": ["金额不是数字"] * 2})
+    report = quality_report(accounting, quality, checks, quarantine)
+    assert report["类别"].tolist() == ["行数核对", "完整率", "完整率", "检查", "隔离"]
+    assert report.iloc[0]["数值"] == "10 = 7 + 2 + 1" and report.iloc[0]["是否达标"] == "✔"
+    assert report.iloc[1][["数值", "是否达标"]].tolist() == ["95.0%", "✔"]
+    assert report.iloc[2][["项目", "数值", "是否达标"]].tolist() == ["客户表·客户经理", "90.0%", "✘"]
+    assert report.iloc[3]["数值"] == "3"            # the None check is left out
+    assert report.iloc[4][["项目", "数值"]].tolist() == ["订单表·金额不是数字", "2"]
+    sheets = quality_sheets(accounting, quality, checks, quarantine, pd.DataFrame(
+        columns=["kept_id", "merged_ids", "n_merged", "matched_on"]))
+    assert list(sheets["隔离明细"].columns) == ["表", "来源文件", "来源行号", "列", "原值", "原因"]
+    assert sheets["隔离明细"]["来源行号"].tolist() == [3, 9]

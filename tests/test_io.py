@@ -166,6 +166,13 @@ def test_units_in_header_do_not_stop_mapping(tmp_path):
     assert any("订单金额(元)" in m and "实付金额（元）" in m for m in raw.skipped)
 
 
+def test_same_header_twice_reported_by_position(tmp_path):
+    _write(tmp_path, "a.csv", "客户编号,下单日期,金额,金额\nC1,2024-01-01,10,9\n")
+    raw = load_raw_data(tmp_path)
+    assert raw.tables["orders"]["amount"].tolist() == ["10"]
+    assert "a.csv: 第4列「金额」与第3列「金额」都可作为 amount，使用第3列" in raw.skipped
+
+
 # ----------------------------------------------------------------------------- header rows
 
 def test_title_rows_in_csv_and_source_rows(tmp_path):
@@ -228,6 +235,49 @@ def test_title_rows_in_xlsx_and_excel_values(tmp_path):
     assert inter["campaign_id"].tolist() == ["A1", "12", "0.3"]
     assert inter["channel"].isna().tolist() == [False, True, False]
     assert inter["channel"].iloc[2] == "TRUE"
+
+
+def test_two_row_header_sub_labels_named_alone_or_with_parent(tmp_path):
+    _xlsx(tmp_path, "客户.xlsx", {"s": [
+        ["客户编号", "联系方式", None, "累计", None],   # row 1: 联系方式 over B:C, 累计 over D:E
+        [None, "手机", "邮箱", "消费", "备注说明"],      # row 2
+        ["C1", 13800000000, "a@b.cn", 5, "x"],          # row 3
+    ]})
+    _write(tmp_path, "o.csv", ORDERS_CSV)
+    raw = load_raw_data(tmp_path)
+    src = next(s for s in raw.sources if s.table == "customers")
+    # known alone; known with the parent in front; neither -> "parent/sub", left unmapped
+    assert src.column_map == {"客户编号": "customer_id", "手机": "phone", "邮箱": "email",
+                              "累计消费": "stated_total_spend"}
+    assert src.unmapped == ["累计/备注说明"]
+    assert raw.tables["customers"]["_source_row"].tolist() == [3]
+
+
+@pytest.mark.parametrize("body, rows", [
+    ("C1,2024-03-01,90,100\n\nC2,2024-03-02,45.5,50\n", [3, 5]),       # blank line: pandas
+    ("C1,2024-03-01,90,100,,\nC2,2024-03-02,45.5,50\n", [3, 4]),        # too long: ragged
+])
+def test_two_row_header_in_csv_on_every_parse_path(tmp_path, body, rows):
+    _write(tmp_path, "o.csv", "客户编号,下单日期,金额,\n,,实付,应付\n" + body)
+    raw = load_raw_data(tmp_path)
+    orders = raw.tables["orders"]
+    assert raw.sources[0].column_map["实付金额"] == "amount"
+    assert orders["amount"].tolist() == ["90", "45.5"]
+    assert orders["_source_row"].tolist() == rows
+
+
+@pytest.mark.parametrize("second", [
+    "ABC,张三,VIP",    # no column merged down: text under the unnamed column is data
+    ",张三,",          # nothing under the unnamed column
+    ",张三,2号",       # a digit: data
+])
+def test_text_row_below_header_is_data_not_a_second_header(tmp_path, second):
+    _write(tmp_path, "o.csv", ORDERS_CSV)
+    _write(tmp_path, "客户.csv", f"客户编号,姓名,\n{second}\n")
+    raw = load_raw_data(tmp_path)
+    src = next(s for s in raw.sources if s.table == "customers")
+    assert src.header_row == 1 and src.column_map == {"客户编号": "customer_id", "姓名": "name"}
+    assert raw.tables["customers"]["_source_row"].tolist() == [2]
 
 
 def test_header_found_without_known_aliases_via_column_map(tmp_path):
