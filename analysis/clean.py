@@ -26,7 +26,7 @@ from analysis.schema import TABLES
 __all__ = [
     "CleanResult", "clean_all", "clean_orders", "clean_customers", "clean_interactions",
     "clean_surveys", "normalise_phones", "normalise_company_names", "standardise_industry",
-    "region_of_province", "province_from_city", "standardise_company_size", "row_accounting", "completeness",
+    "region_of_province", "province_from_city", "normalise_ids", "rekey", "standardise_company_size", "row_accounting", "completeness",
     "QUARANTINE_COLUMNS", "QUARANTINE_LABELS", "accounting_display", "quarantine_summary",
     "quality_display", "checks_display", "totals_rows", "quality_report", "quality_sheets", "checks_frame",
     "label_columns",
@@ -178,6 +178,20 @@ def standardise_company_size(values: pd.Series) -> pd.Series:
 
 # ---------------------------------------------------------------- quarantine helpers
 
+def normalise_ids(values: pd.Series) -> pd.Series:
+    """Ids as text without surrounding spaces; whole numbers a spreadsheet wrote as floats
+    (``1001.0``) lose the ``.0`` so they match the same id written as ``1001``."""
+    text = values.astype("string").str.strip()
+    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+
+
+def rekey(ids: pd.Series, id_map: dict | None) -> pd.Series:
+    """Merged customer ids replaced by their kept id (a hash lookup, not a per-key scan)."""
+    if not id_map:
+        return ids
+    return ids.map(id_map).fillna(ids).astype("string")
+
+
 def _quarantine(frame: pd.DataFrame, mask: pd.Series, table: str, column: str,
                 reason: str, label: str | None = None) -> pd.DataFrame:
     rows = frame.loc[mask]
@@ -232,7 +246,7 @@ def clean_customers(raw: pd.DataFrame, params: dict | None = None):
     params = params or {}
     table = "customers"
     frame = raw.copy()
-    frame["customer_id"] = frame["customer_id"].astype("string").str.strip()
+    frame["customer_id"] = normalise_ids(frame["customer_id"])
     kept, quarantined = _split_bad(
         frame, [(is_blank(frame["customer_id"]), "customer_id", "缺少客户ID")], table)
 
@@ -327,18 +341,20 @@ def _deduplicate(frame: pd.DataFrame):
     customers = customers.drop(columns=["_filled", "_reg", "kept_id"], errors="ignore")
     customers = customers.sort_values("customer_id").reset_index(drop=True)
 
-    def reason(group: pd.DataFrame) -> str:
-        found = [label for col, key, label in keys
-                 if key.loc[group.index].dropna().duplicated().any()]
-        return "、".join(found) or "关联匹配"
-
-    log_rows = []
-    for gid, group in frame[frame["_group"].isin(merged["_group"])].groupby("_group"):
-        kept = group["kept_id"].iloc[0]
-        others = sorted(set(group["customer_id"]) - {kept})
-        log_rows.append({"kept_id": kept, "merged_ids": "、".join(others),
-                         "n_merged": len(group) - 1, "matched_on": reason(group)})
-    merge_log = pd.DataFrame(log_rows, columns=["kept_id", "merged_ids", "n_merged", "matched_on"])
+    # Which keys actually tie each merged group together (vectorised: one pass per key).
+    in_merge = frame["_group"].isin(merged["_group"])
+    reasons = pd.Series("", index=pd.Index(frame.loc[in_merge, "_group"].unique()), dtype="object")
+    for _, key, label in keys:
+        pairs = pd.DataFrame({"g": frame.loc[in_merge, "_group"], "k": key[in_merge]}).dropna()
+        tied = pairs.loc[pairs.duplicated(["g", "k"], keep=False), "g"].unique()
+        reasons[tied] = reasons[tied] + ("、" + label)
+    reasons = reasons.str.lstrip("、").replace("", "关联匹配")
+    merge_log = (merged.sort_values("customer_id").groupby("_group")
+                 .agg(kept_id=("kept_id", "first"), merged_ids=("customer_id", "、".join),
+                      n_merged=("customer_id", "size")))
+    merge_log["matched_on"] = reasons.reindex(merge_log.index).to_numpy()
+    merge_log = merge_log.sort_values("kept_id").reset_index(drop=True)[
+        ["kept_id", "merged_ids", "n_merged", "matched_on"]]
     return customers, merge_log, id_map
 
 
@@ -375,13 +391,13 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
     kept = kept.loc[~duplicate]
 
     orders = pd.DataFrame({
-        "customer_id": kept["customer_id"].astype("string").str.strip(),
+        "customer_id": normalise_ids(kept["customer_id"]),
         "order_date": date.loc[kept.index].dt.normalize(),
         "amount": amount.loc[kept.index],
     })
     orders["original_customer_id"] = orders["customer_id"]
     if id_map:
-        orders["customer_id"] = orders["customer_id"].replace(id_map)
+        orders["customer_id"] = rekey(orders["customer_id"], id_map)
     orders["order_id"] = (kept["order_id"].astype("string").str.strip() if "order_id" in kept
                           else pd.Series([f"R{r}" for r in kept["_source_row"]], index=kept.index,
                                          dtype="string"))
@@ -437,7 +453,7 @@ def clean_interactions(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | No
          type_text.str.contains("活动|参会|参与"), type_text.str.contains("浏览|访问|查看")],
         ["消息", "投诉", "咨询", "活动参与", "浏览"], "其他")
     out = pd.DataFrame({
-        "customer_id": kept["customer_id"].astype("string").str.strip().replace(id_map or {}),
+        "customer_id": rekey(normalise_ids(kept["customer_id"]), id_map),
         "date": date.loc[kept.index], "type": type_text, "kind": kind,
         "channel": channel.fillna(channel_text.mask(channel_text == "")),
         "event": event,
@@ -467,7 +483,7 @@ def clean_surveys(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | None = 
     # One file uses one scale: anything above 5 means the file is on 0–100.
     stars = score / 20.0 if (score > 5).any() else score
     out = pd.DataFrame({
-        "customer_id": kept["customer_id"].astype("string").str.strip().replace(id_map or {}),
+        "customer_id": rekey(normalise_ids(kept["customer_id"]), id_map),
         "date": date.loc[kept.index], "score": score, "stars": stars.clip(lower=0, upper=5),
     })
     for col in ["comment", "churn_reason"]:

@@ -32,6 +32,8 @@ def main(argv=None) -> int:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--dirty", action="store_true", help="mixed formats and dirt as in the sample")
+    parser.add_argument("--all-tables", action="store_true",
+                        help="also interactions and surveys (the target is orders + customers)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "raw"
@@ -41,6 +43,10 @@ def main(argv=None) -> int:
                         "--customers", str(args.customers), "--orders", str(args.orders),
                         *([] if args.dirty else ["--clean"])], check=True, stdout=subprocess.DEVNULL)
         generated = time.perf_counter() - start
+        if not args.all_tables:
+            for path in data.iterdir():
+                if path.name.startswith(("互动", "满意度")):
+                    path.unlink()
 
         start = time.perf_counter()
         raw = load_raw_data(data)

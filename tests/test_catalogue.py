@@ -372,8 +372,6 @@ def test_customer_ids_stored_in_excel_as_floats(tmp_path):
     assert result.checks["orders_without_customer_record"] == 0
 
 
-@pytest.mark.xfail(reason="needs clean.py: ids written as whole floats in text ('1001.0') "
-                          "are not normalised to '1001'", strict=True)
 def test_customer_ids_written_as_floats_in_csv(tmp_path):
     # pandas writes an id column holding blanks as floats: "1001.0" in the CSV.
     _write(tmp_path, "客户.csv", "客户编号,客户名称\n1001.0,甲公司\n,乙\n")
