@@ -932,7 +932,7 @@ def _yen_number(x) -> pd.Series:
 
 
 def _dirty_tables(rng, c, o, inter, surveys, cal) -> dict[str, pd.DataFrame]:
-    n, N, D = c["n"], o["n"], cal.n_days
+    n, N = c["n"], o["n"]
     ci = o["ci"].copy()
 
     # --- Duplicate customers: a second id, orders split from a random later order on. ----
