@@ -66,11 +66,18 @@ def customer_features_text(segments: pd.DataFrame, window_months: int = 12) -> p
 
 
 def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, as_of: pd.Timestamp, *,
-                  churn_flag_action: str, window_months: int = 12, holidays=()) -> pd.DataFrame:
-    """One row per customer: tier, features, strategy, next action, owner, due date, status.
+                  churn_flag_action: str, window_months: int = 12, holidays=(),
+                  recommendations: pd.DataFrame | None = None, best_channel: pd.Series | None = None,
+                  control: pd.Series | None = None, add_days=None) -> pd.DataFrame:
+    """One row per customer: tier, features, strategy, a specific next action, owner, due date.
 
+    The next action names the tier's offer and, where notebook 04 found one, the category to
+    recommend (``recommendations``: customer_id, recommended_category). The channel is the
+    customer's best historical channel (``best_channel`` by customer_id) or the tier's default.
     The owner is the customer's 客户经理 where known, else the tier's owner role. A 战略/核心
-    customer carrying the churn flag gets ``churn_flag_action`` instead of the tier's action.
+    customer carrying the churn flag gets ``churn_flag_action``. Customers in the control group
+    (``control`` by customer_id) get no proactive action and status 对照组. Due dates count
+    working days with ``add_days(start, days)`` (default: Mon–Fri minus ``holidays``).
     """
     frame = segments[["customer_id", "tier", "churn_risk", "total_spend", "frequency", "recency_days"]].merge(
         customers[["customer_id"] + [c for c in ["owner"] if c in customers]], on="customer_id", how="left")
@@ -78,13 +85,29 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
     frame["features"] = customer_features_text(frame, window_months)
     frame["strategy"] = frame["tier"].map(spec["strategy"])
     flagged = frame["churn_risk"] & frame["tier"].isin(["战略客户", "核心客户"])
-    frame["next_action"] = frame["tier"].map(spec["next_action"]).where(~flagged, churn_flag_action)
+    action = frame["tier"].map(spec["next_action"]).where(~flagged, churn_flag_action)
+    frame["offer"] = frame["tier"].map(spec.get("offer", pd.Series(dtype=object)))
+    frame["content_key"] = frame["tier"].map(spec.get("content_key", pd.Series(dtype=object)))
+    frame["recommended_category"] = (
+        frame["customer_id"].map(recommendations.set_index("customer_id")["recommended_category"])
+        if recommendations is not None and len(recommendations) else pd.NA)
+    default_channel = frame["tier"].map(spec.get("channel", pd.Series(dtype=object)))
+    frame["channel"] = (frame["customer_id"].map(best_channel).fillna(default_channel)
+                        if best_channel is not None else default_channel)
+    offer_text = frame["offer"].map(lambda o: f"（{o}）" if isinstance(o, str) and o else "")
+    category_text = frame["recommended_category"].map(
+        lambda c: f"；推荐品类：{c}" if isinstance(c, str) and c else "")
+    frame["next_action"] = action + offer_text + category_text
     role = frame["tier"].map(spec["owner_role"])
     frame["owner"] = frame["owner"].fillna(role) if "owner" in frame else role
     days = frame["tier"].map(spec["due_working_days"]).fillna(5).astype(int)
     days = days.where(~flagged, np.minimum(days, 3))
-    frame["due_date"] = add_working_days(as_of, days, holidays).to_numpy()
-    frame["status"] = "待执行"
+    due = add_days(as_of, days) if add_days else add_working_days(as_of, days, holidays)
+    frame["due_date"] = pd.to_datetime(pd.Series(due).to_numpy())
+    frame["control"] = (frame["customer_id"].map(control).fillna(False).astype(bool)
+                        if control is not None else False)
+    frame.loc[frame["control"], "next_action"] = "对照组：本月不做主动维护，仅提供标准服务（用于衡量策略效果）"
+    frame["status"] = np.where(frame["control"], "对照组", "待执行")
     frame["task_id"] = ("T" + pd.Timestamp(as_of).strftime("%Y%m") + "-" + frame["customer_id"].astype(str))
     order = {t: i for i, t in enumerate(tiers)}
     return frame.sort_values(["tier", "due_date", "customer_id"],

@@ -48,8 +48,8 @@ def test_plan_owner_action_and_due_date():
                          churn_flag_action="本周内回访").set_index("customer_id")
     assert plan.loc["S1", "owner"] == "张经理"                 # the customer's 客户经理
     assert plan.loc["K1", "owner"] == "客服专员"               # else the tier's role
-    assert plan.loc["K1", "next_action"] == "本周内回访"        # 核心 + churn flag
-    assert plan.loc["L1", "next_action"] == TIERS["流失预警客户"]["next_action"]
+    assert plan.loc["K1", "next_action"] == "本周内回访（积分加倍 + 节日礼品）"   # 核心 + churn flag
+    assert plan.loc["L1", "next_action"] == TIERS["流失预警客户"]["next_action"] + "（回归首单8折券）"
     # as-of Saturday 10-31: 流失预警 2 working days -> Tuesday 11-03; 战略 3 -> Wednesday 11-04
     assert plan.loc["L1", "due_date"] == pd.Timestamp("2026-11-03")
     assert plan.loc["S1", "due_date"] == pd.Timestamp("2026-11-04")
@@ -70,3 +70,27 @@ def test_workbook_frames_have_spec_headers():
     info = sheets["客户基础信息表"]["客户基础信息"].set_index("客户ID")
     assert info.loc["K1", "标签"] == "重要保持；中等价值；流失风险"
     assert info.loc["S1", "联系方式"] == "13812345678"   # internal table keeps full contacts
+
+
+def test_plan_names_recommended_category_channel_and_control_group():
+    recs = pd.DataFrame({"customer_id": ["P1"], "recommended_category": ["耗材"]})
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
+                         recommendations=recs, best_channel=pd.Series({"S1": "企微"}),
+                         control=pd.Series({"L1": True})).set_index("customer_id")
+    assert plan.loc["P1", "next_action"].endswith("；推荐品类：耗材")
+    assert plan.loc["P1", "recommended_category"] == "耗材"
+    assert plan.loc["S1", "channel"] == "企微" and plan.loc["P1", "channel"] == "短信"   # tier default
+    assert plan.loc["L1", "status"] == "对照组" and plan.loc["L1", "next_action"].startswith("对照组")
+    assert plan.loc["S1", "task_id"] == "T202610-S1"
+
+
+def test_plan_uses_the_given_working_day_calendar():
+    calls = []
+
+    def add_days(start, days):
+        calls.append(start)
+        return pd.Series([pd.Timestamp("2026-11-10")] * len(days), index=days.index)
+
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
+                         add_days=add_days)
+    assert calls == [pd.Timestamp("2026-10-31")] and (plan["due_date"] == pd.Timestamp("2026-11-10")).all()
