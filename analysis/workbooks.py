@@ -19,7 +19,7 @@ template: the closed loop reads the files back by those headers and values.
 Examples
 --------
 >>> [c.header for c in WORKBOOKS["维护执行记录表"]["执行记录"]]
-['执行日期', '客户ID', '执行人', '动作描述', '客户反馈', '结果标记']
+['执行日期', '客户ID', '执行人', '动作描述', '客户反馈', '结果标记', '任务编号']
 >>> column("维护执行记录表", "执行记录", "结果标记").choices
 ('成功', '待跟进', '失败')
 """
@@ -53,7 +53,7 @@ from analysis.config import TEMPLATES_DIR
 from analysis.errors import KitError
 
 __all__ = [
-    "Column", "WORKBOOKS", "KIND_FORMATS", "EXCEL_MAX_ROWS", "SPARE_ROWS",
+    "Column", "WORKBOOKS", "AUTOMATION_LISTS", "KIND_FORMATS", "EXCEL_MAX_ROWS", "SPARE_ROWS",
     "column", "headers", "workbook_path", "build_templates", "write_workbooks", "read_sheet",
 ]
 
@@ -123,6 +123,19 @@ class Column:
 _RESULT_CHOICES = ("成功", "待跟进", "失败")
 _STATUS_CHOICES = ("待执行", "执行中", "已完成", "已暂停")
 
+# The automation lists of 营销活动执行表, in sheet order.
+AUTOMATION_LISTS = ("沉睡唤醒", "新客欢迎", "生日关怀", "高价值跟进", "差评工单", "购后调研")
+_AUTOMATION_LIST = (
+    Column("客户ID", width=14),
+    Column("客户层级", width=12),
+    Column("触达渠道", width=12),
+    Column("发送时间", "datetime", width=17),
+    Column("内容键", width=22),
+    Column("截止时间", "datetime", width=17),
+    Column("负责人", width=12),
+    Column("备注", width=30),
+)
+
 # workbook -> sheet -> columns, in the order they appear. Later sheets are added here.
 WORKBOOKS: dict[str, dict[str, tuple[Column, ...]]] = {
     "客户基础信息表": {
@@ -182,6 +195,8 @@ WORKBOOKS: dict[str, dict[str, tuple[Column, ...]]] = {
             Column("当前状态", width=11, choices=_STATUS_CHOICES, filled_by_staff=True),
             Column("下一步动作", width=44),
             Column("时间节点", "date", width=13),
+            # Last, after the SPEC columns: the stable task id a rerun of the month merges on.
+            Column("任务编号", width=20),
         ),
     },
     "维护执行记录表": {
@@ -192,6 +207,7 @@ WORKBOOKS: dict[str, dict[str, tuple[Column, ...]]] = {
             Column("动作描述", width=44),
             Column("客户反馈", width=36, filled_by_staff=True),
             Column("结果标记", width=11, choices=_RESULT_CHOICES, filled_by_staff=True),
+            Column("任务编号", width=20),
         ),
     },
     "营销活动执行表": {
@@ -208,6 +224,14 @@ WORKBOOKS: dict[str, dict[str, tuple[Column, ...]]] = {
             # Live in Excel: it updates as staff type the counts in.
             Column("转化率", "percent", width=9, formula='=IFERROR({点击数}/{打开数},"")'),
             Column("负责人", width=12),
+        ),
+        # The automation target lists (SPEC §8): the kit lists who and what, sending is done
+        # elsewhere. One sheet per list, same columns; 名单排除 says who was left out and why.
+        **{name: _AUTOMATION_LIST for name in AUTOMATION_LISTS},
+        "名单排除": (
+            Column("名单", width=14),
+            Column("原因", width=40),
+            Column("人数", "int", width=9),
         ),
     },
     "效果复盘表": {
@@ -973,7 +997,7 @@ def read_sheet(path: Path, sheet: str) -> pd.DataFrame:
     Examples
     --------
     >>> read_sheet(out / "维护执行记录表_2026-10.xlsx", "执行记录").columns.tolist()  # doctest: +SKIP
-    ['执行日期', '客户ID', '执行人', '动作描述', '客户反馈', '结果标记']
+    ['执行日期', '客户ID', '执行人', '动作描述', '客户反馈', '结果标记', '任务编号']
     """
     path = Path(path)
     if not path.is_file():

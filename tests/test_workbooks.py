@@ -31,14 +31,19 @@ SPEC_HEADERS = {
     },
     "客户分层维护策略表": {
         "分层策略": ["层级", "核心特征", "维护策略", "负责人", "执行周期", "客户数", "占比"],
-        "客户策略": ["客户层级", "客户ID", "核心特征", "维护策略", "当前状态", "下一步动作", "时间节点"],
+        # 任务编号 (not in the SPEC) comes last: the stable task id reruns merge on.
+        "客户策略": ["客户层级", "客户ID", "核心特征", "维护策略", "当前状态", "下一步动作", "时间节点", "任务编号"],
     },
     "维护执行记录表": {
-        "执行记录": ["执行日期", "客户ID", "执行人", "动作描述", "客户反馈", "结果标记"],
+        "执行记录": ["执行日期", "客户ID", "执行人", "动作描述", "客户反馈", "结果标记", "任务编号"],
     },
     "营销活动执行表": {
         "活动执行": ["活动名称", "目标客户标签", "触达内容", "触达渠道", "发送时间", "目标客户数", "实际发送数",
                  "打开数", "点击数", "转化率", "负责人"],
+        # The automation target lists (SPEC §8) and who was left off them.
+        **{name: ["客户ID", "客户层级", "触达渠道", "发送时间", "内容键", "截止时间", "负责人", "备注"]
+           for name in ["沉睡唤醒", "新客欢迎", "生日关怀", "高价值跟进", "差评工单", "购后调研"]},
+        "名单排除": ["名单", "原因", "人数"],
     },
     "效果复盘表": {
         "效果复盘": ["分析周期", "活动流程", "核心指标(目标/实际)", "问题分析", "优化措施", "负责人"],
@@ -438,3 +443,20 @@ def test_speed_100k_customers(templates, tmp_path):
     assert cpu < 15  # CPU time: a busy test machine must not make this flaky
     back = read_sheet(paths[2], "执行记录")
     assert len(back) == n and back["客户ID"].iloc[-1] == ids[-1]
+
+
+def test_task_id_last_and_automation_lists(frames, templates, tmp_path):
+    # The SPEC columns come first and in order; the merge key 任务编号 is appended after them.
+    for wb, sheet in [("客户分层维护策略表", "客户策略"), ("维护执行记录表", "执行记录")]:
+        assert headers(wb, sheet)[-1] == "任务编号"
+    assert list(WORKBOOKS["营销活动执行表"]) == ["活动执行", "沉睡唤醒", "新客欢迎", "生日关怀", "高价值跟进",
+                                             "差评工单", "购后调研", "名单排除"]
+    listing = pd.DataFrame({"客户ID": ["C001"], "发送时间": [datetime(2026, 11, 2, 9, 30)],
+                            "截止时间": ["2026-11-03 18:00"], "内容键": ["winback_category_A"]})
+    skipped = pd.DataFrame({"名单": ["沉睡唤醒"], "原因": ["已退订"], "人数": [3]})
+    path = _write({"营销活动执行表": {"沉睡唤醒": listing, "名单排除": skipped}}, tmp_path, templates)[3]
+    ws = _sheet(path, "沉睡唤醒")
+    assert ws["D2"].value == datetime(2026, 11, 2, 9, 30) and ws["D2"].number_format == "yyyy-mm-dd hh:mm"
+    assert ws["F2"].value == datetime(2026, 11, 3, 18, 0)
+    assert _sheet(path, "名单排除")["C2"].value == 3
+    assert read_sheet(path, "沉睡唤醒")["内容键"].tolist() == ["winback_category_A"]
