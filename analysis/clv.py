@@ -33,7 +33,7 @@ from scipy.special import digamma, expit, gammaln, hyp2f1
 __all__ = [
     "BGNBDFit", "GammaGammaFit", "summarise_orders", "fit_bgnbd", "expected_purchases", "prob_alive",
     "fit_gamma_gamma", "expected_spend", "predict_clv", "churn_model", "churn_warnings",
-    "MODEL_COLUMNS", "WARNING_LABELS",
+    "MODEL_COLUMNS", "WARNING_LABELS", "churn_by_tier", "top_warnings",
 ]
 
 # Days in an average calendar month: the CLV steps and discounting are monthly.
@@ -594,3 +594,41 @@ def churn_warnings(features: pd.DataFrame, model_frame: pd.DataFrame | None = No
     out["model_warning"] = model
     out["p_alive"] = p_alive.to_numpy()
     return out
+
+
+def churn_by_tier(churn: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Per tier: customers, warnings and their share, mean P(active), predicted CLV (元)."""
+    frame = segments[["customer_id", "tier"]].merge(churn, on="customer_id", how="left")
+    grouped = frame.groupby("tier", observed=True)
+    table = pd.DataFrame({
+        "客户数": grouped.size(),
+        "预警客户数": grouped["churn_warning"].sum().astype(int),
+        "预警占比": grouped["churn_warning"].mean(),
+        "平均仍活跃概率": grouped["p_alive"].mean(),
+        "预测CLV合计(元)": grouped["predicted_clv"].sum(min_count=1),
+        "人均预测CLV(元)": grouped["predicted_clv"].mean(),
+    })
+    from analysis.segment import TIER_ORDER
+
+    table = table.reindex([t for t in TIER_ORDER if t in table.index])
+    table.index.name = "客户层级"
+    return table
+
+
+def top_warnings(churn: pd.DataFrame, segments: pd.DataFrame, customers: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` warned customers with the most predicted value at stake (else history), masked
+    for sharing: names as *先生/A公司, no contact data."""
+    from analysis.privacy import mask_names
+
+    frame = (churn[churn["churn_warning"]]
+             .merge(segments[["customer_id", "tier", "total_spend"]], on="customer_id", how="left")
+             .merge(customers[["customer_id"] + (["name"] if "name" in customers else [])],
+                    on="customer_id", how="left"))
+    frame = frame.sort_values(["predicted_clv", "total_spend", "customer_id"], ascending=[False, False, True],
+                              na_position="last").head(n)
+    return pd.DataFrame({
+        "客户": mask_names(frame["name"]) if "name" in frame else "*客户",
+        "客户层级": frame["tier"], "历史消费(元)": frame["total_spend"],
+        "仍活跃概率": frame["p_alive"], "预测CLV(元)": frame["predicted_clv"],
+        "预警原因": frame["warning_reason"],
+    }).reset_index(drop=True)
