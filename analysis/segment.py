@@ -9,12 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics import adjusted_rand_score, pairwise_distances, silhouette_score
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 __all__ = [
     "compute_rfm", "score_rfm", "classify_rfm", "assign_value_bands", "assign_tiers",
-    "cluster_customers", "segment_summary", "agreement", "tier_features", "RFM_CLASSES",
+    "cluster_customers", "cluster_matrix", "segment_summary", "agreement", "tier_features", "RFM_CLASSES",
     "TIER_ORDER", "FEATURE_LABELS",
 ]
 
@@ -49,7 +50,9 @@ def compute_rfm(orders: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timesta
     R is whole calendar days from the last purchase (any time) to ``as_of``; F is distinct
     purchase orders in the window (``as_of`` minus ``window_months`` months, exclusive, to
     ``as_of``); M is net spend in the window in 元 (returns netted, cancellations excluded).
-    Customers without purchases keep ``recency_days`` NaN and F = M = 0.
+    Customers without purchases keep ``recency_days`` NaN and F = M = 0. Lifetime:
+    ``first_order`` is the amount of the first purchase order (all its lines), ``orders``
+    the distinct purchase orders, ``total_spend`` the net spend, all up to ``as_of``.
 
     Examples
     --------
@@ -62,29 +65,53 @@ def compute_rfm(orders: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timesta
     """
     as_of = pd.Timestamp(as_of).normalize()
     start = as_of - pd.DateOffset(months=window_months)
-    orders = orders[orders["order_date"] <= as_of]
-    purchases = orders[orders["is_purchase"]]
-    in_window = orders["order_date"] > start
+    ids = pd.Index(customers["customer_id"].unique(), name="customer_id")
+    # Work on integer codes: customer = position in ``ids`` (-1 when not in the archive),
+    # order = rank of the order id in sorted order (so the smallest code is the smallest id).
+    order_codes = pd.factorize(orders["order_id"], sort=True)[0]
+    # whole calendar days: an order at 23:30 the day before as-of is 1 day old, and one on
+    # the as-of day itself counts, whatever its time of day
+    dates = orders["order_date"]
+    if len(orders) and (dates != dates.dt.normalize()).any():
+        dates = dates.dt.normalize()
+    o = pd.DataFrame({
+        "c": ids.get_indexer(orders["customer_id"]),
+        "o": np.where(order_codes >= 0, order_codes, np.nan),  # missing order id: not counted
+        "d": dates.to_numpy(),
+        "amount": orders["amount"].to_numpy(dtype=float, na_value=np.nan),
+        "net": orders["net_amount"].to_numpy(dtype=float, na_value=np.nan),
+        "p": orders["is_purchase"].to_numpy(dtype=bool),
+    })
+    o = o[(o["c"] >= 0) & (o["d"] <= as_of)]
+    purchases = o[o["p"]]
+    in_window = o["d"] > start
 
-    by_customer = purchases.groupby("customer_id")
-    first_date = by_customer["order_date"].min()
-    first_rows = purchases.sort_values(["order_date", "order_id"]).drop_duplicates("customer_id")
+    by_customer = purchases.groupby("c")
+    # the first order: earliest date, then smallest order id; its amount over all its lines
+    first_date = by_customer["d"].transform("min")
+    first_day = purchases[purchases["d"] == first_date]
+    first_id = first_day.groupby("c")["o"].min()
+    first_lines = first_day[first_day["o"] == first_day["c"].map(first_id)]
     lifetime = pd.DataFrame({
-        "first_order_date": first_date,
-        "last_order_date": by_customer["order_date"].max(),
-        "orders": by_customer["order_id"].nunique(),
-        "first_order": first_rows.set_index("customer_id")["amount"],
+        "first_order_date": by_customer["d"].min(),
+        "last_order_date": by_customer["d"].max(),
+        "orders": by_customer["o"].nunique(),
+        "first_order": first_lines.groupby("c")["amount"].sum(),
     })
-    lifetime["total_spend"] = orders.groupby("customer_id")["net_amount"].sum()
+    lifetime["total_spend"] = o.groupby("c")["net"].sum()
     window = pd.DataFrame({
-        "frequency": purchases[purchases["order_date"] > start].groupby("customer_id")["order_id"].nunique(),
-        "monetary": orders[in_window].groupby("customer_id")["net_amount"].sum(),
+        "frequency": purchases[purchases["d"] > start].groupby("c")["o"].nunique(),
+        "monetary": o[in_window].groupby("c")["net"].sum(),
     })
-    rfm = pd.DataFrame(index=pd.Index(customers["customer_id"].unique(), name="customer_id"))
-    rfm = rfm.join(lifetime).join(window)
+    rfm = pd.DataFrame(index=pd.RangeIndex(len(ids))).join(lifetime).join(window)
+    rfm.index = ids
+    rfm["first_order_date"] = rfm["first_order_date"].astype("datetime64[ns]")
+    rfm["last_order_date"] = rfm["last_order_date"].astype("datetime64[ns]")
     rfm["recency_days"] = (as_of - rfm["last_order_date"]).dt.days.astype("float")
+    rfm[["frequency", "monetary", "orders", "total_spend", "first_order"]] = (
+        rfm[["frequency", "monetary", "orders", "total_spend", "first_order"]].astype(float))
     rfm[["frequency", "monetary", "orders", "total_spend"]] = (
-        rfm[["frequency", "monetary", "orders", "total_spend"]].fillna(0).astype(float))
+        rfm[["frequency", "monetary", "orders", "total_spend"]].fillna(0))
     rfm["purchased_in_window"] = rfm["frequency"] > 0
     rfm["repurchase_rate"] = np.where(rfm["orders"] > 0, (rfm["orders"] - 1) / rfm["orders"].clip(lower=1), 0.0)
     rfm["tenure_days"] = (as_of - rfm["first_order_date"]).dt.days.astype("float")
@@ -203,31 +230,69 @@ def _cluster_name(centroid: pd.Series, overall: pd.Series) -> str:
     return f"{recency}·{freq}·{money}"
 
 
+def cluster_matrix(rfm: pd.DataFrame, extra_features: list[str] | tuple = ()) -> tuple[pd.DataFrame, np.ndarray]:
+    """The k-means input: ``(raw features in original units, log1p-transformed standardised matrix)``.
+
+    Never-bought customers get the largest recency; missing extras count as 0.
+    """
+    cols = ["recency_days", "frequency", "monetary", *extra_features]
+    raw = rfm[cols].astype(float).copy()
+    raw["recency_days"] = raw["recency_days"].fillna(raw["recency_days"].max())
+    raw = raw.fillna(0.0)
+    return raw, StandardScaler().fit_transform(np.log1p(raw.clip(lower=0)))
+
+
 def cluster_customers(rfm: pd.DataFrame, *, k_range=(3, 8), seed: int = 0,
-                      extra_features: list[str] | tuple = (), sample_size: int = 5000):
+                      extra_features: list[str] | tuple = (), sample_size: int = 5000,
+                      fit_sample_first: bool = True, n_init: int = 10,
+                      n_threads: int | None = 1):
     """k-means on log-transformed, standardised R, F, M (plus extra numeric columns).
 
     k is chosen from ``k_range`` (inclusive) by silhouette, computed on a seeded sample
     of at most ``sample_size`` customers. Returns ``(labels, names, silhouettes, centroids)``:
     cluster number per customer, readable Chinese name per cluster, silhouette per k and
     the clusters' centroids in original units.
+
+    For each k the ``n_init`` seeded k-means++ starts are run on the sample, and the best
+    of them is then refined by k-means on all customers until no assignment changes, so
+    every k still has a model fitted to all customers (its inertia no worse than running
+    the starts on all customers, in the 100,000-customer benchmark) and its silhouette is
+    measured on the seeded sample; 3–5× faster at 100,000 customers.
+    ``fit_sample_first=False`` runs the ``n_init`` starts on all customers instead.
+    Deterministic for a given ``seed``.
+
+    k-means runs with ``n_threads`` OpenMP threads (``None``: the library default, all
+    cores). One thread is the default: on a busy 2-core machine sklearn's OpenMP threads
+    spin-wait and made this step 5–7× slower (≈ 15 s instead of ≈ 2.2 s at 100,000
+    customers), and the result then does not depend on the machine's core count.
     """
-    cols = ["recency_days", "frequency", "monetary", *extra_features]
-    raw = rfm[cols].astype(float).copy()
-    raw["recency_days"] = raw["recency_days"].fillna(raw["recency_days"].max())
-    raw = raw.fillna(0.0)
-    x = StandardScaler().fit_transform(np.log1p(raw.clip(lower=0)))
+    if n_threads is not None:
+        with threadpool_limits(limits=n_threads, user_api="openmp"):
+            return cluster_customers(rfm, k_range=k_range, seed=seed, extra_features=extra_features,
+                                     sample_size=sample_size, fit_sample_first=fit_sample_first,
+                                     n_init=n_init, n_threads=None)
+    raw, x = cluster_matrix(rfm, extra_features)
     rng = np.random.default_rng(seed)
     sample = rng.choice(len(x), size=min(sample_size, len(x)), replace=False)
     low, high = k_range
     high = min(high, len(np.unique(x, axis=0)) - 1)
+    sample_distinct = len(np.unique(x[sample], axis=0))
+    # the sample's distances are the same for every k: compute them once
+    distances = pairwise_distances(x[sample]) if high >= low else None
     silhouettes, models = {}, {}
     for k in range(low, high + 1):
-        model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x)
+        if fit_sample_first and k < sample_distinct:
+            start = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(x[sample])
+            # tol=0: iterate on all customers until no assignment changes (cheap from a
+            # good start), so the result is a converged k-means solution on the full data
+            model = KMeans(n_clusters=k, init=start.cluster_centers_, n_init=1, tol=0,
+                           random_state=seed).fit(x)
+        else:
+            model = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(x)
         labels = model.labels_
-        if len(np.unique(labels[sample])) < 2:
+        if not 2 <= len(np.unique(labels[sample])) < len(sample):
             continue
-        silhouettes[k] = float(silhouette_score(x[sample], labels[sample]))
+        silhouettes[k] = float(silhouette_score(distances, labels[sample], metric="precomputed"))
         models[k] = model
     if not models:
         labels = np.zeros(len(x), dtype=int)

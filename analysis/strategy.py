@@ -73,7 +73,8 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
 
     The next action names the tier's offer and, where notebook 04 found one, the category to
     recommend (``recommendations``: customer_id, recommended_category). The channel is the
-    customer's best historical channel (``best_channel`` by customer_id) or the tier's default.
+    tier's default; for tiers not served by phone, the customer's best historical channel
+    (``best_channel`` by customer_id) where known.
     The owner is the customer's 客户经理 where known, else the tier's owner role. A 战略/核心
     customer carrying the churn flag gets ``churn_flag_action``. Customers in the control group
     (``control`` by customer_id) get no proactive action and status 对照组. Due dates count
@@ -92,8 +93,13 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
         frame["customer_id"].map(recommendations.set_index("customer_id")["recommended_category"])
         if recommendations is not None and len(recommendations) else pd.NA)
     default_channel = frame["tier"].map(spec.get("channel", pd.Series(dtype=object)))
-    frame["channel"] = (frame["customer_id"].map(best_channel).fillna(default_channel)
-                        if best_channel is not None else default_channel)
+    frame["channel"] = default_channel
+    if best_channel is not None:
+        # A tier served by phone (the account manager calls) keeps the phone; messages go
+        # where the customer has historically opened and clicked.
+        messaged = default_channel != "电话"
+        frame.loc[messaged, "channel"] = frame.loc[messaged, "customer_id"].map(best_channel).fillna(
+            default_channel[messaged])
     offer_text = frame["offer"].map(lambda o: f"（{o}）" if isinstance(o, str) and o else "")
     category_text = frame["recommended_category"].map(
         lambda c: f"；推荐品类：{c}" if isinstance(c, str) and c else "")
@@ -125,11 +131,15 @@ def _region_text(customers: pd.DataFrame) -> pd.Series:
 
 
 def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.DataFrame,
-                    tiers: dict, month: str, quality: dict | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+                    tiers: dict, month: str, quality: dict | None = None, lists=None,
+                    review: pd.DataFrame | None = None) -> dict[str, dict[str, pd.DataFrame]]:
     """The frames for the five workbooks, with the SPEC's exact column headers.
 
     ``quality`` (from :func:`analysis.clean.quality_sheets`) adds the data-quality sheets to
-    客户基础信息表.
+    客户基础信息表; ``lists`` (from :func:`analysis.automation.build_lists`) adds one sheet per
+    target list, an exclusions sheet and a campaign row per list to 营销活动执行表; ``review``
+    (from :func:`analysis.loop.draft_review`) replaces the default 效果复盘 draft. Control-group
+    customers appear in 客户策略 (status 对照组) but get no task in 执行记录.
     """
     seg = segments.set_index("customer_id")
     cust = customers.set_index("customer_id")
@@ -156,30 +166,44 @@ def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.Da
     per_customer = pd.DataFrame({
         "客户层级": plan["tier"], "客户ID": plan["customer_id"], "核心特征": plan["features"],
         "维护策略": plan["strategy"], "当前状态": plan["status"], "下一步动作": plan["next_action"],
-        "时间节点": plan["due_date"],
+        "时间节点": plan["due_date"], "任务编号": plan["task_id"],
     })
+    control = plan["control"] if "control" in plan else pd.Series(False, index=plan.index)
+    tasks = plan[~control]
     execution = pd.DataFrame({
-        "执行日期": pd.NaT, "客户ID": plan["customer_id"], "执行人": plan["owner"],
-        "动作描述": plan["next_action"], "客户反馈": pd.NA, "结果标记": pd.NA,
+        "执行日期": pd.NaT, "客户ID": tasks["customer_id"], "执行人": tasks["owner"],
+        "动作描述": tasks["next_action"], "客户反馈": pd.NA, "结果标记": pd.NA, "任务编号": tasks["task_id"],
     })
-    counts = segments["tier"].value_counts()
-    campaign = pd.DataFrame([
+    counts = tasks["tier"].value_counts()
+    campaign = [
         {"活动名称": f"{month} {tier}维护", "目标客户标签": tier, "触达内容": spec["next_action"],
-         "触达渠道": "电话/企微" if tier in ("战略客户", "核心客户", "流失预警客户") else "短信/邮件",
-         "发送时间": pd.NaT, "目标客户数": int(counts.get(tier, 0)), "实际发送数": pd.NA,
-         "打开数": pd.NA, "点击数": pd.NA, "转化率": pd.NA, "负责人": spec["owner_role"]}
+         "触达渠道": "电话/企微" if spec.get("channel") == "电话" else spec.get("channel", "短信"),
+         "发送时间": pd.NaT, "目标客户数": int(counts.get(tier, 0)), "负责人": spec["owner_role"]}
         for tier, spec in tiers.items() if counts.get(tier, 0)
-    ])
-    review = pd.DataFrame([
-        {"分析周期": month, "活动流程": f"{tier}维护", "核心指标(目标/实际)": f"{spec['kpi']} / 待下月统计",
-         "问题分析": pd.NA, "优化措施": pd.NA, "负责人": spec["owner_role"]}
-        for tier, spec in tiers.items() if counts.get(tier, 0)
-    ])
+    ]
+    campaign_sheets: dict[str, pd.DataFrame] = {}
+    if lists is not None:
+        for name, frame in lists.items():
+            campaign_sheets[name] = frame
+            if len(frame):
+                campaign.append({
+                    "活动名称": f"{month} {name}", "目标客户标签": name,
+                    "触达内容": "、".join(sorted(frame["内容键"].dropna().astype(str).unique())[:5]),
+                    "触达渠道": "/".join(frame["触达渠道"].value_counts().index[:3]),
+                    "发送时间": pd.to_datetime(frame["发送时间"]).min(), "目标客户数": len(frame),
+                    "负责人": frame["负责人"].mode().iloc[0] if frame["负责人"].notna().any() else "运营专员"})
+        campaign_sheets["名单排除"] = lists.summary
+    if review is None:
+        review = pd.DataFrame([
+            {"分析周期": month, "活动流程": f"{tier}维护", "核心指标(目标/实际)": f"{spec['kpi']} / 待下月统计",
+             "问题分析": pd.NA, "优化措施": pd.NA, "负责人": spec["owner_role"]}
+            for tier, spec in tiers.items() if counts.get(tier, 0)
+        ])
     return {
         "客户基础信息表": {"客户基础信息": info, **(quality or {})},
         "客户分层维护策略表": {"分层策略": strategy_table(segments, tiers), "客户策略": per_customer},
         "维护执行记录表": {"执行记录": execution},
-        "营销活动执行表": {"活动执行": campaign},
+        "营销活动执行表": {"活动执行": pd.DataFrame(campaign), **campaign_sheets},
         "效果复盘表": {"效果复盘": review},
     }
 

@@ -63,10 +63,11 @@ def test_workbook_frames_have_spec_headers():
     assert list(sheets["客户基础信息表"]["客户基础信息"].columns) == [
         "客户ID", "客户名称", "联系方式", "所属行业", "地域", "企业规模", "首次购买时间", "最近购买时间",
         "累计消费(元)", "客户层级", "标签", "客户经理"]
+    # the SPEC columns first, the stable task id last (next month's merge key)
     assert list(sheets["客户分层维护策略表"]["客户策略"].columns) == [
-        "客户层级", "客户ID", "核心特征", "维护策略", "当前状态", "下一步动作", "时间节点"]
+        "客户层级", "客户ID", "核心特征", "维护策略", "当前状态", "下一步动作", "时间节点", "任务编号"]
     assert list(sheets["维护执行记录表"]["执行记录"].columns) == [
-        "执行日期", "客户ID", "执行人", "动作描述", "客户反馈", "结果标记"]
+        "执行日期", "客户ID", "执行人", "动作描述", "客户反馈", "结果标记", "任务编号"]
     info = sheets["客户基础信息表"]["客户基础信息"].set_index("客户ID")
     assert info.loc["K1", "标签"] == "重要保持；中等价值；流失风险"
     assert info.loc["S1", "联系方式"] == "13812345678"   # internal table keeps full contacts
@@ -75,11 +76,13 @@ def test_workbook_frames_have_spec_headers():
 def test_plan_names_recommended_category_channel_and_control_group():
     recs = pd.DataFrame({"customer_id": ["P1"], "recommended_category": ["耗材"]})
     plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
-                         recommendations=recs, best_channel=pd.Series({"S1": "企微"}),
+                         recommendations=recs, best_channel=pd.Series({"S1": "企微", "P1": "邮件"}),
                          control=pd.Series({"L1": True})).set_index("customer_id")
     assert plan.loc["P1", "next_action"].endswith("；推荐品类：耗材")
     assert plan.loc["P1", "recommended_category"] == "耗材"
-    assert plan.loc["S1", "channel"] == "企微" and plan.loc["P1", "channel"] == "短信"   # tier default
+    # 战略 is served by phone whatever the message history; 普通 goes where the customer opens
+    assert plan.loc["S1", "channel"] == "电话" and plan.loc["P1", "channel"] == "邮件"
+    assert plan.loc["K1", "channel"] == "企微"            # no history: the tier's default
     assert plan.loc["L1", "status"] == "对照组" and plan.loc["L1", "next_action"].startswith("对照组")
     assert plan.loc["S1", "task_id"] == "T202610-S1"
 
@@ -94,3 +97,14 @@ def test_plan_uses_the_given_working_day_calendar():
     plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
                          add_days=add_days)
     assert calls == [pd.Timestamp("2026-10-31")] and (plan["due_date"] == pd.Timestamp("2026-11-10")).all()
+
+
+def test_control_group_customers_get_no_task_and_are_not_targets():
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
+                         control=pd.Series({"P1": True}))
+    sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10")
+    assert "P1" in set(sheets["客户分层维护策略表"]["客户策略"]["客户ID"])
+    assert "P1" not in set(sheets["维护执行记录表"]["执行记录"]["客户ID"])
+    campaign = sheets["营销活动执行表"]["活动执行"].set_index("目标客户标签")
+    assert "普通客户" not in campaign.index            # its only customer is in the control group
+    assert campaign.loc["战略客户", "目标客户数"] == 1
