@@ -33,7 +33,7 @@ from analysis.workbooks import WORKBOOKS, column, headers, read_sheet, workbook_
 __all__ = [
     "control_group", "PreviousRun", "read_previous", "LoopKPIs", "loop_kpis", "difference_interval",
     "draft_review", "merge_staff_rows", "previous_folder", "previous_as_of", "wilson_interval", "EXECUTION", "CAMPAIGN",
-    "MAX_WARNINGS_PER_SHEET",
+    "MAX_WARNINGS_PER_SHEET", "STAFF_SHEETS", "preserve_staff_rows",
 ]
 
 # (workbook, sheet) read back, and the columns without which the sheet says nothing.
@@ -764,4 +764,27 @@ def merge_staff_rows(new_frame: pd.DataFrame, existing_path: str | Path, sheet: 
     if len(extra):
         extra = extra[[c for c in out.columns if c in extra.columns]]
         out = pd.concat([out, extra.reset_index(drop=True)], ignore_index=True)
+    return out
+
+
+# The sheets staff fill in, and the column that identifies a row across reruns.
+STAFF_SHEETS = (
+    ("维护执行记录表", "执行记录", "任务编号"),
+    ("客户分层维护策略表", "客户策略", "任务编号"),
+    ("营销活动执行表", "活动执行", "活动名称"),
+    ("效果复盘表", "效果复盘", "活动流程"),
+)
+
+
+def preserve_staff_rows(sheets: dict, out_dir: str | Path, month: str) -> dict:
+    """``sheets`` (as for :func:`analysis.workbooks.write_workbooks`) with every row staff
+    already filled in this month's existing workbooks kept — so rerunning a month never
+    overwrites their work. Workbooks not yet written are left as computed."""
+    from analysis.workbooks import workbook_path
+
+    out = {wb: dict(frames) for wb, frames in sheets.items()}
+    for workbook, sheet, key in STAFF_SHEETS:
+        if sheet in out.get(workbook, {}):
+            out[workbook][sheet] = merge_staff_rows(
+                out[workbook][sheet], workbook_path(out_dir, workbook, month), sheet, key=key)
     return out

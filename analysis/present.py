@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-__all__ = ["bullets", "table"]
+__all__ = ["bullets", "table", "sections"]
 
 
 def bullets(lines, empty: str = "（无）") -> Markdown:
@@ -29,3 +29,18 @@ def table(frame: pd.DataFrame, *, percent=(), money=(), integer=(), decimals=(),
     if caption:
         styler = styler.set_caption(caption)
     return styler
+
+
+def sections(tables: dict, *, empty: str = "（无数据）", percent=(), money=(), integer=(), decimals=()):
+    """Several tables under their titles, as one HTML block (h3 + table each)."""
+    from IPython.display import HTML
+
+    parts = []
+    for title, frame in tables.items():
+        parts.append(f"<h3>{title}</h3>")
+        if frame is None or len(frame) == 0:
+            parts.append(f"<p>{empty}</p>")
+        else:
+            parts.append(table(frame, percent=percent, money=money, integer=integer,
+                               decimals=decimals).to_html())
+    return HTML("\n".join(parts))

@@ -137,6 +137,12 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
         if bad:
             log(f"失败: 报告含外部链接 {bad[:3]}", err=True)
             return 1
+        from analysis.privacy import scan_for_personal_data
+
+        leaks = scan_for_personal_data(html_path)
+        if leaks:  # the report is meant for sharing: it must not carry personal data
+            log(f"失败: 报告中发现未脱敏的个人信息 {leaks[:3]}", err=True)
+            return 1
         log(f"报告: {html_path}")
         log(f"全部完成，用时 {time.perf_counter() - started:.1f} 秒。输出目录: {out}")
         return 0

@@ -68,7 +68,7 @@ def customer_features_text(segments: pd.DataFrame, window_months: int = 12) -> p
 def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, as_of: pd.Timestamp, *,
                   churn_flag_action: str, window_months: int = 12, holidays=(),
                   recommendations: pd.DataFrame | None = None, best_channel: pd.Series | None = None,
-                  control: pd.Series | None = None, add_days=None) -> pd.DataFrame:
+                  control: pd.Series | None = None, calendar=None) -> pd.DataFrame:
     """One row per customer: tier, features, strategy, a specific next action, owner, due date.
 
     The next action names the tier's offer and, where notebook 04 found one, the category to
@@ -78,7 +78,8 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
     The owner is the customer's 客户经理 where known, else the tier's owner role. A 战略/核心
     customer carrying the churn flag gets ``churn_flag_action``. Customers in the control group
     (``control`` by customer_id) get no proactive action and status 对照组. Due dates count
-    working days with ``add_days(start, days)`` (default: Mon–Fri minus ``holidays``).
+    working days on ``calendar`` (:func:`analysis.workdays.working_calendar`: Chinese public
+    holidays and 调休); without one, Mon–Fri minus ``holidays``.
     """
     frame = segments[["customer_id", "tier", "churn_risk", "total_spend", "frequency", "recency_days"]].merge(
         customers[["customer_id"] + [c for c in ["owner"] if c in customers]], on="customer_id", how="left")
@@ -108,7 +109,12 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
     frame["owner"] = frame["owner"].fillna(role) if "owner" in frame else role
     days = frame["tier"].map(spec["due_working_days"]).fillna(5).astype(int)
     days = days.where(~flagged, np.minimum(days, 3))
-    due = add_days(as_of, days) if add_days else add_working_days(as_of, days, holidays)
+    if calendar is not None:
+        from analysis.workdays import add_working_days as add_on_calendar
+
+        due = add_on_calendar(as_of, days, calendar)
+    else:
+        due = add_working_days(as_of, days, holidays)
     frame["due_date"] = pd.to_datetime(pd.Series(due).to_numpy())
     frame["control"] = (frame["customer_id"].map(control).fillna(False).astype(bool)
                         if control is not None else False)

@@ -66,6 +66,20 @@ def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp,
         soon = int((due <= pd.Timestamp(as_of) + pd.Timedelta(days=7)).sum())
         lines.append(f"- 行动计划：共 **{len(plan):,}** 项，其中 **{soon:,}** 项须在 7 天内完成"
                      "（明细见《客户分层维护策略表》与《维护执行记录表》）。")
+    lists = _read(folder, "lists_overview")
+    if lists is not None and len(lists):
+        parts = "，".join(f"{r['名单']} {int(r['入选人数']):,} 位" for _, r in lists.iterrows() if r["入选人数"])
+        lines.append(f"- 自动化触达名单：{parts or '本期无人入选'}（退订、未授权与对照组客户已排除）。")
+    completion = _read(folder, "loop_completion")
+    win_back = _read(folder, "loop_win_back")
+    if completion is not None and len(completion):
+        total = completion.iloc[-1]
+        lines.append(f"- 上月执行：{int(total['任务数']):,} 项任务中已填结果 {int(total['已填结果']):,} 项"
+                     f"（完成率 {total['完成率']:.0%}）。")
+    if win_back is not None and len(win_back) and {"干预组", "对照组", "结论"} <= set(win_back.columns):
+        row = win_back.iloc[0]
+        rates = "、".join(f"{g} {row[g]:.0%}" for g in ["干预组", "对照组"] if pd.notna(row[g]))
+        lines.append(f"- 上月流失预警客户挽回率：{rates}（{row['结论']}）。")
     if accounting is not None:
         quarantined = int(accounting["quarantined"].sum())
         closes = bool(accounting["closes"].all())

@@ -49,7 +49,9 @@ def test_output_folder_holds_everything(batch):
     for name in ["01_cleaning", "02_profiling", "03_segmentation", "04_cross_analysis", "05_strategy"]:
         assert (out / f"{name}.ipynb").is_file()
     assert (out / "params_resolved.yml").is_file()
-    assert len(list(out.glob("*.xlsx"))) == 5
+    workbooks = sorted(out.glob("*.xlsx"))
+    assert len([p for p in workbooks if not p.stem.endswith("_脱敏")]) == 5
+    assert len([p for p in workbooks if p.stem.endswith("_脱敏")]) == 5
     assert len(list(out.glob("*.html"))) == 1
 
 
@@ -104,3 +106,54 @@ def test_notebooks_ran_without_missing_glyph_or_error_output(batch):
                 assert output.get("output_type") != "error", path.name
                 text = output.get("text", "") if output.get("output_type") == "stream" else ""
                 assert "Glyph" not in text and "findfont" not in text, (path.name, text[:200])
+
+
+def test_masked_copies_and_lists_written(batch):
+    from analysis.privacy import scan_for_personal_data
+
+    out = batch["out"]
+    masked = sorted(out.glob("*_脱敏.xlsx"))
+    assert len(masked) == 5
+    for path in masked:
+        assert scan_for_personal_data(path) == [], path.name
+    assert scan_for_personal_data(next(out.glob("客户分析报告_*.html"))) == []
+    wb = openpyxl.load_workbook(out / "营销活动执行表_2026-10.xlsx")
+    for name in ["沉睡唤醒", "新客欢迎", "生日关怀", "高价值跟进", "差评工单", "购后调研", "名单排除"]:
+        assert name in wb.sheetnames
+
+
+def _fill_execution(path, n, result="成功"):
+    wb = openpyxl.load_workbook(path)
+    ws = wb["执行记录"]
+    headers = [c.value for c in ws[1]]
+    filled = []
+    for row in range(2, 2 + n):
+        ws.cell(row, headers.index("执行日期") + 1).value = pd.Timestamp("2026-10-05").to_pydatetime()
+        ws.cell(row, headers.index("客户反馈") + 1).value = "已回访"
+        ws.cell(row, headers.index("结果标记") + 1).value = result
+        filled.append(ws.cell(row, headers.index("任务编号") + 1).value)
+    wb.save(path)
+    return filled
+
+
+def test_closed_loop_round_trip_and_rerun_keeps_staff_rows(tmp_path_factory):
+    root = tmp_path_factory.mktemp("loop")
+    data = root / "raw"
+    write_sample(data, n_customers=300, n_orders=4000, seed=7)
+    outputs = root / "outputs"
+    assert main(["run", "--month", "2026-09", "--data", str(data), "--out", str(outputs / "2026-09")]) == 0
+    filled_sep = _fill_execution(outputs / "2026-09" / "维护执行记录表_2026-09.xlsx", 5)
+    assert main(["run", "--month", "2026-10", "--data", str(data), "--out", str(outputs / "2026-10")]) == 0
+    completion = pd.read_parquet(outputs / "2026-10" / "interim" / "loop_completion.parquet")
+    total = completion.iloc[-1]
+    assert total["已填结果"] == 5 and total["成功"] == 5
+    # staff fill October's table, then October is rerun: their rows survive
+    filled_oct = _fill_execution(outputs / "2026-10" / "维护执行记录表_2026-10.xlsx", 3, result="待跟进")
+    assert main(["run", "--month", "2026-10", "--data", str(data), "--out", str(outputs / "2026-10")]) == 0
+    ws = openpyxl.load_workbook(outputs / "2026-10" / "维护执行记录表_2026-10.xlsx")["执行记录"]
+    headers = [c.value for c in ws[1]]
+    rows = {r[headers.index("任务编号")]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    for task in filled_oct:
+        assert rows[task][headers.index("结果标记")] == "待跟进"
+        assert rows[task][headers.index("客户反馈")] == "已回访"
+    assert filled_sep  # September's tasks were real rows

@@ -87,17 +87,15 @@ def test_plan_names_recommended_category_channel_and_control_group():
     assert plan.loc["S1", "task_id"] == "T202610-S1"
 
 
-def test_plan_uses_the_given_working_day_calendar():
-    calls = []
+def test_plan_uses_the_chinese_working_day_calendar():
+    from analysis.workdays import working_calendar
 
-    def add_days(start, days):
-        calls.append(start)
-        return pd.Series([pd.Timestamp("2026-11-10")] * len(days), index=days.index)
-
-    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
-                         add_days=add_days)
-    assert calls == [pd.Timestamp("2026-10-31")] and (plan["due_date"] == pd.Timestamp("2026-11-10")).all()
-
+    # as-of Wednesday 2026-09-30: 国庆 holiday 10-01..10-07, Saturday 10-10 is a working day.
+    # 流失预警 (2 working days): 10-08, 10-09 -> due Friday 10-09; 战略 (3): 10-10 (调休 Saturday).
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-09-30"), churn_flag_action="x",
+                         calendar=working_calendar()).set_index("customer_id")
+    assert plan.loc["L1", "due_date"] == pd.Timestamp("2026-10-09")
+    assert plan.loc["S1", "due_date"] == pd.Timestamp("2026-10-10")
 
 def test_control_group_customers_get_no_task_and_are_not_targets():
     plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
