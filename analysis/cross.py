@@ -108,7 +108,7 @@ def main_channel(orders: pd.DataFrame) -> pd.Series:
 
 def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], measures=(), *,
                   alpha: float = 0.05, min_cramers_v: float = 0.1, min_lift: float = 1.2, min_count: int = 20,
-                  min_epsilon_squared: float | None = None):
+                  min_epsilon_squared: float | None = None, max_insights: int = 0):
     """Test every categorical pair and every numeric measure; write the supported insights.
 
     ``pairs`` are ``(row_col, row_label, col_col, col_label)`` for :func:`crosstab_test`;
@@ -118,7 +118,9 @@ def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], m
     ``min_cramers_v²`` — the same share of explained variation as the crosstab threshold.
 
     Returns ``(tests, insights)``: one row per test (行, 列, 检验, 统计量 = χ² or H, 自由度, p值,
-    效应量指标, 效应量 = Cramér's V or ε², 发现 = number of sentences) and the sentences.
+    效应量指标, 效应量 = Cramér's V or ε², 发现 = number of sentences) and the sentences,
+    strongest association first (V² and ε² are both shares of explained variation, so they
+    rank on one scale). ``max_insights`` > 0 keeps that many and says how many more there are.
     """
     if min_epsilon_squared is None:
         min_epsilon_squared = min_cramers_v ** 2
@@ -132,7 +134,7 @@ def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], m
         rows.append({"行": DIMENSION_LABELS.get(row_col, row_col), "列": col_label, "检验": "卡方检验",
                      "统计量": result.chi2, "自由度": result.dof, "p值": result.p_value,
                      "效应量指标": "Cramér's V", "效应量": result.cramers_v, "发现": len(found)})
-        insights += found
+        insights += [(result.cramers_v ** 2, sentence) for sentence in found]
     for spec in measures:
         group_col, group_label, value_col, value_label, unit = (tuple(spec) + ("",))[:5]
         if group_col not in frame or value_col not in frame or frame[value_col].notna().sum() == 0:
@@ -143,9 +145,12 @@ def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], m
         rows.append({"行": DIMENSION_LABELS.get(group_col, group_col), "列": value_label, "检验": "Kruskal–Wallis",
                      "统计量": result.h, "自由度": result.dof, "p值": result.p_value,
                      "效应量指标": "ε²", "效应量": result.epsilon_squared, "发现": len(found)})
-        insights += found
+        insights += [(result.epsilon_squared, sentence) for sentence in found]
     columns = ["行", "列", "检验", "统计量", "自由度", "p值", "效应量指标", "效应量", "发现"]
-    return pd.DataFrame(rows, columns=columns), insights
+    ranked = [sentence for _, sentence in sorted(insights, key=lambda pair: -pair[0])]
+    if max_insights and len(ranked) > max_insights:
+        ranked = ranked[:max_insights] + [f"……另有 {len(ranked) - max_insights} 条较弱的发现，见上方检验表的“发现”列。"]
+    return pd.DataFrame(rows, columns=columns), ranked
 
 
 # ---------------------------------------------------------------- interactions

@@ -228,3 +228,20 @@ def test_churn_reasons_without_answers_is_empty_with_a_note(surveys, says):
     got = churn_reasons(surveys, None, pd.DataFrame({"customer_id": ["A"], "tier": ["普通客户"]}))
     assert got.empty and "churn_reason" in got.columns and "share" in got.columns
     assert says in got.attrs["note"]
+
+
+def test_insights_ranked_by_strength_and_capped():
+    from analysis.cross import cross_analyse
+
+    # weak: a 60/40 vs 40/60 split (V = 0.2); strong: 90/10 vs 10/90 (V = 0.8); n = 200 each
+    n = 100
+    frame = pd.DataFrame({
+        "g": ["a"] * n + ["b"] * n,
+        "weak": ["x"] * 60 + ["y"] * 40 + ["x"] * 40 + ["y"] * 60,
+        "strong": ["x"] * 90 + ["y"] * 10 + ["x"] * 10 + ["y"] * 90,
+    })
+    pairs = [("g", "组", "weak", "弱"), ("g", "组", "strong", "强")]
+    _, insights = cross_analyse(frame, pairs, min_lift=1.1)
+    assert "「强」" not in insights[0] and "为强「" in insights[0]  # the strong association first
+    _, capped = cross_analyse(frame, pairs, min_lift=1.1, max_insights=1)
+    assert len(capped) == 2 and capped[1].startswith("……另有 3 条")
