@@ -333,6 +333,12 @@ def plot_crosstab_heatmap(table: pd.DataFrame, *, title: str, ax=None, fmt: str 
     n_rows, n_cols = table.shape
     ax = _new_axes(ax, figsize=(max(5.0, 1.0 * n_cols + 2.5), max(2.8, 0.5 * n_rows + 1.5)))
     data = table.astype(float)
+    if data.size == 0 or data.isna().all().all():
+        # Nothing to cross (e.g. the export has no channel column): say so on the chart.
+        ax.text(0.5, 0.5, "没有可用于交叉的数据", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        ax.set_title(title, loc="left")
+        return ax
     vmin = 0.0 if anchor_zero and bool((data.fillna(0) >= 0).all().all()) else None
     sns.heatmap(
         data, ax=ax, annot=True, fmt=fmt, vmin=vmin, cmap=cmap, linewidths=0.8, linecolor="white",

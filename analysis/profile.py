@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["share_table", "concentration_statements", "customer_behaviour", "PROFILE_DIMENSIONS"]
+__all__ = ["share_table", "concentration_statements", "customer_behaviour", "value_counts", "PROFILE_DIMENSIONS"]
 
 # Customer column -> how a manager calls it.
 PROFILE_DIMENSIONS = {
@@ -20,22 +20,28 @@ _STATEMENT_SUFFIX = {"region": "地区", "province": "", "industry": "", "compan
                      "preferred_channel": "渠道", "owner": "负责"}
 
 
-def share_table(values: pd.Series, *, top_n: int | None = None, missing_label: str = "未填写") -> pd.DataFrame:
+def share_table(values: pd.Series | None, *, top_n: int | None = None, missing_label: str = "未填写",
+                name: str | None = None) -> pd.DataFrame:
     """Count and share per value, largest first; blanks counted as ``missing_label``.
 
-    With ``top_n``, the values beyond the first ``top_n`` are summed as 其他.
+    With ``top_n``, the values beyond the first ``top_n`` are summed as 其他. ``values=None``
+    (the data has no such column) gives one row saying so. ``name`` labels the index.
 
     Examples
     --------
     >>> share_table(pd.Series(["华东", "华东", "华北", None]))["占比"].tolist()
     [0.5, 0.25, 0.25]
     """
+    if values is None:
+        table = pd.DataFrame({"客户数": [0], "占比": [float("nan")]}, index=["（数据中没有此列）"])
+        table.index.name = name
+        return table
     counts = values.astype("string").fillna(missing_label).value_counts()
     counts = counts.sort_values(ascending=False, kind="stable")
     if top_n is not None and len(counts) > top_n:
         counts = pd.concat([counts.iloc[:top_n], pd.Series({"其他": counts.iloc[top_n:].sum()})])
     table = pd.DataFrame({"客户数": counts.astype(int), "占比": counts / counts.sum()})
-    table.index.name = values.name
+    table.index.name = name or values.name
     return table
 
 
@@ -71,3 +77,11 @@ def customer_behaviour(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFram
     })
     frame["orders_per_year"] = frame["orders"] / np.maximum(frame["tenure_days"] / 365.25, 1 / 12)
     return frame
+
+
+def value_counts(frame: pd.DataFrame, column: str, *, missing_label: str = "未填写") -> pd.Series:
+    """Counts per value of ``column`` (blanks as 未填写) for a share chart; when the data has
+    no such column, one bar saying so, so the chart degrades instead of failing."""
+    if column not in frame:
+        return pd.Series({"（数据中没有此列）": len(frame)}, name=column)
+    return frame[column].astype("string").fillna(missing_label).value_counts().rename(column)

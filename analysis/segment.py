@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 __all__ = [
     "compute_rfm", "score_rfm", "classify_rfm", "assign_value_bands", "assign_tiers",
     "cluster_customers", "cluster_matrix", "segment_summary", "agreement", "tier_features", "RFM_CLASSES",
-    "TIER_ORDER", "FEATURE_LABELS",
+    "TIER_ORDER", "FEATURE_LABELS", "RFM_CLASS_DEFINITIONS", "band_definitions",
 ]
 
 # (R recent?, F high?, M high?) -> class. "R↑" means recent.
@@ -313,8 +313,23 @@ def cluster_customers(rfm: pd.DataFrame, *, k_range=(3, 8), seed: int = 0,
             pd.Series(silhouettes, name="silhouette"), centroids)
 
 
-def segment_summary(frame: pd.DataFrame, by: str, order: list[str] | None = None) -> pd.DataFrame:
-    """Count, share, revenue share and mean R/F/M per segment, in Chinese labels."""
+# What each of the 8 classes means, for tables ("R近" = bought recently).
+RFM_CLASS_DEFINITIONS = {
+    name: f"R{'近' if r else '远'}·F{'高' if f else '低'}·M{'高' if m else '低'}"
+    for (r, f, m), name in RFM_CLASSES.items()
+}
+
+
+def band_definitions(high: float = 0.20, low: float = 0.20) -> dict[str, str]:
+    """The value bands' defining rule, e.g. ``{"高价值": "RFM总分前20%", …}``."""
+    return {"高价值": f"RFM总分前{high:.0%}", "中等价值": f"中间{1 - high - low:.0%}",
+            "基础价值": f"RFM总分后{low:.0%}"}
+
+
+def segment_summary(frame: pd.DataFrame, by: str, order: list[str] | None = None,
+                    definitions: dict | pd.Series | None = None) -> pd.DataFrame:
+    """Count, share, revenue share and mean R/F/M per segment, in Chinese labels; with
+    ``definitions`` (segment -> its defining rule) a 定义 column first."""
     revenue = frame["monetary"].clip(lower=0)
     grouped = frame.groupby(by, observed=True)
     table = pd.DataFrame({
@@ -327,6 +342,8 @@ def segment_summary(frame: pd.DataFrame, by: str, order: list[str] | None = None
     })
     if order:
         table = table.reindex([o for o in order if o in table.index])
+    if definitions is not None:
+        table.insert(0, "定义", pd.Series(table.index, index=table.index).map(definitions))
     table.index.name = {"tier": "客户层级", "rfm_class": "RFM分类", "value_band": "价值分层",
                         "cluster_name": "聚类"}.get(by, by)
     return table

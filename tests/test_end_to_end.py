@@ -157,3 +157,21 @@ def test_closed_loop_round_trip_and_rerun_keeps_staff_rows(tmp_path_factory):
         assert rows[task][headers.index("结果标记")] == "待跟进"
         assert rows[task][headers.index("客户反馈")] == "已回访"
     assert filled_sep  # September's tasks were real rows
+
+
+def test_orders_only_export_runs_every_step(tmp_path):
+    # The one required table, under an unhelpful file name and English headers.
+    data = tmp_path / "raw"
+    data.mkdir()
+    orders = pd.DataFrame({
+        "CustomerID": ["A1", "A1", "B2", "B2", "B2", "C3"] * 20,
+        "InvoiceDate": pd.date_range("2025-01-05", periods=120, freq="5D").strftime("%m/%d/%Y %H:%M"),
+        "Amount": ["120.5", "88", "1,200", "35", "640", "99"] * 20,
+    })
+    orders["CustomerID"] = [f"{c}{i % 7}" for i, c in enumerate(orders["CustomerID"])]
+    orders.to_csv(data / "export_2024.csv", index=False)
+    out = tmp_path / "out"
+    assert main(["run", "--month", "2026-10", "--data", str(data), "--out", str(out)]) == 0
+    segments = pd.read_parquet(out / "interim" / "segments.parquet")
+    assert segments["tier"].notna().all() and len(segments) == orders["CustomerID"].nunique()
+    assert len(list(out.glob("*.xlsx"))) == 10

@@ -161,3 +161,12 @@ def test_crosstab_heatmap_annotates_every_cell():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["高价值", "基础价值"]
     counts = plot_crosstab_heatmap(pd.DataFrame({"线上": [1200, 30]}), title="人数", fmt=",.0f")
     assert [t.get_text() for t in counts.texts] == ["1,200", "30"]
+
+
+def test_heatmap_of_an_empty_table_says_so():
+    import pandas as pd
+
+    from analysis.plotting import plot_crosstab_heatmap
+
+    ax = plot_crosstab_heatmap(pd.DataFrame(), title="价值带 × 渠道")
+    assert [t.get_text() for t in ax.texts] == ["没有可用于交叉的数据"]
