@@ -78,7 +78,7 @@ DEFAULTS = {
     "max_messages_per_day": 2, "send_window": "09:00-18:00", "sleeping_days": 90,
     "sleeping_no_open_days": 30, "welcome_within_hours": 24, "birthday_days_before": 3,
     "high_value_annual_spend": 100000, "negative_feedback_max_stars": 3,
-    "survey_days_after_purchase": 3,
+    "survey_days_after_purchase": 3, "birthday_lookahead_days": 0,
 }
 HIGH_VALUE_TIERS = ("战略客户", "核心客户")
 SLEEPING_TIERS = ("普通客户", "流失预警客户")
@@ -211,17 +211,24 @@ def customer_base(customers: pd.DataFrame | None, segments: pd.DataFrame | None,
     return base.reset_index()
 
 
-def _send_and_deadline(n: int, name: str, as_of, p: dict, cal: Calendar) -> tuple[pd.Series, pd.Series]:
-    send = next_send_time(pd.Timestamp(as_of), p["send_window"], cal)
+def _send_and_deadline(starts: pd.Series, name: str, p: dict, cal: Calendar) -> tuple[pd.Series, pd.Series]:
+    """Per row: the first moment in the send window at or after its start, and its deadline."""
     rule = LIST_SPECS[name]["deadline"]
-    if rule == "2h":
-        due = add_working_hours(send, TICKET_HOURS, p["send_window"], cal)
-    elif rule == "next_working_day":
-        # "within 24 h", counted on working days: the same clock time on the next working day
-        due = add_working_days(send.normalize(), 1, cal) + (send - send.normalize())
-    else:
-        due = send.normalize() + parse_window(p["send_window"])[1]
-    return pd.Series([send] * n, dtype="datetime64[ns]"), pd.Series([due] * n, dtype="datetime64[ns]")
+    cache: dict = {}
+    for start in pd.unique(pd.to_datetime(pd.Series(starts, dtype="datetime64[ns]"))):
+        send = next_send_time(pd.Timestamp(start), p["send_window"], cal)
+        if rule == "2h":
+            due = add_working_hours(send, TICKET_HOURS, p["send_window"], cal)
+        elif rule == "next_working_day":
+            # "within 24 h", counted on working days: the same clock time on the next working day
+            due = add_working_days(send.normalize(), 1, cal) + (send - send.normalize())
+        else:
+            due = send.normalize() + parse_window(p["send_window"])[1]
+        cache[pd.Timestamp(start)] = (send, due)
+    starts = pd.to_datetime(pd.Series(starts, dtype="datetime64[ns]"))
+    send = pd.Series([cache[pd.Timestamp(s)][0] for s in starts], index=starts.index, dtype="datetime64[ns]")
+    due = pd.Series([cache[pd.Timestamp(s)][1] for s in starts], index=starts.index, dtype="datetime64[ns]")
+    return send, due
 
 
 def _finish(name: str, hits: pd.DataFrame, base: pd.DataFrame, as_of, p: dict, cal: Calendar,
@@ -253,7 +260,10 @@ def _finish(name: str, hits: pd.DataFrame, base: pd.DataFrame, as_of, p: dict, c
                                "客户层级": excluded["tier"], "原因": reason[reason.notna()]},
                               columns=EXCLUSION_COLUMNS).reset_index(drop=True)
     kept = frame[reason.isna()].sort_values("customer_id").reset_index(drop=True)
-    send, due = _send_and_deadline(len(kept), name, as_of, p, cal)
+    # A list may schedule rows for later days (birthdays of the coming weeks): ``send_on``.
+    starts = (kept["send_on"] if "send_on" in kept
+              else pd.Series(pd.Timestamp(as_of), index=kept.index, dtype="datetime64[ns]"))
+    send, due = _send_and_deadline(starts, name, p, cal)
     owner = pd.Series(spec["owner"], index=kept.index, dtype="object")
     if spec["owner"] == "客户经理" and "owner" in kept:
         owner = kept["owner"].astype("object").where(kept["owner"].notna(), owner)
@@ -335,22 +345,33 @@ def _birthday_matches(birthdays: pd.Series, target: pd.Timestamp) -> pd.Series:
 
 
 def birthday_list(base: pd.DataFrame, as_of, params: dict | None = None, cal: Calendar | None = None):
-    """生日关怀: customers whose birthday is birthday_days_before days after the as-of day.
+    """生日关怀: a greeting birthday_days_before days before each birthday.
 
-    A 2-29 birthday is celebrated on 2-28 in common years. 战略/核心 customers get
-    ``birthday:gift``, the others ``birthday:greeting``.
+    With ``birthday_lookahead_days`` = 0 only the birthday that many days after the as-of day;
+    with N > 0 every birthday in the N days from there (a monthly run lists the coming month),
+    each scheduled on its own send day. A 2-29 birthday is celebrated on 2-28 in common years.
+    战略/核心 customers get ``birthday:gift``, the others ``birthday:greeting``.
     """
     p, cal = _params(params), cal or working_calendar()
     if "birthday" not in base:
         return _finish("生日关怀", _hits([], [], []), base, as_of, p, cal, ["生日关怀：客户表无生日字段，名单为空"])
-    target = _day(as_of) + pd.Timedelta(days=int(p["birthday_days_before"]))
-    hit = base[_birthday_matches(base["birthday"], target)]
-    born = pd.to_datetime(hit["birthday"])
-    key = np.where(hit["tier"].isin(HIGH_VALUE_TIERS).fillna(False), "birthday:gift", "birthday:greeting")
-    notes = [f"生日{target:%m-%d}（{p['birthday_days_before']}天后）"
-             + ("；2月29日生日，平年按2月28日" if b.month == 2 and b.day == 29 and not target.is_leap_year else "")
-             for b in born]
-    return _finish("生日关怀", _hits(hit["customer_id"], key, notes), base, as_of, p, cal, [])
+    before = int(p["birthday_days_before"])
+    parts = []
+    for offset in range(max(1, int(p["birthday_lookahead_days"]))):
+        target = _day(as_of) + pd.Timedelta(days=before + offset)
+        hit = base[_birthday_matches(base["birthday"], target)]
+        if not len(hit):
+            continue
+        born = pd.to_datetime(hit["birthday"])
+        key = np.where(hit["tier"].isin(HIGH_VALUE_TIERS).fillna(False), "birthday:gift", "birthday:greeting")
+        notes = [f"生日{target:%m-%d}（{before}天后发送祝福）"
+                 + ("；2月29日生日，平年按2月28日" if b.month == 2 and b.day == 29 and not target.is_leap_year else "")
+                 for b in born]
+        hits = _hits(hit["customer_id"], key, notes)
+        hits["send_on"] = target - pd.Timedelta(days=before)
+        parts.append(hits)
+    hits = pd.concat(parts, ignore_index=True) if parts else _hits([], [], [])
+    return _finish("生日关怀", hits, base, as_of, p, cal, [])
 
 
 def welcome_list(base: pd.DataFrame, orders: pd.DataFrame | None, as_of, params: dict | None = None,

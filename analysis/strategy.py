@@ -68,7 +68,8 @@ def customer_features_text(segments: pd.DataFrame, window_months: int = 12) -> p
 def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, as_of: pd.Timestamp, *,
                   churn_flag_action: str, window_months: int = 12, holidays=(),
                   recommendations: pd.DataFrame | None = None, best_channel: pd.Series | None = None,
-                  control: pd.Series | None = None, calendar=None) -> pd.DataFrame:
+                  control: pd.Series | None = None, calendar=None,
+                  warnings: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per customer: tier, features, strategy, a specific next action, owner, due date.
 
     The next action names the tier's offer and, where notebook 04 found one, the category to
@@ -79,12 +80,18 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
     customer carrying the churn flag gets ``churn_flag_action``. Customers in the control group
     (``control`` by customer_id) get no proactive action and status 对照组. Due dates count
     working days on ``calendar`` (:func:`analysis.workdays.working_calendar`: Chinese public
-    holidays and 调休); without one, Mon–Fri minus ``holidays``.
+    holidays and 调休); without one, Mon–Fri minus ``holidays``. With ``warnings`` (notebook
+    04's churn table: customer_id, churn_warning, warning_reason) a warned customer's features
+    end with the warning's reason.
     """
     frame = segments[["customer_id", "tier", "churn_risk", "total_spend", "frequency", "recency_days"]].merge(
         customers[["customer_id"] + [c for c in ["owner"] if c in customers]], on="customer_id", how="left")
     spec = pd.DataFrame(tiers).T
     frame["features"] = customer_features_text(frame, window_months)
+    if warnings is not None and len(warnings):
+        warned = warnings[warnings["churn_warning"].fillna(False).astype(bool)]
+        reason = frame["customer_id"].map(warned.set_index("customer_id")["warning_reason"])
+        frame["features"] = frame["features"].where(reason.isna(), frame["features"] + "；预警：" + reason)
     frame["strategy"] = frame["tier"].map(spec["strategy"])
     flagged = frame["churn_risk"] & frame["tier"].isin(["战略客户", "核心客户"])
     action = frame["tier"].map(spec["next_action"]).where(~flagged, churn_flag_action)

@@ -128,15 +128,16 @@ def test_birthday_window_including_29_february():
     customers = _customers(ids, birthday=T(["1990-11-26", "1990-11-25", "1990-11-27",
                                             "2000-02-29", "1990-02-28"]))
     base = customer_base(customers, _segments(ids))
+    same_day = {**PARAMS, "birthday_lookahead_days": 0}   # the as-of day's birthdays only
     # 2026-11-23 + 3 days = 11-26
-    assert birthday_list(base, AS_OF, PARAMS, CAL)[0]["客户ID"].tolist() == ["on"]
+    assert birthday_list(base, AS_OF, same_day, CAL)[0]["客户ID"].tolist() == ["on"]
     # 2027 is a common year: 2027-02-25 + 3 = 02-28 takes the 2-29 birthday as well
-    got = birthday_list(base, pd.Timestamp("2027-02-25"), PARAMS, CAL)[0]
+    got = birthday_list(base, pd.Timestamp("2027-02-25"), same_day, CAL)[0]
     assert sorted(got["客户ID"]) == ["feb28", "leap"]
     assert "平年按2月28日" in got.set_index("客户ID").loc["leap", "备注"]
     # 2028 is a leap year: 02-26 + 3 = 02-29 is the 2-29 birthday only; 02-25 + 3 = 02-28 the other
-    assert birthday_list(base, pd.Timestamp("2028-02-26"), PARAMS, CAL)[0]["客户ID"].tolist() == ["leap"]
-    assert birthday_list(base, pd.Timestamp("2028-02-25"), PARAMS, CAL)[0]["客户ID"].tolist() == ["feb28"]
+    assert birthday_list(base, pd.Timestamp("2028-02-26"), same_day, CAL)[0]["客户ID"].tolist() == ["leap"]
+    assert birthday_list(base, pd.Timestamp("2028-02-25"), same_day, CAL)[0]["客户ID"].tolist() == ["feb28"]
 
 
 def test_best_channel():
@@ -211,3 +212,15 @@ def test_missing_tables_are_stated_not_fatal():
     assert any("营销授权" in n for n in out.notes) and any("满意度" in n for n in out.notes)
     overview = out.overview.set_index("名单")
     assert overview.loc["购后调研", "入选人数"] == 1 and overview.loc["购后调研", "排除原因"] == "无"
+
+
+def test_birthday_lookahead_schedules_each_greeting_on_its_own_day():
+    ids = ["on", "late", "far"]
+    customers = _customers(ids, birthday=T(["1990-11-26", "1990-11-28", "1990-12-30"]))
+    base = customer_base(customers, _segments(ids))
+    # as-of Monday 2026-11-23, 3 days before, look 7 days ahead: birthdays 11-26 … 12-02
+    got = birthday_list(base, AS_OF, {**PARAMS, "birthday_lookahead_days": 7}, CAL)[0].set_index("客户ID")
+    assert sorted(got.index) == ["late", "on"]
+    # each greeting goes out 3 days before its birthday, at the start of the send window
+    assert got.loc["on", "发送时间"] == pd.Timestamp("2026-11-23 09:00")
+    assert got.loc["late", "发送时间"] == pd.Timestamp("2026-11-25 09:00")

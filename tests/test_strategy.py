@@ -106,3 +106,12 @@ def test_control_group_customers_get_no_task_and_are_not_targets():
     campaign = sheets["营销活动执行表"]["活动执行"].set_index("目标客户标签")
     assert "普通客户" not in campaign.index            # its only customer is in the control group
     assert campaign.loc["战略客户", "目标客户数"] == 1
+
+
+def test_plan_features_carry_the_churn_warning_reason():
+    warnings = pd.DataFrame({"customer_id": ["L1", "P1"], "churn_warning": [True, False],
+                             "warning_reason": ["100天未购买，历史消费3,000元", None]})
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
+                         warnings=warnings).set_index("customer_id")
+    assert plan.loc["L1", "features"].endswith("；预警：100天未购买，历史消费3,000元")
+    assert "预警" not in plan.loc["P1", "features"]
