@@ -364,7 +364,7 @@ def birthday_list(base: pd.DataFrame, as_of, params: dict | None = None, cal: Ca
             continue
         born = pd.to_datetime(hit["birthday"])
         key = np.where(hit["tier"].isin(HIGH_VALUE_TIERS).fillna(False), "birthday:gift", "birthday:greeting")
-        notes = [f"生日{target:%m-%d}（{before}天后发送祝福）"
+        notes = [f"生日{target:%m-%d}，提前{before}天发送祝福"
                  + ("；2月29日生日，平年按2月28日" if b.month == 2 and b.day == 29 and not target.is_leap_year else "")
                  for b in born]
         hits = _hits(hit["customer_id"], key, notes)
