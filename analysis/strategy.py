@@ -7,29 +7,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.privacy import mask_names, mask_phones
+from analysis.workdays import add_working_days, working_calendar
 
 __all__ = [
-    "strategy_table", "add_working_days", "customer_features_text", "customer_plan",
+    "strategy_table", "customer_features_text", "customer_plan",
     "workbook_sheets", "masked_plan_preview",
 ]
-
-
-def add_working_days(start: pd.Timestamp, days: int | pd.Series, holidays=()) -> pd.Series | pd.Timestamp:
-    """The date ``days`` working days (Mon–Fri, minus ``holidays``) after ``start``.
-
-    Examples
-    --------
-    >>> add_working_days(pd.Timestamp("2026-10-30"), 1)   # a Friday
-    Timestamp('2026-11-02 00:00:00')
-    """
-    start_day = np.datetime64(pd.Timestamp(start).date(), "D")
-    hol = np.array([np.datetime64(pd.Timestamp(h).date(), "D") for h in holidays], dtype="datetime64[D]")
-    # A weekend or holiday start counts from the working day before it, so "1 working day"
-    # after a Saturday is the Monday, as it is after the Friday.
-    offsets = np.busday_offset(start_day, np.asarray(days), roll="backward", holidays=hol)
-    if np.ndim(offsets) == 0:
-        return pd.Timestamp(offsets)
-    return pd.Series(pd.to_datetime(offsets), index=getattr(days, "index", None))
 
 
 def strategy_table(segments: pd.DataFrame, tiers: dict) -> pd.DataFrame:
@@ -80,7 +63,7 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
     customer carrying the churn flag gets ``churn_flag_action``. Customers in the control group
     (``control`` by customer_id) get no proactive action and status 对照组. Due dates count
     working days on ``calendar`` (:func:`analysis.workdays.working_calendar`: Chinese public
-    holidays and 调休); without one, Mon–Fri minus ``holidays``. With ``warnings`` (notebook
+    holidays and 调休; by default the built-in one plus ``holidays``). With ``warnings`` (notebook
     04's churn table: customer_id, churn_warning, warning_reason) a warned customer's features
     end with the warning's reason.
     """
@@ -116,12 +99,8 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
     frame["owner"] = frame["owner"].fillna(role) if "owner" in frame else role
     days = frame["tier"].map(spec["due_working_days"]).fillna(5).astype(int)
     days = days.where(~flagged, np.minimum(days, 3))
-    if calendar is not None:
-        from analysis.workdays import add_working_days as add_on_calendar
-
-        due = add_on_calendar(as_of, days, calendar)
-    else:
-        due = add_working_days(as_of, days, holidays)
+    calendar = calendar or working_calendar(extra_holidays=holidays)
+    due = add_working_days(as_of, days, calendar)
     frame["due_date"] = pd.to_datetime(pd.Series(due).to_numpy())
     frame["control"] = (frame["customer_id"].map(control).fillna(False).astype(bool)
                         if control is not None else False)

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from analysis.params import resolve_params
-from analysis.strategy import add_working_days, customer_plan, strategy_table, workbook_sheets
+from analysis.strategy import customer_plan, strategy_table, workbook_sheets
 
 TIERS = resolve_params("2026-10")["strategy"]["tiers"]
 
@@ -26,14 +26,6 @@ def _segments():
 CUSTOMERS = pd.DataFrame({"customer_id": ["S1", "K1", "L1", "P1"], "owner": ["张经理", None, None, "李经理"],
                           "name": ["恒泰机械有限公司", "王芳", "李雷", "韩梅梅"],
                           "phone": ["13812345678", None, "13900000000", None]})
-
-
-def test_working_days_skip_weekends_and_holidays():
-    # 2026-10-30 is a Friday: +1 -> Monday 11-02; +3 with 11-03 a holiday -> Thursday 11-05
-    assert add_working_days(pd.Timestamp("2026-10-30"), 1) == pd.Timestamp("2026-11-02")
-    assert add_working_days(pd.Timestamp("2026-10-30"), 3, holidays=["2026-11-03"]) == pd.Timestamp("2026-11-05")
-    # from a Saturday, as from the Friday before it: +1 is Monday
-    assert add_working_days(pd.Timestamp("2026-10-31"), 1) == pd.Timestamp("2026-11-02")
 
 
 def test_strategy_table_counts_and_shares():

@@ -64,7 +64,7 @@ def test_due_dates_across_national_day_2026():
 
 
 def test_same_semantics_as_plain_weekdays():
-    # as analysis.strategy.add_working_days: Fri +1 and Sat +1 are both Monday
+    # a non-working start counts from the working day before it: Fri +1 and Sat +1 are both Monday
     assert add_working_days(T("2026-10-30"), 1, CAL) == T("2026-11-02")
     assert add_working_days(T("2026-10-31"), 1, CAL) == T("2026-11-02")
     starts = pd.Series(pd.to_datetime(["2026-10-30", None]))
