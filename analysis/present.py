@@ -31,8 +31,27 @@ def table(frame: pd.DataFrame, *, percent=(), money=(), integer=(), decimals=(),
     return styler
 
 
-def sections(tables: dict, *, empty: str = "（无数据）", percent=(), money=(), integer=(), decimals=()):
-    """Several tables under their titles, as one HTML block (h3 + table each)."""
+def _auto_formats(frame: pd.DataFrame) -> dict:
+    """Formats guessed from the column names and values: rates (…率, 差值…) as percentages,
+    whole-number floats (counts read back with blanks) as integers, other floats to 2 places."""
+    percent, integer, decimals = [], [], []
+    for col in frame.columns:
+        values = pd.to_numeric(frame[col], errors="coerce") if frame[col].dtype != bool else None
+        if values is None or values.notna().sum() == 0 or frame[col].dtype == object and values.isna().any():
+            continue
+        name = str(col)
+        if "率" in name or name.startswith("差值") or "占比" in name:
+            percent.append(col)
+        elif (values.dropna() % 1 == 0).all():
+            integer.append(col)
+        else:
+            decimals.append(col)
+    return {"percent": percent, "integer": integer, "decimals": decimals}
+
+
+def sections(tables: dict, *, empty: str = "（无数据）"):
+    """Several tables under their titles, as one HTML block (h3 + table each), formatted by
+    :func:`_auto_formats`; a plain row number is hidden, a named index kept."""
     from IPython.display import HTML
 
     parts = []
@@ -41,6 +60,7 @@ def sections(tables: dict, *, empty: str = "（无数据）", percent=(), money=
         if frame is None or len(frame) == 0:
             parts.append(f"<p>{empty}</p>")
         else:
-            parts.append(table(frame, percent=percent, money=money, integer=integer,
-                               decimals=decimals).to_html())
+            # A plain row number says nothing; a named index (上月层级) is the table's row labels.
+            plain = isinstance(frame.index, pd.RangeIndex)
+            parts.append(table(frame, hide_index=plain, **_auto_formats(frame)).to_html())
     return HTML("\n".join(parts))

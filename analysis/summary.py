@@ -76,9 +76,9 @@ def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp,
         total = completion.iloc[-1]
         lines.append(f"- 上月执行：{int(total['任务数']):,} 项任务中已填结果 {int(total['已填结果']):,} 项"
                      f"（完成率 {total['完成率']:.0%}）。")
-    if win_back is not None and len(win_back) and {"干预组", "对照组", "结论"} <= set(win_back.columns):
+    if win_back is not None and len(win_back) and {"干预组比率", "对照组比率", "结论"} <= set(win_back.columns):
         row = win_back.iloc[0]
-        rates = "、".join(f"{g} {row[g]:.0%}" for g in ["干预组", "对照组"] if pd.notna(row[g]))
+        rates = "、".join(f"{g} {row[g + '比率']:.0%}" for g in ["干预组", "对照组"] if pd.notna(row[g + "比率"]))
         lines.append(f"- 上月流失预警客户挽回率：{rates}（{row['结论']}）。")
     if accounting is not None:
         quarantined = int(accounting["quarantined"].sum())
