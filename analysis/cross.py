@@ -13,7 +13,7 @@ from scipy.stats import chi2_contingency, kruskal
 
 from analysis.segment import TIER_ORDER
 
-__all__ = ["crosstab_test", "crosstab_insight", "churn_rule_warnings", "CrosstabResult", "main_channel",
+__all__ = ["crosstab_test", "crosstab_insight", "CrosstabResult", "main_channel",
            "cross_analyse", "cross_specs", "interaction_features", "numeric_test", "numeric_insight",
            "NumericTestResult", "churn_reasons", "churn_reasons_display", "INTERACTION_MEASURES"]
 
@@ -82,18 +82,6 @@ def crosstab_insight(result: CrosstabResult, row_label: str, col_label: str, *,
             lines.append(f"{group}{row_label}中{shares.loc[group, best]:.1%}为{col_label}「{best}」"
                          f"（全体为{overall[best]:.1%}，χ²检验 p={result.p_value:.2g}，Cramér's V={result.cramers_v:.2f}）")
     return lines
-
-
-def churn_rule_warnings(features: pd.DataFrame, *, days: int = 90, min_spend: float = 2000) -> pd.DataFrame:
-    """The SPEC's 90-day rule: no purchase for ``days`` days and history ≥ ``min_spend`` 元.
-
-    Returns ``churn_warning`` (bool) and ``warning_reason`` per customer.
-    """
-    warn = ((features["days_since_last"] >= days) & (features["total_spend"] >= min_spend)).fillna(False)
-    reason = pd.Series(pd.NA, index=features.index, dtype="string")
-    reason[warn] = [f"{int(d)}天未购买，历史消费{s:,.0f}元"
-                    for d, s in zip(features.loc[warn, "days_since_last"], features.loc[warn, "total_spend"])]
-    return pd.DataFrame({"churn_warning": warn, "warning_reason": reason}, index=features.index)
 
 
 def main_channel(orders: pd.DataFrame) -> pd.Series:

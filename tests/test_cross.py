@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.cross import churn_rule_warnings, crosstab_insight, crosstab_test
+from analysis.cross import crosstab_insight, crosstab_test
 
 
 def _pairs(counts):
@@ -56,8 +56,11 @@ def test_single_column_has_no_test():
 
 
 def test_churn_rule_boundaries():
-    features = pd.DataFrame({"days_since_last": [90, 89, 200, None], "total_spend": [2000, 5000, 1999, 9000]})
-    got = churn_rule_warnings(features)
+    from analysis.clv import churn_warnings
+
+    features = pd.DataFrame({"customer_id": list("abcd"), "days_since_last": [90, 89, 200, None],
+                             "total_spend": [2000, 5000, 1999, 9000]})
+    got = churn_warnings(features)   # no model: the rule alone
     assert got["churn_warning"].tolist() == [True, False, False, False]
     assert got["warning_reason"].iloc[0] == "90天未购买，历史消费2,000元"
 
