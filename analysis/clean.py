@@ -210,7 +210,7 @@ def totals_rows(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """Rows a spreadsheet added as totals (合计/小计/Total in the first column or an id
     column), as a mask per column where the word was found."""
     value_cols = [c for c in frame.columns if not str(c).startswith("_")]
-    probe = [c for c in dict.fromkeys(value_cols[:1] + ["order_id", "customer_id"]) if c in frame]
+    probe = [c for c in dict.fromkeys(["_first_cell"] + value_cols[:1] + ["order_id", "customer_id"]) if c in frame]
     return {col: frame[col].astype("string").str.contains(_TOTALS, case=False, regex=True, na=False)
             for col in probe}
 
@@ -562,6 +562,8 @@ def label_columns(quarantine: pd.DataFrame, sources=()) -> pd.Series:
     for table, file, column in zip(quarantine["table"], quarantine["source_file"], quarantine["column"]):
         file_name = str(file).split("[")[0]
         found = headers.get((table, file_name), {}).get(column)
+        if column == "_first_cell":
+            found = "第1列"
         labels.append(found or TABLES.get(table, {}).get(column, (column,))[0])
     return pd.Series(labels, index=quarantine.index, dtype="string")
 

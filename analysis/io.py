@@ -833,6 +833,10 @@ def _build(grid: _Grid, table: str, match: _Match):
     notes = []
     data = grid.data
     frame = pd.DataFrame({column: data[pos] for pos, column in match.mapping.items()})
+    if 0 not in match.mapping and len(data):
+        # An unmapped first column (序号) is where spreadsheets write 合计: keep it, hidden, so
+        # cleaning can recognise a totals row.
+        frame["_first_cell"] = data[0]
     rows = grid.rows
     # A header repeated inside the data (exports pasted together) is not a row of data.
     if len(frame) and match.mapping:
@@ -870,7 +874,8 @@ def _build(grid: _Grid, table: str, match: _Match):
 
 def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
     present = {c for f in frames for c in f.columns}
-    order = [c for c in TABLES[table] if c in present] + ["_source_file", "_source_row"]
+    order = ([c for c in TABLES[table] if c in present] + (["_first_cell"] if "_first_cell" in present else [])
+             + ["_source_file", "_source_row"])
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     out = out.reindex(columns=order)
     for column in order[:-1]:
