@@ -59,9 +59,9 @@ def normalise_phones(values: pd.Series) -> pd.DataFrame:
     mobile = digits.str.fullmatch(r"1[3-9]\d{9}")
     landline = digits.str.fullmatch(r"0\d{9,11}") & ~mobile
     # 010 and 02x are three-digit area codes; every other area code has four digits.
-    area_len = np.where(digits.str[:2].isin(["01", "02"]), 3, 4)
-    formatted_landline = pd.Series(
-        [d[:n] + "-" + d[n:] for d, n in zip(digits, area_len)], index=values.index, dtype="string")
+    short_area = digits.str[:2].isin(["01", "02"])
+    formatted_landline = (digits.str[:3] + "-" + digits.str[3:]).where(
+        short_area, digits.str[:4] + "-" + digits.str[4:])
     phone = pd.Series(pd.NA, index=values.index, dtype="string")
     phone[mobile.fillna(False)] = digits[mobile.fillna(False)]
     phone[landline.fillna(False)] = formatted_landline[landline.fillna(False)]

@@ -754,11 +754,11 @@ def merge_staff_rows(new_frame: pd.DataFrame, existing_path: str | Path, sheet: 
     first = ~old_key.duplicated() & old_key.notna()
     matched = old[first & old_key.isin(set(new_key.dropna()))]
     position = {k: i for i, k in reversed(list(enumerate(new_key.reset_index(drop=True))))}
-    for row_number, row in matched.iterrows():
-        i = position[old_key[row_number]]
-        for col in staff_columns:
-            if not _blank(row[col]):
-                out.at[i, col] = row[col]
+    target = old_key[matched.index].map(position).to_numpy()
+    for col in staff_columns:
+        values = matched[col]
+        keep = ~values.map(_blank).to_numpy(bool)
+        out.loc[target[keep], col] = values.astype(object).to_numpy()[keep]  # Timestamps stay Timestamps
     used = set(matched.index)
     extra = old[~old.index.isin(used) & filled]
     if len(extra):

@@ -25,7 +25,7 @@ from analysis.errors import KitError, ParamsError
 
 __all__ = [
     "RunContext", "load_yaml", "merge_params", "resolve_params", "parse_month",
-    "parse_as_of", "parse_assignment", "run_context",
+    "parse_as_of", "parse_assignment", "run_context", "resolve_path",
 ]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -192,9 +192,10 @@ class RunContext:
         )
 
 
-def _project_path(path: str | Path) -> Path:
+def resolve_path(path: str | Path, base: Path = PROJECT_ROOT) -> Path:
+    """``path`` made absolute: relative paths count from ``base`` (the project root by default)."""
     path = Path(path).expanduser()
-    return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
+    return path if path.is_absolute() else (base / path).resolve()
 
 
 def run_context(month: str = "", as_of: str = "", data_dir: str = "", out_dir: str = "",
@@ -209,8 +210,8 @@ def run_context(month: str = "", as_of: str = "", data_dir: str = "", out_dir: s
     resolved = resolve_params(month)
     merge_params(load_yaml(PARAMS_DIR / "base.yml"), params or {}, source="notebook parameters")
     resolved = _merge_into(resolved, params or {})
-    data = _project_path(data_dir or resolved["input"]["data_dir"])
-    out = _project_path(run_dir(month, out_dir or None))
+    data = resolve_path(data_dir or resolved["input"]["data_dir"])
+    out = resolve_path(run_dir(month, out_dir or None))
     out.mkdir(parents=True, exist_ok=True)
     interim_dir(out).mkdir(exist_ok=True)
     return RunContext(month=month, as_of=parse_as_of(as_of, month), data_dir=data,

@@ -14,7 +14,7 @@ import yaml
 
 from analysis.config import KERNEL_NAME, NOTEBOOK_ORDER, NOTEBOOKS_DIR, PROJECT_ROOT, run_dir
 from analysis.errors import InputError, KitError
-from analysis.params import parse_as_of, parse_month, resolve_params
+from analysis.params import parse_as_of, parse_month, resolve_params, resolve_path
 
 __all__ = ["run_batch", "report_path"]
 
@@ -39,11 +39,6 @@ class _Log:
 
     def close(self):
         self.file.close()
-
-
-def _resolve_dir(path: str | Path, base: Path) -> Path:
-    path = Path(path).expanduser()
-    return path if path.is_absolute() else (base / path).resolve()
 
 
 def _ensure_kernel() -> None:
@@ -74,12 +69,12 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
     month = parse_month(month)
     as_of_date = parse_as_of(as_of, month)
     cwd = Path.cwd()
-    params = resolve_params(month, _resolve_dir(params_file, cwd) if params_file else None, overrides)
-    data = _resolve_dir(data_dir, cwd) if data_dir else _resolve_dir(params["input"]["data_dir"], PROJECT_ROOT)
+    params = resolve_params(month, resolve_path(params_file, cwd) if params_file else None, overrides)
+    data = resolve_path(data_dir, cwd) if data_dir else resolve_path(params["input"]["data_dir"], PROJECT_ROOT)
     if not data.is_dir():
         raise InputError(f"原始数据目录不存在: {data}")
     params["input"]["data_dir"] = str(data)
-    out = _resolve_dir(out_dir, cwd) if out_dir else run_dir(month)
+    out = resolve_path(out_dir, cwd) if out_dir else run_dir(month)
     if out.resolve() == data.resolve() or data.resolve() in out.resolve().parents:
         raise KitError(f"输出目录 {out} 不能位于原始数据目录 {data} 之内（原始数据只读）")
     out.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.config import interim_dir
+from analysis.io import read_interim
 from analysis.segment import TIER_ORDER
 
 __all__ = ["executive_summary", "previous_month"]
@@ -17,20 +18,15 @@ def previous_month(month: str) -> str:
     return (pd.Period(month, freq="M") - 1).strftime("%Y-%m")
 
 
-def _read(folder: Path, name: str) -> pd.DataFrame | None:
-    path = folder / f"{name}.parquet"
-    return pd.read_parquet(path) if path.is_file() else None
-
-
 def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp,
                       previous_out_dir: Path | None = None) -> str:
     """Markdown: customers, tiers, changes since last month, top insights, actions due."""
     folder = interim_dir(out_dir)
-    segments = _read(folder, "segments")
-    accounting = _read(folder, "row_accounting")
-    churn = _read(folder, "churn")
-    insights = _read(folder, "insights")
-    plan = _read(folder, "plan")
+    segments = read_interim(folder, "segments", optional=True)
+    accounting = read_interim(folder, "row_accounting", optional=True)
+    churn = read_interim(folder, "churn", optional=True)
+    insights = read_interim(folder, "insights", optional=True)
+    plan = read_interim(folder, "plan", optional=True)
     lines = ["## 执行摘要", ""]
     if segments is None:
         return "\n".join(lines + ["（本次运行未生成分层结果。）"])
@@ -51,7 +47,7 @@ def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp,
         lines.append(f"- 流失风险标记：{risky:,} 位客户。")
 
     prev_dir = previous_out_dir or (Path(out_dir).parent / previous_month(month))
-    prev = _read(interim_dir(prev_dir), "segments")
+    prev = read_interim(interim_dir(prev_dir), "segments", optional=True)
     if prev is not None:
         moved = segments[["customer_id", "tier"]].merge(
             prev[["customer_id", "tier"]], on="customer_id", how="left", suffixes=("", "_prev"))
@@ -66,12 +62,12 @@ def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp,
         soon = int((due <= pd.Timestamp(as_of) + pd.Timedelta(days=7)).sum())
         lines.append(f"- 行动计划：共 **{len(plan):,}** 项，其中 **{soon:,}** 项须在 7 天内完成"
                      "（明细见《客户分层维护策略表》与《维护执行记录表》）。")
-    lists = _read(folder, "lists_overview")
+    lists = read_interim(folder, "lists_overview", optional=True)
     if lists is not None and len(lists):
         parts = "，".join(f"{r['名单']} {int(r['入选人数']):,} 位" for _, r in lists.iterrows() if r["入选人数"])
         lines.append(f"- 自动化触达名单：{parts or '本期无人入选'}（退订、未授权与对照组客户已排除）。")
-    completion = _read(folder, "loop_completion")
-    win_back = _read(folder, "loop_win_back")
+    completion = read_interim(folder, "loop_completion", optional=True)
+    win_back = read_interim(folder, "loop_win_back", optional=True)
     if completion is not None and len(completion):
         total = completion.iloc[-1]
         lines.append(f"- 上月执行：{int(total['任务数']):,} 项任务中已填结果 {int(total['已填结果']):,} 项"
