@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@echo ">> 创建虚拟环境 $(VENV) 并安装依赖（首次约 1–2 分钟）"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ".[dev]"
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (客户洞察工具)" >/dev/null
 	@touch $(STAMP)
 

@@ -14,7 +14,7 @@ def test_environment_yml_installs_from_pyproject_only():
     pip_lists = [d["pip"] for d in deps if isinstance(d, dict)]
     # conda supplies only Python and pip; every package comes from pyproject via `-e .`
     assert sorted(conda_pkgs) == ["pip", "python=3.11"]
-    assert pip_lists == [["-e ."]]
+    assert pip_lists == [["-e .[dev]"]]
 
 
 def test_python_version_agrees():
@@ -24,7 +24,8 @@ def test_python_version_agrees():
 
 def test_every_dependency_is_pinned():
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    for requirement in project["dependencies"]:
+    optional = [r for group in project.get("optional-dependencies", {}).values() for r in group]
+    for requirement in project["dependencies"] + optional:
         assert "==" in requirement, f"{requirement} is not pinned"
     names = {r.split("==")[0].lower() for r in project["dependencies"]}
     # the design card's packages
