@@ -17,7 +17,15 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from analysis.errors import KitError
+from analysis.order_parts import join_order_parts
 from analysis.parse import is_blank, parse_amounts, parse_bools, parse_dates
+try:  # TEMP until parse.py lands it
+    from analysis.parse import parse_dates_checked
+except ImportError:
+    def parse_dates_checked(values, *, dayfirst=None):
+        d = parse_dates(values, dayfirst=dayfirst)
+        return d, pd.Series(False, index=d.index)
 from analysis.reference import (
     INDUSTRY_ALIASES, INDUSTRY_SECTIONS, PROVINCE_OF_CITY, PROVINCE_SUFFIXES, REGION_OF_PROVINCE,
 )
@@ -196,9 +204,13 @@ def _quarantine(frame: pd.DataFrame, mask: pd.Series, table: str, column: str,
                 reason: str, label: str | None = None) -> pd.DataFrame:
     rows = frame.loc[mask]
     value = rows[column].astype("string") if column in rows else pd.Series(pd.NA, index=rows.index)
+    source_file, source_row = rows["_source_file"], rows["_source_row"]
+    if "_header_row" in rows and column in ("customer_id", "order_date"):
+        # An order line joined to its header: the bad value sits in the header's file and row.
+        source_file, source_row, table = rows["_header_file"], rows["_header_row"], "orders"
     return pd.DataFrame({
-        "table": table, "source_file": rows["_source_file"].astype("string"),
-        "source_row": rows["_source_row"].astype("Int64"), "column": label or column,
+        "table": table, "source_file": source_file.astype("string"),
+        "source_row": source_row.astype("Int64"), "column": label or column,
         "value": value, "reason": reason,
     })
 
@@ -359,35 +371,55 @@ def _deduplicate(frame: pd.DataFrame):
 
 
 def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = None,
-                 id_map: dict | None = None):
+                 id_map: dict | None = None, table: str = "orders"):
     """Type, validate and de-duplicate orders.
 
-    Quarantined (reason in order of checking): missing customer id, missing date,
-    unparseable date, missing amount, non-numeric amount, date after the as-of date.
-    Exact duplicate rows are removed and counted. Returns, cancellations and implausible
-    amounts are kept and flagged. Returns ``(orders, quarantine, n_duplicates)``.
+    The amount of a row is its amount column; without one, quantity × unit price less a
+    discount column where present (an invoice-line export). Quarantined (reason in order of
+    checking): missing customer id, missing date, a date that does not exist (2018-02-29),
+    unparseable date, missing / non-numeric amount (or quantity, unit price), date after the
+    as-of date.
+
+    Exact duplicates are judged on the whole source row (``_row_key``, every column of the
+    file, recognised or not). ``drop_exact_duplicates`` (``auto`` | ``always`` | ``never``):
+    ``auto`` drops them only when the table carries an order number — without one, two
+    identical lines may well be two purchases, so they are kept and flagged
+    ``suspected_duplicate`` (疑似重复).
+
+    Cancellations: a status saying so (取消/作废/cancel), or a cancellation mark on the order
+    number (``C536379`` next to plain numbers). A cancelled order with a positive amount never
+    happened (it adds nothing); one with a negative amount is the reversal of an earlier
+    order and is netted against it, like a return. Zero-amount orders (gifts, samples) are
+    purchases. ``table`` names what a row is in the quarantine (``order_lines`` for lines
+    joined to their order header). Returns ``(orders, quarantine, n_duplicates)``.
     """
     params = params or {}
-    table = "orders"
     frame = raw.copy()
-    date = parse_dates(frame["order_date"], dayfirst=params.get("dayfirst"))
-    amount = parse_amounts(frame["amount"])
+    date, impossible = parse_dates_checked(frame["order_date"], dayfirst=params.get("dayfirst"))
     date_blank = is_blank(frame["order_date"])
-    amount_blank = is_blank(frame["amount"])
+    money_checks, amount = _order_amounts(frame)
     tolerance = pd.Timedelta(days=params.get("future_tolerance_days", 0))
     kept, quarantined = _split_bad(frame, [
         (is_blank(frame["customer_id"]), "customer_id", "缺少客户ID"),
         (date_blank, "order_date", "缺少下单日期"),
+        (impossible & ~date_blank, "order_date", "日期不存在"),
         (date.isna() & ~date_blank, "order_date", "日期无法解析"),
-        (amount_blank, "amount", "缺少金额"),
-        (amount.isna() & ~amount_blank, "amount", "金额不是数字"),
+        *money_checks,
         (date > as_of + tolerance + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1),
          "order_date", "日期晚于分析基准日"),
     ], table)
 
-    value_cols = [c for c in kept.columns if not c.startswith("_")]
-    duplicate = kept.duplicated(subset=value_cols, keep="first")
+    has_order_id = "order_id" in kept and not is_blank(frame["order_id"]).all()
+    mode = str(params.get("drop_exact_duplicates", "auto")).lower()
+    if "_row_key" in kept:
+        identical = kept.duplicated(subset=["_row_key"], keep="first")
+    else:
+        identical = kept.duplicated(subset=[c for c in kept.columns if not c.startswith("_")],
+                                    keep="first")
+    drop = mode == "always" or (mode == "auto" and has_order_id)
+    duplicate = identical if drop else pd.Series(False, index=kept.index)
     n_duplicates = int(duplicate.sum())
+    suspected = identical & ~duplicate
     kept = kept.loc[~duplicate]
 
     orders = pd.DataFrame({
@@ -398,24 +430,76 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
     orders["original_customer_id"] = orders["customer_id"]
     if id_map:
         orders["customer_id"] = rekey(orders["customer_id"], id_map)
-    orders["order_id"] = (kept["order_id"].astype("string").str.strip() if "order_id" in kept
-                          else pd.Series([f"R{r}" for r in kept["_source_row"]], index=kept.index,
-                                         dtype="string"))
-    for col in ["category", "channel", "status"]:
+    order_id = (kept["order_id"].astype("string").str.strip().mask(is_blank(kept["order_id"]))
+                if "order_id" in kept else pd.Series(pd.NA, index=kept.index, dtype="string"))
+    # Without an order number every line is its own order (F counts lines).
+    row_ids = pd.Series("R" + kept["_source_row"].astype(str), index=kept.index, dtype="string")
+    orders["order_id"] = order_id.fillna(row_ids)
+    for col in ["category", "channel", "status", "product_id", "product_name"]:
         if col in kept:
             orders[col] = kept[col].astype("string").str.strip().mask(is_blank(kept[col]))
     if "profit" in kept:
         orders["profit"] = parse_amounts(kept["profit"])
     status = orders["status"] if "status" in orders else pd.Series(pd.NA, index=orders.index, dtype="string")
-    orders["is_cancelled"] = status.str.contains("取消|作废|cancel", case=False, na=False)
+    orders["is_cancelled"] = (status.str.contains("取消|作废|撤销|cancel|void", case=False, na=False)
+                              | cancellation_marks(order_id))
     orders["is_return"] = (orders["amount"] < 0) | status.str.contains("退|return|refund", case=False, na=False)
-    # A cancelled order never happened: it stays in the archive but adds no spend.
-    orders["net_amount"] = orders["amount"].where(~orders["is_cancelled"], 0.0)
-    orders["is_purchase"] = ~orders["is_cancelled"] & (orders["amount"] > 0)
+    # A cancelled order never happened: it stays in the archive but adds no spend. A
+    # cancelling document (negative amount) reverses an earlier order and is netted.
+    orders["net_amount"] = orders["amount"].where(~orders["is_cancelled"] | (orders["amount"] < 0), 0.0)
+    orders["is_purchase"] = ~orders["is_cancelled"] & (orders["amount"] >= 0)
+    orders["is_zero_amount"] = orders["amount"].eq(0) & ~orders["is_cancelled"]
     orders["implausible_amount"] = orders["amount"].abs() > params.get("max_order_amount", np.inf)
+    orders["suspected_duplicate"] = suspected.loc[kept.index].to_numpy(dtype=bool)
     orders["_source_file"] = kept["_source_file"]
     orders["_source_row"] = kept["_source_row"]
     return orders.reset_index(drop=True), quarantined, n_duplicates
+
+
+def _order_amounts(frame: pd.DataFrame):
+    """(quarantine checks, amount per row): the amount column, else quantity × unit price
+    less discount."""
+    if "amount" in frame:
+        amount = parse_amounts(frame["amount"])
+        blank = is_blank(frame["amount"])
+        return [(blank, "amount", "缺少金额"), (amount.isna() & ~blank, "amount", "金额不是数字")], amount
+    if not {"quantity", "unit_price"} <= set(frame.columns):
+        raise KitError("订单表既没有金额列，也没有 数量+单价 列，无法计算金额")
+    checks = []
+    values = {}
+    for col, label in [("quantity", "数量"), ("unit_price", "单价")]:
+        values[col] = parse_amounts(frame[col])
+        blank = is_blank(frame[col])
+        checks += [(blank, col, f"缺少{label}"), (values[col].isna() & ~blank, col, f"{label}不是数字")]
+    amount = values["quantity"] * values["unit_price"]
+    if "discount" in frame:
+        discount = parse_amounts(frame["discount"])
+        blank = is_blank(frame["discount"])
+        checks.append((discount.isna() & ~blank, "discount", "折扣金额不是数字"))
+        amount = amount - discount.fillna(0.0)
+    # quantity × price in binary floating point: 6 × 2.55 is 15.299999999999999.
+    return checks, amount.round(6)
+
+
+def cancellation_marks(order_id: pd.Series) -> pd.Series:
+    """Order numbers carrying a cancellation mark: a leading ``C`` (or 退/作废) in front of an
+    order number of the same shape as the file's ordinary ones (``C536379`` among
+    ``536365``, ``536366`` …). When most numbers start with that letter it is part of the
+    numbering, not a mark.
+
+    Examples
+    --------
+    >>> cancellation_marks(pd.Series(["536365", "C536379", "536366", None])).tolist()
+    [False, True, False, False]
+    >>> cancellation_marks(pd.Series(["C001", "C002", "C003"])).tolist()
+    [False, False, False]
+    """
+    text = order_id.astype("string").str.strip()
+    marked = text.str.match(r"^(?:[Cc]|退|作废)-?\d", na=False)
+    plain = text.str.match(r"^\d", na=False)
+    if not marked.any() or plain.sum() <= marked.sum():
+        return pd.Series(False, index=order_id.index)
+    return marked.astype(bool)
 
 
 _MESSAGE_EVENT = [("点击|click", "clicked"), ("打开|阅读|open", "opened"),
@@ -581,10 +665,15 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
         customers, q, merge_log, id_map = clean_customers(raw, params)
         quarantines.append(q)
         accounting.append(row_accounting(len(raw), len(customers), len(q), len(id_map), "customers"))
-    raw = tables["orders"]
-    orders, q, n_dup = clean_orders(raw, as_of, params, id_map)
-    quarantines.append(q)
-    accounting.append(row_accounting(len(raw), len(orders), len(q), n_dup, "orders"))
+    joined = join_order_parts(tables)
+    raw = joined.orders
+    orders, q, n_dup = clean_orders(raw, as_of, params, id_map, table=joined.table)
+    quarantines.extend(joined.quarantine + [q])
+    for name, rows_in, used, set_aside, copies in joined.accounting:
+        accounting.append(row_accounting(rows_in, used, set_aside, copies, name))
+    rows_in = len(tables[joined.table])
+    accounting.append(row_accounting(rows_in, len(orders), len(q) + joined.header_quarantined,
+                                     n_dup + joined.header_duplicates, joined.table))
 
     # Customers seen only in orders still belong in the archive.
     known = customers if "customers" in tables else _customers_from_orders(orders.iloc[:0])

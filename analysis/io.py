@@ -21,6 +21,8 @@ import codecs
 import csv
 import datetime as dt
 import os
+import re
+import warnings
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,8 +34,10 @@ import pandas as pd
 
 from analysis.config import NOTEBOOK_ORDER, PROJECT_ROOT
 from analysis.errors import InputError, KitError, ParamsError
-from analysis.schema import DERIVED_FROM, REQUIRED, TABLE_DISABLES, TABLE_LABELS, TABLES, alias_index
-from analysis.schema import normalise_header
+from analysis.schema import (
+    ALTERNATIVES, DERIVED_FROM, NOT_REPORTED, ORDER_PARTS, REQUIRED, TABLE_DISABLES, TABLE_LABELS,
+    TABLES, alias_index, normalise_header,
+)
 
 __all__ = [
     "SourceTable", "RawData", "load_raw_data", "write_interim", "read_interim",
@@ -61,6 +65,8 @@ _NAME_HINTS = {
     "customers": ("客户", "会员", "顾客", "档案", "customer", "member", "client", "crm"),
     "interactions": ("互动", "行为", "触达", "日志", "interaction", "event", "activity", "touch"),
     "surveys": ("调查", "满意度", "问卷", "评价", "回访", "survey", "csat", "feedback", "nps"),
+    "order_lines": ("明细", "表体", "行项目", "line", "item", "detail"),
+    "payments": ("支付", "付款", "收款", "payment"),
 }
 
 # Which notebook writes each interim table (for the "run that notebook first" message).
@@ -89,6 +95,10 @@ class SourceTable:
     column_map: dict[str, str]   # original header -> canonical
     unmapped: list[str]
     n_rows: int
+    # canonical -> headers that could also have served it (e.g. 应付金额 next to 实付金额)
+    alternatives: dict[str, list[str]] = field(default_factory=dict)
+    from_parts: list[str] = field(default_factory=list)  # e.g. ["amount"] for an order header
+    inferred: dict[str, str] = field(default_factory=dict)  # header -> canonical, by content
 
 
 @dataclass
@@ -166,7 +176,7 @@ def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | Non
     sources: list[SourceTable] = []
     frames: dict[str, list[pd.DataFrame]] = {}
     recognised: list[tuple[str, str]] = []   # (file label, what it was recognised as)
-    near_misses: list[tuple[str, str, list[str], list[str]]] = []  # label, table, missing, headers
+    near_misses: list[tuple[str, str, _Match, list[str]]] = []  # label, table, match, headers
     notes: list[str] = []
 
     taken_by_params = {t for tables in explicit.values() for t in tables}
@@ -177,7 +187,7 @@ def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | Non
         chosen: list[tuple[_Grid, str, _Match]] = []
         if forced:
             for table in forced:
-                fits = [(g, table, _match(g.headers, table, column_map)) for g in grids]
+                fits = [(g, table, _match_by_content(g, table, column_map)) for g in grids]
                 fits_ok = [fit for fit in fits if fit[2].eligible]
                 if not fits_ok:
                     if not fits:
@@ -189,14 +199,13 @@ def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | Non
                         notes.append(f"{grid.label}: 不含{TABLE_LABELS[table]}的必需列，已跳过")
         else:
             for grid in grids:
-                matches = {t: _match(grid.headers, t, column_map) for t in TABLES}
+                matches = {t: _match_by_content(grid, t, column_map) for t in TABLES}
                 hints = {t: _hinted(f"{path.stem} {grid.sheet or ''}", t) for t in TABLES}
                 table = _choose_table(matches, hints)
                 if table is None:
                     near = _near_miss(matches, hints)
                     if near:
-                        near_misses.append((grid.label, near, matches[near].missing,
-                                            grid.headers))
+                        near_misses.append((grid.label, near, matches[near], grid.headers))
                         recognised.append((grid.label, f"疑似{TABLE_LABELS[near]}（缺必需列）"))
                     else:
                         recognised.append((grid.label, "未识别"))
@@ -222,16 +231,28 @@ def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | Non
             recognised.append((grid.label, TABLE_LABELS[table]))
 
     if "orders" not in frames:
-        for label, table, missing, headers in near_misses:
+        for label, table, match, headers in near_misses:
             if table == "orders":
-                raise InputError(_missing_text("orders", missing, headers), file=label)
+                raise InputError(_missing_text("orders", match, headers), file=label)
         found = "；".join(f"{label} → {what}" for label, what in recognised) or "无"
         raise InputError(
             "没有找到订单表：需要一个含 客户ID、下单日期、金额 三列的文件（列名可在 params 的 "
             f"input.column_map 中对应）。已读取：{found}", file=str(folder))
-    for label, table, missing, headers in near_misses:
+    for label, table, match, headers in near_misses:
         notes.append(f"{label}: 看起来是{TABLE_LABELS[table]}，但"
-                     f"{_missing_text(table, missing, headers)}，已跳过")
+                     f"{_missing_text(table, match, headers)}，已跳过")
+
+    headers_only = [src for src in sources if src.table == "orders" and src.from_parts]
+    parts = [t for t in ORDER_PARTS if t in frames]
+    if headers_only and not parts:
+        src = headers_only[0]
+        raise InputError(
+            "作为订单表缺少必需列「金额(元)」(amount)：既没有金额列，也没有 数量+单价 列，数据文件夹中也"
+            f"没有可按订单号关联的订单明细表或支付表。文件中的列：{'、'.join(list(src.column_map) + src.unmapped)}"
+            + _params_hint({"amount": [h for h in src.unmapped]}), file=src.path.name)
+    for t in parts:
+        if "orders" in frames and not headers_only and t == "payments":
+            notes.append(f"订单表已有金额列，{TABLE_LABELS[t]}未用于金额")
 
     tables = {t: _concat(frames[t], t) for t in TABLES if t in frames}
     skipped = skipped_files + notes + _what_is_missing(tables)
@@ -753,6 +774,9 @@ class _Match:
     missing: list[str]               # required columns not found
     eligible: bool
     duplicates: list[tuple[int, str, int]]  # (unused position, canonical, used position)
+    from_parts: list[str] = field(default_factory=list)  # required columns another file supplies
+    inferred: dict[str, str] = field(default_factory=dict)  # header -> canonical, by content
+    candidates: dict[str, list[str]] = field(default_factory=dict)  # column -> fitting headers
 
 
 def _tables_per_key(column_map: dict) -> Counter:
@@ -783,10 +807,25 @@ def _match(headers: list[str], table: str, column_map: dict) -> _Match:
             chosen[column] = (rank, pos)
     mapping = {pos: column for column, (_, pos) in sorted(chosen.items(), key=lambda kv: kv[1][1])}
     weights = [1 / spread[normalise_header(headers[pos])] for pos in mapping]
-    missing = [c for c in REQUIRED[table] if c not in chosen]
+    missing = [c for c in REQUIRED[table] if c not in chosen
+               and not any(all(a in chosen for a in alt)
+                           for alt in ALTERNATIVES.get(table, {}).get(c, ()))]
+    from_parts: list[str] = []
+    if table == "orders" and missing == ["amount"] and "order_id" in chosen:
+        # An order header: its amount comes from an order-lines or payments file, joined
+        # by order number (checked once every file has been read).
+        missing, from_parts = [], ["amount"]
     eligible = not missing and (table != "customers" or len(mapping) >= 2)
+    if table == "order_lines":
+        has_money = "amount" in chosen or {"quantity", "unit_price"} <= set(chosen)
+        eligible = eligible and has_money
+    if table in ORDER_PARTS:
+        # A file naming its customer is an orders table, not a part of one.
+        names_customer = any(alias_index("orders", column_map).get(normalise_header(h), ("",))[0]
+                             in ("customer_id", "order_date") for h in headers)
+        eligible = eligible and not names_customer and len(mapping) >= 2
     return _Match(mapping=mapping, score=sum(weights), specific=sum(w == 1 for w in weights),
-                  missing=missing, eligible=eligible, duplicates=dupes)
+                  missing=missing, eligible=eligible, duplicates=dupes, from_parts=from_parts)
 
 
 def _hinted(name: str, table: str) -> bool:
@@ -813,16 +852,88 @@ def _near_miss(matches: dict[str, _Match], hints: dict[str, bool]) -> str | None
                                           -list(TABLES).index(t)))
 
 
-def _missing_text(table: str, missing: list[str], headers: list[str]) -> str:
-    names = "、".join(f"「{TABLES[table][c][0]}」({c})" for c in missing)
+def _missing_text(table: str, match: _Match, headers: list[str]) -> str:
+    names = "、".join(f"「{TABLES[table][c][0]}」({c})" for c in match.missing)
     found = "、".join(h for h in headers if h) or "无"
-    return f"缺少必需列 {names}；文件中的列：{found}（可在 params 的 input.column_map 中对应列名）"
+    candidates = {c: match.candidates.get(c, []) for c in match.missing}
+    named = {c: heads for c, heads in candidates.items() if heads}
+    maybe = "；".join(f"按内容可作{TABLES[table][c][0]}的列：{'、'.join(f'「{h}」' for h in heads)}"
+                     for c, heads in named.items())
+    unmapped = [h for pos, h in enumerate(headers) if h and pos not in match.mapping]
+    example = {c: (named.get(c) or unmapped or ["你的列名"])[:1] for c in match.missing}
+    return (f"缺少必需列 {names}；文件中的列：{found}" + (f"；{maybe}" if maybe else "")
+            + _params_hint(example))
+
+
+def _params_hint(candidates: dict[str, list[str]]) -> str:
+    """The exact params lines that map a header onto a canonical column, as one line."""
+    pairs = ", ".join(f"{(heads or ['你的列名'])[0]}: {column}" for column, heads in candidates.items())
+    return f"（请在 params 文件中加入：input: {{column_map: {{{pairs}}}}}）"
+
+
+_CONTENT_SAMPLE = 2000
+
+
+def _match_by_content(grid: _Grid, table: str, column_map: dict) -> _Match:
+    """:func:`_match` by header, then — for an orders table whose date or amount column no
+    header names — the one unmapped column whose values are all dates (or all money).
+
+    Only used when the customer id and one of date / amount are named by header, so a
+    customer table is never turned into orders. Two or more fitting columns are left for
+    the user to choose: they are listed as ``candidates`` in the error.
+    """
+    match = _match(grid.headers, table, column_map)
+    if table != "orders" or not match.missing:
+        return match
+    named = set(match.mapping.values())
+    if not (set(match.missing) <= {"order_date", "amount"} and "customer_id" in named
+            and named & {"order_date", "amount", "quantity", "unit_price", "order_id"}):
+        return match
+    from analysis.parse import is_blank, parse_amounts, parse_dates  # intake stays light
+
+    # A header with a scale (金额(万元)) is never silently taken as an amount in 元.
+    free = [pos for pos in range(len(grid.headers)) if pos not in match.mapping
+            and not re.search(r"万|千|亿|百万|thousand|million", grid.headers[pos], re.I)]
+    samples = {}
+    for pos in free:
+        values = grid.data[pos].iloc[:_CONTENT_SAMPLE * 5]
+        values = values[~is_blank(values)].iloc[:_CONTENT_SAMPLE]
+        if len(values):
+            samples[pos] = values
+    kinds: dict[str, list[int]] = {"order_date": [], "amount": []}
+    for pos, values in samples.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dates = parse_dates(values)
+        if dates.notna().mean() >= 0.9:
+            kinds["order_date"].append(pos)
+            continue
+        amounts = parse_amounts(values)
+        if amounts.notna().mean() < 0.95:
+            continue
+        text = values.astype(str).str.strip()
+        whole = amounts.dropna().eq(amounts.dropna().round())
+        looks_like_id = (whole.all() and (amounts.is_unique or text.str.len().ge(8).all()))
+        if not looks_like_id:
+            kinds["amount"].append(pos)
+    found, candidates = {}, {}
+    for column in match.missing:
+        fits = kinds[column]
+        candidates[column] = [grid.headers[p] for p in fits]
+        if len(fits) == 1:
+            found[fits[0]] = column
+    if set(found.values()) != set(match.missing):
+        match.candidates = candidates
+        return match
+    mapping = dict(sorted({**match.mapping, **found}.items()))
+    inferred = {grid.headers[p]: c for p, c in found.items()}
+    return _Match(mapping=mapping, score=match.score + len(found), specific=match.specific,
+                  missing=[], eligible=True, duplicates=match.duplicates, inferred=inferred)
 
 
 def _missing_required(grid: _Grid, table: str, match: _Match) -> InputError:
     if match.missing:
-        return InputError(f"作为{TABLE_LABELS[table]}，" + _missing_text(table, match.missing,
-                                                                     grid.headers),
+        return InputError(f"作为{TABLE_LABELS[table]}，" + _missing_text(table, match, grid.headers),
                           file=grid.label)
     return InputError(f"作为{TABLE_LABELS[table]}，除客户ID外没有可识别的列；文件中的列："
                       f"{'、'.join(grid.headers)}", file=grid.label)
@@ -854,6 +965,10 @@ def _build(grid: _Grid, table: str, match: _Match):
             notes.append(f"{grid.label}: 第 {lines} 行是重复的表头，已忽略")
             frame = frame.loc[~repeat].reset_index(drop=True)
             rows = rows[~repeat]
+    # Every cell of the source row, mapped or not, in one hash: an exact duplicate is a line
+    # identical in every column of the file, not only in the columns the kit recognised.
+    frame["_row_key"] = _row_keys(data if not len(frame) or len(data) == len(frame)
+                                  else data.loc[~repeat]).to_numpy()
     frame["_source_file"] = grid.label
     frame["_source_row"] = rows.astype(np.int64)
     unmapped = [h for pos, h in enumerate(grid.headers) if pos not in match.mapping]
@@ -861,6 +976,9 @@ def _build(grid: _Grid, table: str, match: _Match):
         # Positions, because two columns may carry the very same name.
         notes.append(f"{grid.label}: 第{unused + 1}列「{grid.headers[unused]}」与第{used + 1}列"
                      f"「{grid.headers[used]}」都可作为 {column}，使用第{used + 1}列")
+    for header, column in match.inferred.items():
+        notes.append(f"{grid.label}: 列「{header}」的列名未能识别，按内容（唯一符合的列）用作"
+                     f"{TABLES[table][column][0]}；如不对，请在 params 的 input.column_map 中指定")
     if unmapped:
         notes.append(f"{grid.label}: 未使用的列：{'、'.join(unmapped)}")
     source = SourceTable(
@@ -868,31 +986,46 @@ def _build(grid: _Grid, table: str, match: _Match):
         encoding=grid.encoding,
         column_map={grid.headers[pos]: column for pos, column in match.mapping.items()},
         unmapped=unmapped, n_rows=len(frame),
+        alternatives={column: [grid.headers[p] for p, c, _ in match.duplicates if c == column]
+                      for column in {c for _, c, _ in match.duplicates}},
+        from_parts=list(match.from_parts), inferred=dict(match.inferred),
     )
     return frame, source, notes
+
+
+def _row_keys(data: pd.DataFrame) -> pd.Series:
+    """A 64-bit hash of each whole row (all columns, blanks included)."""
+    if data.shape[1] == 0:
+        return pd.Series(np.zeros(len(data), dtype=np.uint64), index=data.index)
+    return pd.util.hash_pandas_object(data.fillna("\x00<blank>"), index=False)
 
 
 def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
     present = {c for f in frames for c in f.columns}
     order = ([c for c in TABLES[table] if c in present] + (["_first_cell"] if "_first_cell" in present else [])
-             + ["_source_file", "_source_row"])
+             + ["_source_file"])
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    out = out.reindex(columns=order)
-    for column in order[:-1]:
+    out = out.reindex(columns=order + ["_source_row", "_row_key"])
+    for column in order:
         out[column] = out[column].astype("str")
     out["_source_row"] = out["_source_row"].astype(np.int64)
+    out["_row_key"] = out["_row_key"].astype(np.uint64)
     return out
 
 
 def _what_is_missing(tables: dict[str, pd.DataFrame]) -> list[str]:
     notes = []
     for table in TABLES:
+        if table in ORDER_PARTS:
+            continue
         if table not in tables:
             notes.append(f"未找到{TABLE_LABELS[table]}（{table}）——受影响：{TABLE_DISABLES[table]}")
             continue
         for column, (label, disables) in TABLES[table].items():
             source = DERIVED_FROM.get(table, {}).get(column)
             if source and source in tables[table].columns:
+                continue
+            if column in NOT_REPORTED.get(table, ()):
                 continue
             if disables and column not in tables[table].columns:
                 notes.append(f"{TABLE_LABELS[table]}没有「{label}」列（{column}）——受影响：{disables}")

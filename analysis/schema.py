@@ -12,7 +12,8 @@ import re
 import unicodedata
 
 __all__ = [
-    "TABLES", "DERIVED_FROM", "REQUIRED", "TABLE_LABELS", "TABLE_DISABLES", "optional_columns",
+    "TABLES", "DERIVED_FROM", "REQUIRED", "ALTERNATIVES", "MONEY_COLUMNS", "ORDER_PARTS",
+    "NOT_REPORTED", "TABLE_LABELS", "TABLE_DISABLES", "optional_columns",
     "ALIASES", "normalise_header", "alias_index", "canonical_for",
 ]
 
@@ -27,6 +28,31 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
         "channel": ("渠道", "渠道偏好分析"),
         "profit": ("利润", "利润贡献分析"),
         "status": ("订单状态", "退货/取消识别（仅按负金额识别）"),
+        "quantity": ("数量", "按 数量×单价 计算金额（无金额列时）"),
+        "unit_price": ("单价", "按 数量×单价 计算金额（无金额列时）"),
+        "discount": ("折扣金额", "明细金额扣除折扣"),
+        "product_id": ("商品编码", "商品级明细"),
+        "product_name": ("商品名称", "商品级明细"),
+        "country": ("国家/地区", "国家/地区画像"),
+    },
+    # Order lines of an ERP export whose header (客户、日期) is in another file: joined to the
+    # orders table by order number.
+    "order_lines": {
+        "order_id": ("订单号", ""),
+        "amount": ("金额(元)", "按 数量×单价 计算金额"),
+        "quantity": ("数量", "按 数量×单价 计算金额"),
+        "unit_price": ("单价", "按 数量×单价 计算金额"),
+        "discount": ("折扣金额", "明细金额扣除折扣"),
+        "category": ("产品类别", "交叉销售与按品类触达内容"),
+        "product_id": ("商品编码", "商品级明细"),
+        "product_name": ("商品名称", "商品级明细"),
+        "status": ("状态", "明细行的退货/取消识别"),
+    },
+    # Payments per order (orders + order items + payments exports): the amount actually paid.
+    "payments": {
+        "order_id": ("订单号", ""),
+        "amount": ("支付金额(元)", ""),
+        "channel": ("支付方式", "支付方式分析"),
     },
     "customers": {
         "customer_id": ("客户ID", ""),
@@ -70,11 +96,31 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     for table, cols in TABLES.items()
 }
 
+# A required column that other columns can stand in for: an invoice-line export has no amount
+# but quantity × unit price; an order header has no amount when its lines or payments carry it.
+ALTERNATIVES: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {
+    "orders": {"amount": (("quantity", "unit_price"),)},
+    "order_lines": {},
+}
+
+# The money columns of a table, in the order the amount of a row is taken from them.
+MONEY_COLUMNS = ("amount", "quantity", "unit_price", "discount")
+
+# Order lines and payments are joined onto the orders table; they never stand alone.
+ORDER_PARTS = ("order_lines", "payments")
+
+# Optional columns recognised (so they are not listed as unused) but not worth a note when
+# absent: nothing the kit computes depends on them.
+NOT_REPORTED = {"orders": {"product_id", "product_name", "country", "quantity", "unit_price",
+                           "discount"}}
+
 TABLE_LABELS = {
     "orders": "订单表",
     "customers": "客户表",
     "interactions": "互动记录表",
     "surveys": "满意度调查表",
+    "order_lines": "订单明细表",
+    "payments": "订单支付表",
 }
 
 # Optional columns the cleaning step derives from another column when that one is present
@@ -86,6 +132,8 @@ TABLE_DISABLES = {
     "customers": "客户属性画像、按手机号/邮箱去重、触达名单的授权检查（所有客户视为未授权）",
     "interactions": "互动与活动响应分析、沉睡唤醒名单的“30天未打开”条件",
     "surveys": "满意度分析、差评工单名单、流失原因统计",
+    "order_lines": "",
+    "payments": "",
 }
 
 
@@ -105,7 +153,7 @@ ALIASES: dict[str, dict[str, list[str]]] = {
     "orders": {
         "customer_id": [
             "客户ID", "客户编号", "客户号", "客户代码", "客户编码", "客户账号", "会员ID", "会员编号",
-            "会员号", "会员卡号", "会员代码", "用户ID", "用户编号", "买家ID", "买家编号", "顾客编号",
+            "会员号", "会员卡号", "卡号", "会员卡", "会员代码", "用户ID", "用户编号", "买家ID", "买家编号", "顾客编号",
             "顾客ID", "CustomerID", "Customer ID", "customer_id", "cust_id", "cust_no", "custid",
             "customer_no", "customer_code", "customer_number", "client_id", "client_no",
             "buyer_id", "member_id", "member_no", "user_id", "uid",
@@ -120,15 +168,17 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "amount": [
             "实付金额", "实付款", "实收金额", "实际支付金额", "支付金额", "付款金额", "收款金额", "成交金额",
             "交易金额", "订单金额", "订单总额", "消费金额", "消费额", "销售金额", "销售额", "应付金额",
-            "总金额", "合计金额", "价税合计", "金额", "营业额", "Amount", "order_amount", "Sales",
-            "Revenue", "total", "total_amount", "paid_amount", "payment", "payment_amount",
-            "sales_amount", "order_total", "order_value", "gmv",
+            "总金额", "合计金额", "价税合计", "金额", "营业额", "应收金额", "应收款",
+            "Amount", "order_amount", "Sales", "Revenue", "total", "total_amount",
+            "paid_amount", "payment", "payment_amount", "payment_value", "sales_amount",
+            "order_total", "order_value", "line_total", "line_amount", "gmv",
         ],
         "order_id": [
             "订单编号", "订单号", "订单ID", "订单代码", "单号", "单据编号", "单据号", "交易编号", "交易号",
-            "交易单号", "流水号", "发票号", "发票号码", "order_id", "orderid", "order_no",
-            "order_number", "InvoiceNo", "invoice", "invoice_no", "invoice_id",
-            "transaction_id", "txn_id",
+            "交易单号", "流水号", "发票号", "发票号码", "小票号", "销售单号", "收银单号", "单据号码",
+            "order_id", "orderid", "order_no", "order_number", "InvoiceNo",
+            "invoice_no", "invoice_number", "invoice_id", "transaction_id", "txn_id",
+            "receipt_no", "receipt_id", "bill_no",
         ],
         "category": [
             "产品类别", "产品类型", "产品分类", "产品品类", "商品类别", "商品类型", "商品分类", "商品品类",
@@ -147,6 +197,29 @@ ALIASES: dict[str, dict[str, list[str]]] = {
             "订单状态", "交易状态", "状态", "退货状态", "售后状态", "status", "order_status",
             "transaction_status",
         ],
+        "quantity": [
+            "数量", "销售数量", "购买数量", "商品数量", "件数", "销量", "订购数量", "出库数量", "Quantity",
+            "Qty", "quantity_ordered", "units", "item_count",
+        ],
+        "unit_price": [
+            "成交单价", "成交价", "实际单价", "销售单价", "单价", "售价", "销售价", "零售价", "零售单价",
+            "含税单价", "原价", "标准单价", "UnitPrice", "unit_price", "Price", "price_each",
+            "sale_price", "item_price",
+        ],
+        "discount": [
+            "折扣金额", "优惠金额", "优惠", "减免金额", "让利金额", "折让金额", "discount",
+            "discount_amount",
+        ],
+        "product_id": [
+            "商品编码", "商品编号", "商品代码", "商品ID", "产品编码", "产品编号", "产品代码", "货号", "物料编码",
+            "物料编号", "存货编码", "药品编码", "条码", "商品条码", "StockCode", "SKU", "product_id",
+            "item_id", "item_code", "product_code", "barcode",
+        ],
+        "product_name": [
+            "商品名称", "商品名", "产品名称", "产品名", "品名", "药品名称", "物料名称", "存货名称",
+            "Description", "product_name", "item_name", "product", "item",
+        ],
+        "country": ["国家", "国家/地区", "国别", "Country", "country_name"],
     },
     "customers": {
         "customer_id": [],  # filled from orders below: the same spellings
@@ -258,6 +331,19 @@ ALIASES: dict[str, dict[str, list[str]]] = {
 }
 for _table in ("customers", "interactions", "surveys"):
     ALIASES[_table]["customer_id"] = list(ALIASES["orders"]["customer_id"])
+ALIASES["order_lines"] = {
+    column: list(ALIASES["orders"][column]) for column in TABLES["order_lines"]
+    if column != "status"
+}
+ALIASES["order_lines"]["status"] = ["明细状态", "行状态", "状态", "line_status", "status"]
+ALIASES["payments"] = {
+    "order_id": list(ALIASES["orders"]["order_id"]),
+    "amount": [
+        "支付金额", "付款金额", "实付金额", "收款金额", "实收金额", "到账金额", "payment_value",
+        "payment_amount", "paid_amount", "amount_paid",
+    ],
+    "channel": ["支付方式", "付款方式", "收款方式", "支付渠道", "payment_type", "payment_method"],
+}
 
 # Bracketed notes are dropped ("累计消费(元)", "满意度（1-5）") unless they change the scale:
 # "金额(万元)" must not silently become an amount in 元.

@@ -316,13 +316,13 @@ def test_dates_in_many_forms(tmp_path):
             "C4,45366,4\n"                   # line 5: Excel serial in a CSV
             "C5,15/03/2024 08:26,5\n"        # line 6: day first (15 > 12)
             "C6,２０２４／３／１５,6\n"        # line 7: full-width
-            "C7,2024-02-30,7\n"              # line 8: no such day
+            "C7,2024-02-30,7\n"              # line 8: no such day -> 日期不存在
             "C8,3月15日,8\n")                # line 9: no year
     _write(tmp_path, "orders.csv", text)
     _, result = _clean(tmp_path, {"orders": 8})
     assert _dates(result.orders) == ["2024-03-15"] * 6
     assert result.orders["_source_row"].tolist() == [2, 3, 4, 5, 6, 7]
-    assert _quarantined(result) == [("orders.csv", 8, "日期无法解析"),
+    assert _quarantined(result) == [("orders.csv", 8, "日期不存在"),
                                     ("orders.csv", 9, "日期无法解析")]
 
 
@@ -471,7 +471,7 @@ def test_minimum_orders_and_customer_ids_with_spaces(tmp_path):
                                  "  C4,丁\n"))                # line 4
     raw, result = _clean(tmp_path, {"customers": 3, "orders": 3})
     assert set(raw.tables["orders"].columns) == {"customer_id", "order_date", "amount",
-                                                 "_source_file", "_source_row"}
+                                                 "_source_file", "_source_row", "_row_key"}
     customers = result.customers.set_index("customer_id")
     assert sorted(customers.index) == ["C1", "C2", "C3", "C4"]
     assert customers.loc[["C1", "C2", "C4"], "in_customer_table"].all()

@@ -299,7 +299,8 @@ def test_tables_recognised_by_columns_not_names(tmp_path):
     assert {s.path.name: s.table for s in raw.sources} == {
         "a.csv": "orders", "b.csv": "customers", "c.csv": "interactions", "d.csv": "surveys"}
     assert list(raw.tables["orders"].columns) == [
-        "customer_id", "order_date", "amount", "order_id", "_source_file", "_source_row"]
+        "customer_id", "order_date", "amount", "order_id", "_source_file", "_source_row",
+        "_row_key"]
 
 
 def test_single_export_with_meaningless_name(tmp_path):
