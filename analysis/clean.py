@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from analysis.errors import KitError
+from analysis.errors import InputError, KitError, ParamsError
 from analysis.order_parts import join_order_parts
 from analysis.parse import is_blank, parse_amounts, parse_bools, parse_dates
 try:  # TEMP until parse.py lands it
@@ -411,6 +411,8 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
 
     has_order_id = "order_id" in kept and not is_blank(frame["order_id"]).all()
     mode = str(params.get("drop_exact_duplicates", "auto")).lower()
+    if mode not in ("auto", "always", "never"):
+        raise ParamsError(f"cleaning.drop_exact_duplicates 应为 auto、always 或 never，而不是「{mode}」")
     if "_row_key" in kept:
         identical = kept.duplicated(subset=["_row_key"], keep="first")
     else:
@@ -463,11 +465,14 @@ def _order_amounts(frame: pd.DataFrame):
         amount = parse_amounts(frame["amount"])
         blank = is_blank(frame["amount"])
         return [(blank, "amount", "缺少金额"), (amount.isna() & ~blank, "amount", "金额不是数字")], amount
-    if not {"quantity", "unit_price"} <= set(frame.columns):
+    if "unit_price" not in frame:
         raise KitError("订单表既没有金额列，也没有 数量+单价 列，无法计算金额")
     checks = []
-    values = {}
+    # An item export without a quantity (one row per unit sold) prices each row at its price.
+    values = {"quantity": pd.Series(1.0, index=frame.index)}
     for col, label in [("quantity", "数量"), ("unit_price", "单价")]:
+        if col not in frame:
+            continue
         values[col] = parse_amounts(frame[col])
         blank = is_blank(frame[col])
         checks += [(blank, col, f"缺少{label}"), (values[col].isna() & ~blank, col, f"{label}不是数字")]
@@ -580,14 +585,97 @@ def clean_surveys(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | None = 
 
 # ---------------------------------------------------------------- accounting & quality
 
-def row_accounting(rows_in: int, kept: int, quarantined: int, merged: int, table: str) -> dict:
-    """One line of the row account; raises if it does not close."""
+def row_accounting(rows_in: int, kept: int, quarantined: int, merged: int, table: str,
+                   suspected: int = 0, amount_source: str = "") -> dict:
+    """One line of the row account; raises if it does not close.
+
+    ``suspected`` counts kept rows identical to another (疑似重复, kept because nothing
+    proves them copies); ``amount_source`` says where an order table's money came from.
+    """
     closes = rows_in == kept + quarantined + merged
     if not closes:
         raise AssertionError(
             f"{table}: 行数不平 — 输入 {rows_in} ≠ 保留 {kept} + 隔离 {quarantined} + 合并/重复 {merged}")
     return {"table": table, "rows_in": rows_in, "kept": kept, "quarantined": quarantined,
-            "merged_or_duplicate": merged, "closes": closes}
+            "merged_or_duplicate": merged, "suspected_duplicates": suspected,
+            "amount_source": amount_source, "closes": closes}
+
+
+def amount_derivation(frame: pd.DataFrame, sources=(), table: str = "orders") -> str:
+    """How the amount of each row of an order table was obtained, in the user's column names.
+
+    Examples
+    --------
+    >>> amount_derivation(pd.DataFrame(columns=["quantity", "unit_price"]))
+    '金额 = 「数量」×「单价」'
+    """
+    names: dict[str, str] = {}
+    unused: list[str] = []
+    for source in sources:
+        if source.table != table:
+            continue
+        for header, canonical in source.column_map.items():
+            names.setdefault(canonical, header)
+        unused += [h for h in source.alternatives.get("amount", []) if h not in unused]
+
+    def name(column):
+        return names.get(column) or TABLES[table][column][0]
+
+    if "amount" in frame:
+        text = f"金额取自列「{name('amount')}」"
+        if unused:
+            text += f"（另有{'、'.join(f'「{h}」' for h in unused)}未使用：取实际支付/实收的金额）"
+        return text
+    text = (f"金额 = 「{name('quantity')}」×「{name('unit_price')}」" if "quantity" in frame
+            else f"金额 = 「{name('unit_price')}」（无数量列，每行按 1 件计）")
+    if "discount" in frame:
+        text += f" − 「{name('discount')}」"
+    return text
+
+
+def check_usable(accounting: pd.DataFrame, quarantine: pd.DataFrame, table: str,
+                 max_share: float = 0.5) -> None:
+    """Stop the run when a required table has no usable rows, or when one reason set aside
+    more than ``max_share`` of its rows: the message names the table, the counts, the main
+    reason and one raw example with its file, row and column."""
+    row = accounting.loc[accounting["table"] == table]
+    if row.empty:
+        return
+    row = row.iloc[0]
+    mine = quarantine[quarantine["table"] == table]
+    if table == "order_lines":  # a line set aside for its header's date is counted here too
+        mine = quarantine[quarantine["table"].isin(["order_lines", "orders"])]
+    if row["rows_in"] == 0:
+        return
+    counts = mine["reason"].value_counts()
+    top = counts.index[0] if len(counts) else None
+    if row["kept"] > 0 and (top is None or counts.iloc[0] <= max_share * row["rows_in"]):
+        return
+    label = TABLES_LABEL.get(table, table)
+    head = (f"{label}没有可用的行" if row["kept"] == 0 else
+            f"{label}的大部分行（{counts.iloc[0] / row['rows_in']:.0%}）因同一原因被隔离")
+    counts_text = (f"输入 {row['rows_in']:,} 行，可用 {row['kept']:,} 行，隔离 {row['quarantined']:,} 行"
+                   + (f"，重复 {row['merged_or_duplicate']:,} 行" if row["merged_or_duplicate"] else ""))
+    if top is None:
+        raise InputError(f"{head}：{counts_text}")
+    example = mine[mine["reason"] == top].iloc[0]
+    value = "（空）" if pd.isna(example["value"]) else f"「{example['value']}」"
+    raise InputError(
+        f"{head}，分析无法继续：{counts_text}；主要原因「{top}」（{counts.iloc[0]:,} 行），例如原值 {value}"
+        f"{_GATE_HINTS.get(top, '')}",
+        file=example["source_file"], row=int(example["source_row"]), column=example["column"])
+
+
+TABLES_LABEL = {"customers": "客户表", "orders": "订单表", "order_lines": "订单明细表",
+                "payments": "订单支付表", "interactions": "互动记录表", "surveys": "满意度调查表"}
+_GATE_HINTS = {
+    "日期无法解析": "。请确认该列确是日期；年在后的日期可在 params 设 cleaning.dayfirst，列对应错了可在 input.column_map 中改",
+    "日期不存在": "。该日期在日历上不存在，请检查导出的日期列",
+    "日期晚于分析基准日": "。请用 --month 或 --as-of 指定覆盖这些日期的分析月份",
+    "缺少客户ID": "。请确认客户ID列对应正确（input.column_map），或导出时带上客户编号",
+    "金额不是数字": "。请确认金额列对应正确（input.column_map）",
+    "缺少金额": "。请确认金额列对应正确（input.column_map）",
+}
 
 
 def completeness(frame: pd.DataFrame, columns: list[str], table: str, target: float) -> pd.DataFrame:
@@ -672,8 +760,12 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     for name, rows_in, used, set_aside, copies in joined.accounting:
         accounting.append(row_accounting(rows_in, used, set_aside, copies, name))
     rows_in = len(tables[joined.table])
+    money = "；".join(joined.notes + ([] if joined.money_from == "payments"
+                                      else [amount_derivation(raw, sources, joined.table)]))
     accounting.append(row_accounting(rows_in, len(orders), len(q) + joined.header_quarantined,
-                                     n_dup + joined.header_duplicates, joined.table))
+                                     n_dup + joined.header_duplicates, joined.table,
+                                     suspected=int(orders["suspected_duplicate"].sum()),
+                                     amount_source=money))
 
     # Customers seen only in orders still belong in the archive.
     known = customers if "customers" in tables else _customers_from_orders(orders.iloc[:0])
@@ -707,11 +799,19 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
         completeness(orders, ["order_id", "category", "channel"], "orders", target),
     ], ignore_index=True)
 
+    accounting = pd.DataFrame(accounting)
+    quarantine_all = pd.concat(quarantines, ignore_index=True) if quarantines else None
+    if quarantine_all is not None:
+        quarantine_all["column"] = label_columns(quarantine_all, sources)
+        check_usable(accounting, quarantine_all, joined.table,
+                     params.get("max_quarantine_share", 0.5))
     checks = {
         "orders_without_customer_record": orphan_orders if "customers" in tables else None,
         "invalid_phones": int((customers.get("phone_kind") == "invalid").sum()) if "phone_kind" in customers else None,
         "duplicate_customers_merged": len(id_map),
         "duplicate_order_rows": n_dup,
+        "suspected_duplicate_rows": int(orders["suspected_duplicate"].sum()),
+        "zero_amount_orders": int(orders["is_zero_amount"].sum()),
         "returns": int(orders["is_return"].sum()),
         "cancelled": int(orders["is_cancelled"].sum()),
         "implausible_amounts": int(orders["implausible_amount"].sum()),
@@ -728,18 +828,20 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     return CleanResult(customers=customers.reset_index(drop=True), orders=orders,
                        interactions=optional["interactions"], surveys=optional["surveys"],
                        quarantine=quarantine, merge_log=merge_log,
-                       accounting=pd.DataFrame(accounting), quality=quality, checks=checks)
+                       accounting=accounting, quality=quality, checks=checks)
 
 
 # ---------------------------------------------------------------- display
 
-_TABLE_LABELS = {"customers": "客户表", "orders": "订单表", "interactions": "互动记录表", "surveys": "满意度调查表"}
+_TABLE_LABELS = TABLES_LABEL
 _FIELD_LABELS = {"name": "客户名称", "phone": "联系电话", "industry": "所属行业", "region": "大区",
                  "company_size": "企业规模", "owner": "客户经理", "order_id": "订单号",
                  "category": "产品类别", "channel": "渠道"}
 _CHECK_LABELS = {
     "duplicate_customers_merged": "合并的重复客户（条）",
-    "duplicate_order_rows": "删除的重复订单行",
+    "duplicate_order_rows": "删除的重复订单行（整行相同且有订单号）",
+    "suspected_duplicate_rows": "疑似重复订单行（整行相同但无订单号，按多次购买保留）",
+    "zero_amount_orders": "金额为 0 的订单（赠品/样品，计为购买）",
     "invalid_phones": "无效电话号码（已标记，不用于联系）",
     "orders_without_customer_record": "客户表中找不到的订单",
     "returns": "退货订单（负金额或退货状态，已冲减）",
@@ -751,12 +853,15 @@ _CHECK_LABELS = {
 
 
 def accounting_display(accounting: pd.DataFrame) -> pd.DataFrame:
-    """The row account in Chinese: 输入 = 保留 + 隔离 + 合并/重复."""
+    """The row account in Chinese: 输入 = 保留 + 隔离 + 合并/重复, with the 疑似重复 rows kept
+    and where an order table's amount came from."""
     return pd.DataFrame({
         "表": accounting["table"].map(_TABLE_LABELS),
         "输入行数": accounting["rows_in"], "保留": accounting["kept"],
         "隔离": accounting["quarantined"], "合并/重复": accounting["merged_or_duplicate"],
+        "其中疑似重复(保留)": accounting.get("suspected_duplicates", 0),
         "是否平衡": accounting["closes"].map({True: "✔ 平衡", False: "✘ 不平衡"}),
+        "金额来源": accounting.get("amount_source", "").fillna("") if "amount_source" in accounting else "",
     })
 
 
@@ -795,10 +900,22 @@ def quality_report(accounting: pd.DataFrame, quality: pd.DataFrame, checks: pd.D
     checks, and quarantined rows by reason — one line each, in Chinese."""
     rows = []
     for r in accounting.itertuples():
-        rows.append({"类别": "行数核对", "项目": _TABLE_LABELS.get(r.table, r.table),
+        label = _TABLE_LABELS.get(r.table, r.table)
+        mine = quarantine[quarantine["table"] == r.table]["reason"].value_counts()
+        reasons = "；".join(f"{reason} {n:,}" for reason, n in mine.items())
+        rows.append({"类别": "行数核对", "项目": label,
                      "数值": f"{r.rows_in:,} = {r.kept:,} + {r.quarantined:,} + {r.merged_or_duplicate:,}",
                      "目标": "平衡", "是否达标": "✔" if r.closes else "✘",
-                     "说明": "输入 = 保留 + 隔离 + 合并/重复"})
+                     "说明": "输入 = 保留 + 隔离 + 合并/重复" + (f"（隔离：{reasons}）" if reasons else "")})
+        suspected = int(getattr(r, "suspected_duplicates", 0) or 0)
+        if suspected:
+            rows.append({"类别": "行数核对", "项目": f"{label}·疑似重复（保留）", "数值": f"{suspected:,}",
+                         "目标": "", "是否达标": "",
+                         "说明": "与另一行完全相同，但表中没有订单号可证明是重复导出，按多次购买保留"})
+        source = getattr(r, "amount_source", "")
+        if isinstance(source, str) and source:
+            rows.append({"类别": "金额来源", "项目": label, "数值": "", "目标": "", "是否达标": "",
+                         "说明": source})
     for r in quality.itertuples():
         rows.append({"类别": "完整率", "项目": f"{_TABLE_LABELS.get(r.table, r.table)}·{_FIELD_LABELS.get(r.field, r.field)}",
                      "数值": "—" if pd.isna(r.completeness) else f"{r.completeness:.1%}",

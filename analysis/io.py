@@ -817,7 +817,7 @@ def _match(headers: list[str], table: str, column_map: dict) -> _Match:
         missing, from_parts = [], ["amount"]
     eligible = not missing and (table != "customers" or len(mapping) >= 2)
     if table == "order_lines":
-        has_money = "amount" in chosen or {"quantity", "unit_price"} <= set(chosen)
+        has_money = "amount" in chosen or "unit_price" in chosen  # one row per unit: price
         eligible = eligible and has_money
     if table in ORDER_PARTS:
         # A file naming its customer is an orders table, not a part of one.
@@ -859,8 +859,8 @@ def _missing_text(table: str, match: _Match, headers: list[str]) -> str:
     named = {c: heads for c, heads in candidates.items() if heads}
     maybe = "；".join(f"按内容可作{TABLES[table][c][0]}的列：{'、'.join(f'「{h}」' for h in heads)}"
                      for c, heads in named.items())
-    unmapped = [h for pos, h in enumerate(headers) if h and pos not in match.mapping]
-    example = {c: (named.get(c) or unmapped or ["你的列名"])[:1] for c in match.missing}
+    unmapped = iter([h for pos, h in enumerate(headers) if h and pos not in match.mapping])
+    example = {c: (named.get(c) or [next(unmapped, "你的列名")])[:1] for c in match.missing}
     return (f"缺少必需列 {names}；文件中的列：{found}" + (f"；{maybe}" if maybe else "")
             + _params_hint(example))
 
@@ -922,13 +922,18 @@ def _match_by_content(grid: _Grid, table: str, column_map: dict) -> _Match:
         candidates[column] = [grid.headers[p] for p in fits]
         if len(fits) == 1:
             found[fits[0]] = column
-    if set(found.values()) != set(match.missing):
+    remaining = [c for c in match.missing if c not in found.values()]
+    from_parts = []
+    if remaining == ["amount"] and "order_id" in named and not candidates["amount"]:
+        remaining, from_parts = [], ["amount"]   # an order header: see _match
+    if remaining:
         match.candidates = candidates
         return match
     mapping = dict(sorted({**match.mapping, **found}.items()))
     inferred = {grid.headers[p]: c for p, c in found.items()}
     return _Match(mapping=mapping, score=match.score + len(found), specific=match.specific,
-                  missing=[], eligible=True, duplicates=match.duplicates, inferred=inferred)
+                  missing=[], eligible=True, duplicates=match.duplicates, inferred=inferred,
+                  from_parts=from_parts)
 
 
 def _missing_required(grid: _Grid, table: str, match: _Match) -> InputError:

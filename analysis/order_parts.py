@@ -33,7 +33,7 @@ _FROM_HEADER = ("customer_id", "order_date", "channel", "profit", "_first_cell")
 
 def has_money(frame: pd.DataFrame) -> bool:
     """Whether a raw orders frame can price its own rows."""
-    return "amount" in frame or {"quantity", "unit_price"} <= set(frame.columns)
+    return "amount" in frame or "unit_price" in frame
 
 
 @dataclass
@@ -53,6 +53,7 @@ class JoinedOrders:
     notes: list[str] = field(default_factory=list)
     header_quarantined: int = 0   # header rows set aside before cleaning (when table == orders)
     header_duplicates: int = 0
+    money_from: str = "orders"    # orders | order_lines | payments
 
 
 def _ids(values: pd.Series) -> pd.Series:
@@ -116,7 +117,7 @@ def join_order_parts(tables: dict[str, pd.DataFrame]) -> JoinedOrders:
 
 
 def _join_payments(header: pd.DataFrame, payments: pd.DataFrame) -> JoinedOrders:
-    out = JoinedOrders(orders=header)
+    out = JoinedOrders(orders=header, money_from="payments")
     usable, parts, n_copies = _usable_headers(header, out)
     pid = _ids(payments["order_id"])
     amount = parse_amounts(payments["amount"])
@@ -147,7 +148,7 @@ def _join_payments(header: pd.DataFrame, payments: pd.DataFrame) -> JoinedOrders
 
 
 def _join_lines(header: pd.DataFrame, lines: pd.DataFrame) -> JoinedOrders:
-    out = JoinedOrders(orders=header, table="order_lines")
+    out = JoinedOrders(orders=header, table="order_lines", money_from="order_lines")
     usable, parts, n_copies = _usable_headers(header, out)
     lid = _ids(lines["order_id"])
     no_id = lid.isna()

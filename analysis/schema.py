@@ -164,6 +164,7 @@ ALIASES: dict[str, dict[str, list[str]]] = {
             "消费时间", "开票日期", "单据日期", "业务日期", "日期", "时间", "InvoiceDate", "order_date",
             "OrderDate", "order_time", "purchase_date", "transaction_date", "sale_date",
             "sales_date", "paid_at", "created_at", "date", "datetime", "timestamp",
+            "order_datetime", "purchase_timestamp", "order_purchase_timestamp",
         ],
         "amount": [
             "实付金额", "实付款", "实收金额", "实际支付金额", "支付金额", "付款金额", "收款金额", "成交金额",
@@ -176,7 +177,7 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "order_id": [
             "订单编号", "订单号", "订单ID", "订单代码", "单号", "单据编号", "单据号", "交易编号", "交易号",
             "交易单号", "流水号", "发票号", "发票号码", "小票号", "销售单号", "收银单号", "单据号码",
-            "order_id", "orderid", "order_no", "order_number", "InvoiceNo",
+            "order_id", "orderid", "order_no", "order_number", "InvoiceNo", "Invoice",
             "invoice_no", "invoice_number", "invoice_id", "transaction_id", "txn_id",
             "receipt_no", "receipt_id", "bill_no",
         ],
