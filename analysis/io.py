@@ -269,7 +269,7 @@ def _list_files(folder: Path, explicit: dict[Path, list[str]]) -> tuple[list[Pat
         if not path.is_file() or path.name.startswith((".", "~$")) \
                 or path.name.lower() in _IGNORED_NAMES:
             continue  # hidden files, Excel lock files
-        suffix = path.suffix.lower()
+        suffix = _suffix(path)
         if suffix in TEXT_SUFFIXES + EXCEL_SUFFIXES:
             paths.append(path)
         elif path in explicit:
@@ -280,7 +280,7 @@ def _list_files(folder: Path, explicit: dict[Path, list[str]]) -> tuple[list[Pat
             notes.append(f"{path.name}: 不是表格文件（{suffix or '无扩展名'}），已跳过")
     for path in explicit:
         if path not in paths:
-            suffix = path.suffix.lower()
+            suffix = _suffix(path)
             if suffix not in TEXT_SUFFIXES + EXCEL_SUFFIXES:
                 kind = _RESAVE.get(suffix, f"{suffix or '无扩展名'} 格式")
                 raise InputError(f"{kind} 文件无法读取：请另存为 .xlsx 或 CSV", file=path.name)
@@ -291,6 +291,25 @@ def _list_files(folder: Path, explicit: dict[Path, list[str]]) -> tuple[list[Pat
                          file=str(folder))
     return paths, notes
 
+
+
+def _suffix(path: Path) -> str:
+    """The format suffix: ``.csv`` for ``sales.csv`` and for a gzip-compressed ``sales.csv.gz``."""
+    suffixes = [x.lower() for x in path.suffixes[-2:]]
+    if len(suffixes) == 2 and suffixes[1] == ".gz" and suffixes[0] in TEXT_SUFFIXES:
+        return suffixes[0]
+    return path.suffix.lower()
+
+
+def _read_bytes(path: Path) -> bytes:
+    raw = path.read_bytes()
+    if path.suffix.lower() == ".gz":
+        import gzip
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            raise InputError(f"gzip 压缩文件已损坏，无法解压（{err}）", file=path.name) from None
+    return raw
 
 
 def _resolve_dir(data_dir) -> Path:
@@ -414,7 +433,7 @@ def _sniff_delimiter(lines: list[str]) -> str:
 
 def _read_delimited(path: Path, column_map: dict) -> _Grid:
     name = path.name
-    raw = path.read_bytes()
+    raw = _read_bytes(path)
     if not raw:
         raise InputError("文件是空的（0 字节）", file=name)
     text, encoding = _decode(raw, name)

@@ -81,7 +81,20 @@ def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp,
         closes = bool(accounting["closes"].all())
         lines.append(f"- 数据质量：共隔离 {quarantined:,} 行无法使用的记录（附原因），"
                      f"行数核对{'全部平衡' if closes else '**不平衡**'}。")
+        for row in accounting.to_dict("records"):
+            source = row.get("amount_source") or ""
+            if not isinstance(source, str) or not source:
+                continue  # only the order tables carry money
+            suspected = int(row.get("suspected_duplicates") or 0)
+            lines.append(
+                f"  - {_TABLE_NAMES.get(row['table'], row['table'])}：输入 {row['rows_in']:,} 行，保留 "
+                f"{row['kept']:,}，隔离 {row['quarantined']:,}，删除重复 {row['merged_or_duplicate']:,}"
+                + (f"，疑似重复 {suspected:,} 行已按多次购买保留" if suspected else "")
+                + f"；{source}。")
     if insights is not None and len(insights):
         lines += ["", "**主要发现**", ""]
         lines += [f"{i}. {text}" for i, text in enumerate(insights["insight"].head(5), 1)]
     return "\n".join(lines)
+
+
+_TABLE_NAMES = {"orders": "订单表", "order_lines": "订单明细表"}
