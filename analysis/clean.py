@@ -19,13 +19,9 @@ from scipy.sparse.csgraph import connected_components
 
 from analysis.errors import InputError, KitError, ParamsError
 from analysis.order_parts import join_order_parts
-from analysis.parse import is_blank, parse_amounts, parse_bools, parse_dates
-try:  # TEMP until parse.py lands it
-    from analysis.parse import parse_dates_checked
-except ImportError:
-    def parse_dates_checked(values, *, dayfirst=None):
-        d = parse_dates(values, dayfirst=dayfirst)
-        return d, pd.Series(False, index=d.index)
+from analysis.parse import (
+    is_blank, parse_amounts, parse_bools, parse_dates, parse_dates_checked, strip_control,
+)
 from analysis.reference import (
     INDUSTRY_ALIASES, INDUSTRY_SECTIONS, PROVINCE_OF_CITY, PROVINCE_SUFFIXES, REGION_OF_PROVINCE,
 )
@@ -740,11 +736,32 @@ def label_columns(quarantine: pd.DataFrame, sources=()) -> pd.Series:
     return pd.Series(labels, index=quarantine.index, dtype="string")
 
 
+# Ids and names are compared and shown: a NUL or zero-width character in them (pasted from
+# another system) would split one customer in two or break a workbook cell.
+_CONTROL_STRIPPED = ("customer_id", "order_id", "name", "owner", "product_id", "product_name")
+
+
+def _strip_control_characters(tables: dict[str, pd.DataFrame]):
+    """The tables with control characters removed from ids and names, and how many values
+    changed (a new dict of copies; intake's frames are left as they are)."""
+    out, changed = {}, 0
+    for name, frame in tables.items():
+        columns = [c for c in _CONTROL_STRIPPED if c in frame]
+        if columns:
+            frame = frame.copy()
+            for column in columns:
+                frame[column], n = strip_control(frame[column])
+                changed += n
+        out[name] = frame
+    return out, changed
+
+
 def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict, sources=()) -> CleanResult:
     """Run every cleaning rule over the intake tables (``RawData.tables``).
 
     ``sources`` (``RawData.sources``) lets the quarantine name columns as the file does.
     """
+    tables, n_control = _strip_control_characters(tables)
     accounting, quarantines = [], []
     id_map: dict = {}
     merge_log = pd.DataFrame(columns=["kept_id", "merged_ids", "n_merged", "matched_on"])
@@ -811,6 +828,7 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
         "duplicate_customers_merged": len(id_map),
         "duplicate_order_rows": n_dup,
         "suspected_duplicate_rows": int(orders["suspected_duplicate"].sum()),
+        "control_characters_removed": n_control,
         "zero_amount_orders": int(orders["is_zero_amount"].sum()),
         "returns": int(orders["is_return"].sum()),
         "cancelled": int(orders["is_cancelled"].sum()),
@@ -842,6 +860,7 @@ _CHECK_LABELS = {
     "duplicate_order_rows": "删除的重复订单行（整行相同且有订单号）",
     "suspected_duplicate_rows": "疑似重复订单行（整行相同但无订单号，按多次购买保留）",
     "zero_amount_orders": "金额为 0 的订单（赠品/样品，计为购买）",
+    "control_characters_removed": "ID/名称中去除了控制字符（如 NUL）的值",
     "invalid_phones": "无效电话号码（已标记，不用于联系）",
     "orders_without_customer_record": "客户表中找不到的订单",
     "returns": "退货订单（负金额或退货状态，已冲减）",

@@ -287,3 +287,11 @@ def test_most_rows_set_aside_for_one_reason_stops_the_run(tmp_path):
         _run(tmp_path)
     _, result = _run(tmp_path, {"max_quarantine_share": 0.7})       # the user may accept it
     assert _account(result, "orders") == (10, 4, 6, 0)
+
+
+def test_control_characters_are_stripped_from_ids_and_counted(tmp_path):
+    _write(tmp_path, "orders.csv", "客户编号,下单日期,金额\nC\x00001,2026-03-01,5\nC001,2026-03-02,6\n"
+                                   "C\u200b002,2026-03-02,1\n")
+    _, result = _run(tmp_path)
+    assert _spend(result) == {"C001": 11.0, "C002": 1.0}
+    assert result.checks["control_characters_removed"] == 2
