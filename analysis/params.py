@@ -153,10 +153,26 @@ def resolve_params(month: str, params_file: str | Path | None = None,
         layers.append((str(params_file), load_yaml(params_file)))
     for text in assignments:
         layers.append((f"--set {text}", parse_assignment(text)))
+    provenance = {key: base_path.name for key in _leaf_keys(resolved)}
     for source, layer in layers:
         merge_params(schema, layer, source=source)  # validates against the schema
         resolved = _merge_into(resolved, layer)
+        provenance.update({key: source for key in _leaf_keys(layer)})
+    if Path(params_dir).resolve() == PARAMS_DIR.resolve():
+        # Values, not only names and types: ranges, min ≤ max, choices (the kit's own base.yml;
+        # a test's stand-in base is merged but not value-checked).
+        from analysis.params_schema import validate_params
+        validate_params(resolved, provenance)
     return resolved
+
+
+def _leaf_keys(tree: dict, prefix: str = ""):
+    """Dotted keys of every value in a nested mapping, and of each map on the way."""
+    for key, value in tree.items():
+        dotted = f"{prefix}.{key}" if prefix else str(key)
+        yield dotted
+        if isinstance(value, dict):
+            yield from _leaf_keys(value, dotted)
 
 
 def _merge_into(resolved: dict, layer: dict) -> dict:
@@ -210,6 +226,9 @@ def run_context(month: str = "", as_of: str = "", data_dir: str = "", out_dir: s
     resolved = resolve_params(month)
     merge_params(load_yaml(PARAMS_DIR / "base.yml"), params or {}, source="notebook parameters")
     resolved = _merge_into(resolved, params or {})
+    if params:
+        from analysis.params_schema import validate_params
+        validate_params(resolved, {key: "notebook parameters" for key in _leaf_keys(params)})
     data = resolve_path(data_dir or resolved["input"]["data_dir"])
     out = resolve_path(run_dir(month, out_dir or None))
     out.mkdir(parents=True, exist_ok=True)

@@ -74,3 +74,51 @@ def test_shipped_base_params_resolve_and_every_month_file_is_valid():
     resolved = resolve_params("2026-10")
     assert resolved["rfm"]["window_months"] == 12
     assert [r["tier"] for r in resolved["tiers"]["rules"]][-1] == "普通客户"
+
+
+# ----------------------------------------------------------------------------- value checks
+
+def _bad(tmp_path, text):
+    path = tmp_path / "mine.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ParamsError) as err:
+        resolve_params("2026-10", path)
+    return str(err.value)
+
+
+def test_negative_threshold_names_the_key_and_the_file(tmp_path):
+    msg = _bad(tmp_path, "tiers:\n  churn_min_spend: -1\n")
+    assert "mine.yml: 参数「tiers.churn_min_spend」应 ≥ 0" in msg
+
+
+def test_tier_min_above_max_is_rejected(tmp_path):
+    msg = _bad(tmp_path, "tiers:\n  rules:\n    - {tier: 战略客户, min_total_spend: 900000, max_total_spend: 500000}\n"
+                         "    - {tier: 普通客户}\n")
+    assert "mine.yml: 参数「tiers.rules.0」" in msg and "min_total_spend（900000）大于 max_total_spend（500000）" in msg
+
+
+def test_wrong_type_and_bad_choice_reported_together(tmp_path):
+    msg = _bad(tmp_path, "cleaning:\n  drop_exact_duplicates: sometimes\n  completeness_target: 1.5\n")
+    assert "参数「cleaning.drop_exact_duplicates」应为以下之一" in msg
+    assert "参数「cleaning.completeness_target」应 ≤ 1" in msg
+
+
+def test_a_set_override_is_named_as_its_source():
+    with pytest.raises(ParamsError, match=r"--set kmeans.k_range=\[8, 3\]: 参数「kmeans.k_range」.*下限 8 大于上限 3"):
+        resolve_params("2026-10", None, ["kmeans.k_range=[8, 3]"])
+
+
+def test_a_tier_rule_without_a_strategy_is_rejected(tmp_path):
+    msg = _bad(tmp_path, "tiers:\n  rules:\n    - {tier: 铂金客户, min_total_spend: 100}\n    - {tier: 普通客户}\n")
+    assert "铂金客户" in msg and "strategy.tiers" in msg
+
+
+def test_bad_value_on_the_command_line_exits_2_with_one_message(capsys, tmp_path):
+    from analysis.cli import main
+
+    code = main(["run", "--month", "2026-10", "--out", str(tmp_path / "out"),
+                 "--set", "tiers.churn_min_spend=-1"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("错误: 参数有误：--set tiers.churn_min_spend=-1: 参数「tiers.churn_min_spend」应 ≥ 0")
+    assert "Traceback" not in err

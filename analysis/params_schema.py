@@ -1,0 +1,301 @@
+"""The typed schema of ``params/base.yml``: types, ranges and cross-field rules.
+
+``base.yml`` is the one place defaults live: every field here is required (no defaults in
+code), so a value missing from the merged set is an error, not a silent fallback. Unknown
+keys are caught earlier, with a "did you mean", by :func:`analysis.params.merge_params`.
+
+pydantic (v2) does the checking: it reports every problem at once with its path, which is
+what a user editing a YAML file needs, and its models double as the reference of what each
+parameter may hold. :func:`validate_params` turns its errors into one Chinese line per
+problem, naming the key and the file that set it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from analysis.errors import ParamsError
+
+__all__ = ["Params", "validate_params", "TIER_MEASURES"]
+
+# What a tier rule may put a min_/max_ bound on (see segment.assign_tiers).
+TIER_MEASURES = ("total_spend", "referral_rate", "repurchase_rate", "days_since_last",
+                 "first_order", "orders")
+_SHARES = ("referral_rate", "repurchase_rate")
+
+Share = Annotated[float, Field(ge=0, le=1)]
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+Count = Annotated[int, Field(ge=0)]
+PositiveInt = Annotated[int, Field(ge=1)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class Run(_Section):
+    seed: Count
+    language: Literal["zh", "en"]
+
+
+class Input(_Section):
+    data_dir: str
+    files: dict[str, str | list[str]]
+    column_map: dict[str, str | None]
+    excel_sheet: str | None
+
+
+class Cleaning(_Section):
+    future_tolerance_days: Count
+    dayfirst: bool | None
+    industry_aliases: dict[str, str]
+    max_order_amount: Positive
+    drop_exact_duplicates: Literal["auto", "always", "never"]
+    max_quarantine_share: Annotated[float, Field(gt=0, le=1)]
+    completeness_target: Share
+
+
+class Profiling(_Section):
+    top_n: PositiveInt
+
+
+class ValueBands(_Section):
+    high: Share
+    low: Share
+
+    @model_validator(mode="after")
+    def _fit(self):
+        if self.high + self.low > 1:
+            raise ValueError(f"high + low 不能超过 1（现为 {self.high} + {self.low}）")
+        return self
+
+
+class Rfm(_Section):
+    window_months: Annotated[int, Field(ge=1, le=120)]
+    high_low_against: Literal["mean", "median", "industry_mean"]
+    value_bands: ValueBands
+
+
+class TierRule(BaseModel):
+    """One rule: ``tier`` plus any ``min_X`` / ``max_X`` bounds on :data:`TIER_MEASURES`."""
+
+    model_config = ConfigDict(extra="allow")
+    tier: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        extra = dict(self.model_extra or {})
+        problems = []
+        for key, value in extra.items():
+            bound, _, measure = key.partition("_")
+            if bound not in ("min", "max") or measure not in TIER_MEASURES:
+                problems.append(f"未知条件「{key}」（可用 min_/max_ 加 {', '.join(TIER_MEASURES)}）")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                problems.append(f"「{key}」应为数字，收到 {value!r}")
+            elif value < 0:
+                problems.append(f"「{key}」不能为负数（{value}）")
+            elif measure in _SHARES and value > 1:
+                problems.append(f"「{key}」是比例，应在 0–1 之间（{value}）")
+        for measure in TIER_MEASURES:
+            low, high = extra.get(f"min_{measure}"), extra.get(f"max_{measure}")
+            if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
+                problems.append(f"min_{measure}（{low}）大于 max_{measure}（{high}）")
+        if problems:
+            raise ValueError("；".join(problems))
+        return self
+
+
+class Tiers(_Section):
+    rules: Annotated[list[TierRule], Field(min_length=1)]
+    churn_days: PositiveInt
+    churn_min_spend: NonNegative
+
+    @model_validator(mode="after")
+    def _last_rule_catches_all(self):
+        names = [r.tier for r in self.rules]
+        if len(set(names)) != len(names):
+            raise ValueError(f"层级名称重复：{names}")
+        if self.rules[-1].model_extra:
+            raise ValueError(f"最后一条规则（{names[-1]}）不能有条件：它接住其余所有客户")
+        return self
+
+
+class Kmeans(_Section):
+    k_range: Annotated[list[Annotated[int, Field(ge=2)]], Field(min_length=2, max_length=2)]
+    extra_features: list[str]
+
+    @field_validator("k_range")
+    @classmethod
+    def _ordered(cls, value):
+        if value[0] > value[1]:
+            raise ValueError(f"k_range 的下限 {value[0]} 大于上限 {value[1]}")
+        return value
+
+
+class Cross(_Section):
+    alpha: Annotated[float, Field(gt=0, lt=1)]
+    min_cramers_v: Share
+    min_lift: NonNegative
+    min_count: PositiveInt
+    min_epsilon_squared: Share
+    max_insights: Count
+
+
+class Churn(_Section):
+    model: Literal["bgnbd", "none"]
+    time_unit_days: PositiveInt
+    horizon_days: PositiveInt
+    p_alive_threshold: Share
+    min_repeat_customers: Count
+    clv_horizon_months: PositiveInt
+    annual_discount_rate: Annotated[float, Field(ge=0, lt=1)]
+    backtest_cutoff_days: PositiveInt
+
+
+class Crosssell(_Section):
+    min_support: Share
+    min_confidence: Share
+    min_lift: NonNegative
+
+
+class Automation(_Section):
+    max_messages_per_day: PositiveInt
+    send_window: Annotated[str, Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")]
+    sleeping_days: PositiveInt
+    sleeping_no_open_days: PositiveInt
+    welcome_within_hours: PositiveInt
+    birthday_days_before: Count
+    birthday_lookahead_days: Count
+    high_value_annual_spend: NonNegative
+    negative_feedback_max_stars: Annotated[float, Field(ge=0, le=5)]
+    survey_days_after_purchase: Count
+    control_share: Annotated[float, Field(ge=0, lt=1)]
+    control_salt: str
+    control_exempt_tiers: list[str]
+
+
+class Targets(_Section):
+    reach: Share
+    open: Share
+    conversion: Share
+
+
+class ClosedLoop(_Section):
+    previous_dir: str
+    targets: Targets
+    review_open_below: Share
+
+
+class TierStrategy(_Section):
+    features: str
+    strategy: str
+    owner_role: str
+    cycle: str
+    next_action: str
+    due_working_days: PositiveInt
+    kpi: str
+    offer: str
+    channel: str
+    content_key: str
+
+
+class Strategy(_Section):
+    holidays: list[dt.date]
+    extra_workdays: list[dt.date]
+    tiers: dict[str, TierStrategy]
+    churn_flag_action: str
+
+
+class Report(_Section):
+    title: str
+
+
+class Params(_Section):
+    run: Run
+    input: Input
+    cleaning: Cleaning
+    profiling: Profiling
+    rfm: Rfm
+    tiers: Tiers
+    kmeans: Kmeans
+    cross: Cross
+    churn: Churn
+    crosssell: Crosssell
+    automation: Automation
+    closed_loop: ClosedLoop
+    strategy: Strategy
+    report: Report
+
+    @model_validator(mode="after")
+    def _tiers_have_strategies(self):
+        missing = [r.tier for r in self.tiers.rules if r.tier not in self.strategy.tiers]
+        if missing:
+            raise ValueError(f"tiers.rules 中的层级没有对应的 strategy.tiers 条目：{'、'.join(missing)}")
+        return self
+
+
+def _where(loc: tuple, provenance: dict[str, str]) -> tuple[str, str]:
+    """The dotted key of an error location and the file that set it (longest known prefix)."""
+    parts = [str(p) for p in loc]
+    key = ".".join(parts)
+    for n in range(len(parts), 0, -1):
+        source = provenance.get(".".join(parts[:n]))
+        if source:
+            return key, source
+    return key, "base.yml"
+
+
+_MESSAGES = {
+    "greater_than_equal": "应 ≥ {ge}",
+    "greater_than": "应 > {gt}",
+    "less_than_equal": "应 ≤ {le}",
+    "less_than": "应 < {lt}",
+    "literal_error": "应为以下之一：{expected}",
+    "missing": "缺少此参数（base.yml 中应有它的默认值）",
+    "extra_forbidden": "未知参数",
+    "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数",
+    "float_type": "应为数字", "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
+    "string_type": "应为文字", "list_type": "应为列表", "dict_type": "应为映射",
+    "date_from_datetime_parsing": "应为 YYYY-MM-DD 日期", "date_parsing": "应为 YYYY-MM-DD 日期",
+    "date_type": "应为 YYYY-MM-DD 日期", "string_pattern_mismatch": "格式不对（应如 09:00-18:00）",
+    "too_short": "至少应有 {min_length} 项", "too_long": "至多 {max_length} 项",
+}
+
+
+def validate_params(resolved: dict, provenance: dict[str, str] | None = None) -> Params:
+    """Check the merged parameters; raise one :class:`ParamsError` listing every problem.
+
+    ``provenance`` maps a dotted key to the file (or ``--set``) that set it last.
+
+    Examples
+    --------
+    >>> from analysis.params import resolve_params
+    >>> validate_params(resolve_params("2026-10")).rfm.window_months
+    12
+    """
+    try:
+        return Params.model_validate(resolved)
+    except ValidationError as err:
+        lines = []
+        for problem in err.errors():
+            loc = tuple(p for p in problem["loc"] if not str(p).startswith("function-after"))
+            key, source = _where(loc, provenance or {})
+            template = _MESSAGES.get(problem["type"])
+            ctx = problem.get("ctx") or {}
+            if problem["type"] == "value_error":
+                text = str(ctx.get("error", problem["msg"]))
+            elif template:
+                try:
+                    text = template.format(**ctx)
+                except (KeyError, IndexError):
+                    text = template
+            else:
+                text = problem["msg"]
+            shown = "" if problem["type"] in ("missing", "value_error") else f"，收到 {problem.get('input')!r}"
+            lines.append(f"{source}: 参数「{key or '(全部)'}」{text}{shown}")
+        raise ParamsError("参数有误：" + "；".join(lines)) from None
