@@ -864,7 +864,7 @@ _CHECK_LABELS = {
     "invalid_phones": "无效电话号码（已标记，不用于联系）",
     "orders_without_customer_record": "客户表中找不到的订单",
     "returns": "退货订单（负金额或退货状态，已冲减）",
-    "cancelled": "已取消订单（保留但不计消费）",
+    "cancelled": "已取消订单（正金额的不计消费；负金额的取消单冲减原订单）",
     "implausible_amounts": "金额异常大的订单（已标记）",
     "stated_spend_checked": "核对累计消费的客户",
     "stated_spend_mismatch": "累计消费与订单合计不一致的客户",
