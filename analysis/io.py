@@ -172,6 +172,10 @@ def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | Non
     column_map = dict(column_map or {})
 
     paths, skipped_files = _list_files(folder, explicit)
+    # What reading the folder learns, so that a file holding no table is skipped unless it
+    # turns out to be needed (see _Intake).
+    intake = _Intake(n_files=len(paths),
+                     orders_named=any("orders" in tables for tables in explicit.values()))
 
     sources: list[SourceTable] = []
     frames: dict[str, list[pd.DataFrame]] = {}
@@ -182,7 +186,7 @@ def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | Non
     taken_by_params = {t for tables in explicit.values() for t in tables}
     for path in paths:
         forced = explicit.get(path)
-        grids, grid_notes = _read_file(path, excel_sheet, column_map)
+        grids, grid_notes = _read_file(path, excel_sheet, column_map, intake, path in explicit)
         notes.extend(grid_notes)
         chosen: list[tuple[_Grid, str, _Match]] = []
         if forced:
@@ -377,11 +381,95 @@ class _Grid:
         return len(self.data)
 
 
-def _read_file(path: Path, excel_sheet: str | None, column_map: dict):
-    """(grids, notes) of one file; raises InputError on an unreadable file."""
-    if path.suffix.lower() in EXCEL_SUFFIXES:
-        return _read_workbook(path, excel_sheet, column_map)
-    return [_read_delimited(path, column_map)], []
+class _NoTable(InputError):
+    """The file holds no table to read: empty, binary, one endless line, free text …
+
+    Raised by the readers and caught by :func:`_read_file`, which skips such a file with a
+    note unless it is needed (see :class:`_Intake`); never raised out of this module, because
+    the runner recognises user errors by the names ``InputError`` / ``KitError``.
+    """
+
+
+@dataclass
+class _Intake:
+    """What reading one folder has learnt so far, shared by the paths :func:`_list_files` gives.
+
+    Users leave other things in the export folder (a log saved as .txt, a stray one-line
+    export, a half-finished file). Such a file, or one holding only a header, is skipped with
+    a note — unless params name it, or once every file is read nothing else offers the orders
+    table: then its error stops the run, as it is the likeliest reason the orders are missing.
+    """
+
+    n_files: int
+    orders_named: bool            # input.files names the orders file: others never serve it
+    n_read: int = 0
+    orders_offered: bool = False  # some file read so far has rows that may be the orders
+    failures: list[InputError] = field(default_factory=list)
+
+    def settle(self) -> None:
+        """Raise the first skipped file's error if it was needed after all."""
+        if not self.failures or self.orders_offered or self.orders_named:
+            return
+        first, others = self.failures[0], [err.file for err in self.failures[1:]]
+        message = first.message
+        if self.n_files > 1:
+            more = (f"；另有 {len(others)} 个文件同样无法使用：{'、'.join(others[:5])}"
+                    f"{'…' if len(others) > 5 else ''}") if others else ""
+            message += f"（数据文件夹中也没有其他文件提供订单表{more}）"
+        raise InputError(message, file=first.file, row=first.row, column=first.column)
+
+
+def _read_file(path: Path, excel_sheet: str | None, column_map: dict,
+               intake: _Intake | None = None, named: bool = False):
+    """(grids, notes) of one file.
+
+    A file with no table in it, or an orders table with only a header, is skipped with a
+    note; it raises InputError when params name it (``named``), or — after the folder's last
+    file — when no other file offers the orders table (see :class:`_Intake`). Without an
+    ``intake`` (one file read on its own) any unreadable file raises.
+    """
+    needed = intake is None or named
+    try:
+        if path.suffix.lower() in EXCEL_SUFFIXES:
+            grids, notes = _read_workbook(path, excel_sheet, column_map)
+        else:
+            grids, notes = [_read_delimited(path, column_map)], []
+    except _NoTable as err:
+        if needed:
+            raise InputError(err.message, file=err.file, row=err.row, column=err.column) from None
+        intake.failures.append(err)
+        grids, notes = [], [f"{err}，已跳过"]
+    if not needed and not intake.orders_named:
+        kept = []
+        for grid in grids:
+            if _may_be_orders(grid, column_map):
+                if not grid.n_rows:  # an empty month's export next to the others
+                    intake.failures.append(InputError("只有表头，没有数据行", file=grid.label))
+                    notes.append(f"{grid.label}: 只有表头、没有数据行，已跳过")
+                    continue
+                intake.orders_offered = True
+            kept.append(grid)
+        grids = kept
+    if intake is not None:
+        intake.n_read += 1
+        if intake.n_read == intake.n_files:
+            intake.settle()
+    return grids, notes
+
+
+def _may_be_orders(grid: _Grid, column_map: dict) -> bool:
+    """Whether recognition might take ``grid`` for the orders table — erring towards yes, so
+    that a skipped file is never blamed while another file holds the orders: its headers make
+    it eligible, or name a customer id and an order column (content may supply the rest)."""
+    match = _match(grid.headers, "orders", column_map)
+    return match.eligible or _content_may_complete(set(match.mapping.values()))
+
+
+def _content_may_complete(named: set[str]) -> bool:
+    """Whether headers naming ``named`` are orders enough for content to supply the date or
+    amount column (:func:`_match_by_content`): a customer id and one order column."""
+    return "customer_id" in named and bool(
+        named & {"order_date", "amount", "quantity", "unit_price", "order_id"})
 
 
 # ---------------------------------------------------------------------------- CSV / TXT
@@ -431,14 +519,46 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
+_MAX_COLUMNS = 16_384       # Excel's limit; no export has more
+_BINARY_SAMPLE = 65_536     # characters looked at to tell text from binary
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # tab, line breaks, \v, \f are text
+
+
+def _looks_binary(sample: str) -> bool:
+    """Whether decoded text is really binary: over 1% control characters (a real export has
+    none, or a stray few that cleaning strips).
+
+    Examples
+    --------
+    >>> _looks_binary("客户编号,金额\\nC1,5\\n")
+    False
+    >>> _looks_binary("PK\\x03\\x04\\x14\\x00\\x06\\x00" * 4)   # a zip file's first bytes
+    True
+    """
+    controls = len(_CONTROL_CHARS.findall(sample))
+    return controls >= 8 and controls * 100 > len(sample)
+
+
 def _read_delimited(path: Path, column_map: dict) -> _Grid:
     name = path.name
     raw = _read_bytes(path)
     if not raw:
-        raise InputError("文件是空的（0 字节）", file=name)
-    text, encoding = _decode(raw, name)
+        raise _NoTable("文件是空的（0 字节）", file=name)
+    if len(raw) > _HEAD_CHARS and raw.find(b"\n", 0, _HEAD_CHARS) < 0 \
+            and raw.find(b"\r", 0, _HEAD_CHARS) < 0:
+        # Checked on the bytes, before decoding: a header is never 1 MB long, and the csv
+        # module and pyarrow would take seconds and gigabytes over one endless line.
+        raise _NoTable(f"不是表格：{len(raw) / 2 ** 20:.1f} MB 的内容在前 1 MB 内没有换行（单行导出、"
+                       "只有表头或二进制文件）", file=name)
+    try:
+        text, encoding = _decode(raw, name)
+    except InputError as err:
+        raise _NoTable(err.message, file=name) from None
+    if _looks_binary(text[:_BINARY_SAMPLE]):
+        raise _NoTable("不是文本表格：含大量控制字符（多半是二进制文件或压缩包被改了扩展名）",
+                       file=name)
     if not text.strip():
-        raise InputError("文件是空的（只有空行）", file=name)
+        raise _NoTable("文件是空的（只有空行）", file=name)
 
     head = text[:_HEAD_CHARS]
     if len(text) > _HEAD_CHARS and "\n" in head:
@@ -458,7 +578,7 @@ def _read_delimited(path: Path, column_map: dict) -> _Grid:
     except csv.Error:
         pass  # a broken quote in the sample; the header is normally above it
     if not any(_non_blank(r) for r, _, _ in records):
-        raise InputError("CSV 格式错误：读不出表头行（多半是引号不成对）", file=name)
+        raise _NoTable("CSV 格式错误：读不出表头行（多半是引号不成对）", file=name)
     idx = _find_header([r for r, _, _ in records], column_map)
     header, header_start, header_end = records[idx]
     headers = [h.strip() for h in header]
@@ -468,6 +588,9 @@ def _read_delimited(path: Path, column_map: dict) -> _Grid:
         if two_rows is not None:
             headers, n_header, header_end = two_rows, 2, records[idx + 1][2]
     width = len(headers)
+    if width > _MAX_COLUMNS:  # reading on would cost minutes and gigabytes
+        raise _NoTable(f"不是正常的表格：表头行有 {width} 列，超过 Excel 的上限 {_MAX_COLUMNS} 列",
+                       file=name, row=header_start)
 
     multiline = '"' in text
     rows = None
@@ -483,7 +606,15 @@ def _read_delimited(path: Path, column_map: dict) -> _Grid:
                 engine="c",
             ).iloc[n_header:].reset_index(drop=True)
         except pd.errors.ParserError:
-            data, rows = _read_ragged(text, delim, idx + n_header - 1, width, name)
+            try:
+                data, rows = _read_ragged(text, delim, idx + n_header - 1, width, name)
+            except InputError as err:
+                known = _any_table_index(column_map)
+                if any(normalise_header(h) in known for h in headers):
+                    raise  # a table of ours with a broken row: the user must fix that row
+                # Free text (a log saved as .txt) splits into rows of any width.
+                raise _NoTable("不像数据表格：表头中没有可识别的列名，各行的字段数也不一致",
+                               file=name, row=err.row) from None
     if rows is None:
         rows = header_end + 1 + np.arange(len(data), dtype=np.int64)
         if multiline and len(data):
@@ -581,7 +712,7 @@ def _read_workbook(path: Path, excel_sheet: str | None, column_map: dict):
     name = path.name
     size = path.stat().st_size
     if size == 0:
-        raise InputError("文件是空的（0 字节）", file=name)
+        raise _NoTable("文件是空的（0 字节）", file=name)
     with path.open("rb") as fh:
         magic = fh.read(8)
     if magic.startswith(_OLE2_MAGIC[:4]):
@@ -614,18 +745,95 @@ def _read_workbook(path: Path, excel_sheet: str | None, column_map: dict):
                     continue
                 ws.reset_dimensions()  # some writers record a wrong size; read every row
                 cells = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+                merged = _merged_ranges(ws)
             except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as err:
                 raise InputError(f"工作表「{sheet}」无法读取（文件已损坏：{type(err).__name__}）：请用"
                                  " Excel 打开后另存为 .xlsx 或 CSV", file=name) from None
             if not any(_non_blank(r) for r in cells):
                 continue
             any_cells = True
-            grids.append(_grid_from_cells(path, sheet, label, cells, column_map))
+            grid, filled = _grid_from_cells(path, sheet, label, cells, column_map, merged)
+            grids.append(grid)
+            if filled:
+                columns = "、".join(dict.fromkeys(
+                    header or f"第{col + 1}列" for col, header in sorted(filled)))
+                notes.append(f"{label}: {len(filled)} 个合并单元格已向下填充（列：{columns}）")
     finally:
         book.close()
     if not any_cells and not notes:
-        raise InputError("工作簿是空的（所有工作表都没有内容）", file=name)
+        raise _NoTable("工作簿是空的（所有工作表都没有内容）", file=name)
     return grids, notes
+
+
+_MERGE_CELL = re.compile(rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref="([^"]+)"')
+
+
+def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged cells as 1-based ``(min_col, min_row, max_col, max_row)``.
+
+    openpyxl's read-only mode, used for speed, does not read them. They follow the cells in
+    the sheet's XML (``<mergeCell ref="A2:A4"/>``), so the XML is streamed once more as bytes:
+    under 1% of openpyxl's time on 60 000 rows, where a second, full load would double it.
+    """
+    from openpyxl.utils.cell import range_boundaries
+
+    get_source = getattr(ws, "_get_source", None)
+    if get_source is None:
+        return []
+    refs, tail = [], b""
+    with get_source() as source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            if b"mergeCell" in data:
+                # A tag cut by the chunk boundary is found whole in the next round, one that
+                # ended inside the carried-over tail was found in this one.
+                refs += [m.group(1) for m in _MERGE_CELL.finditer(data) if m.end() > len(tail)]
+            tail = data[-1024:]
+    ranges = []
+    for ref in refs:
+        try:
+            ranges.append(range_boundaries(ref.decode("ascii")))
+        except (ValueError, TypeError, UnicodeDecodeError):
+            continue  # not a range; Excel would refuse the file
+    return ranges
+
+
+def _fill_merged_down(cells: list[list], merged, first: int) -> list[int]:
+    """Give the rows of each merged range below the header its top-left value, in place.
+
+    A customer id or order date merged down over an order's lines is shown by Excel on every
+    line but stored only in the top cell. ``first`` is the index in ``cells`` of the first row
+    below the header: merged cells of the header itself are left alone (a two-row header reads
+    its parents from the blanks), and so are rows with nothing else in them (no row is made
+    up). Returns the 0-based column of each range that filled something.
+
+    Examples
+    --------
+    >>> cells = [["客户编号", "金额"], ["C1", "5"], [None, "6"], [None, None]]
+    >>> _fill_merged_down(cells, [(1, 2, 1, 4)], first=1), cells[2], cells[3]
+    ([0], ['C1', '6'], [None, None])
+    """
+    ranges = [(min_col - 1, min_row - 1, max_row) for min_col, min_row, _, max_row in merged
+              if min_row - 1 >= first and max_row > min_row and min_row - 1 < len(cells)]
+    targets = {i for _, top, bottom in ranges for i in range(top + 1, min(bottom, len(cells)))}
+    blank = {i for i in targets if not _non_blank(cells[i])}  # before any filling
+    filled = []
+    for col, top, bottom in ranges:
+        value = cells[top][col] if col < len(cells[top]) else None
+        if value is None:
+            continue
+        done = False
+        for i in range(top + 1, min(bottom, len(cells))):
+            row = cells[i]
+            if i in blank:
+                continue
+            if len(row) <= col:
+                row.extend([None] * (col + 1 - len(row)))
+            if row[col] is None:
+                row[col], done = value, True
+        if done:
+            filled.append(col)
+    return filled
 
 
 def _cell_text(value):
@@ -655,11 +863,15 @@ def _cell_text(value):
     return str(value)
 
 
-def _grid_from_cells(path: Path, sheet: str, label: str, cells: list[list], column_map: dict):
-    scan = []
+def _grid_from_cells(path: Path, sheet: str, label: str, cells: list[list], column_map: dict,
+                     merged=()):
+    """The grid of one sheet's cells (rows as lists, from Excel row 1), and the merged ranges
+    filled down in its body as ``(column, header)`` pairs (see :func:`_fill_merged_down`)."""
+    scan, n_non_blank = [], 0
     for r in cells:
         scan.append(r)
-        if sum(1 for x in scan if _non_blank(x)) >= HEADER_SCAN_ROWS:
+        n_non_blank += _non_blank(r)
+        if n_non_blank >= HEADER_SCAN_ROWS:
             break
     idx = _find_header(scan, column_map)
     headers = ["" if h is None else str(h).strip() for h in cells[idx]]
@@ -668,6 +880,7 @@ def _grid_from_cells(path: Path, sheet: str, label: str, cells: list[list], colu
         two_rows = _two_row_header(headers, cells[idx + 1], column_map)
         if two_rows is not None:
             headers, n_header = two_rows, 2
+    filled = _fill_merged_down(cells, merged, idx + n_header) if merged else []
     body = cells[idx + n_header:]
     width = max([len(headers)] + [len(r) for r in body])
     headers += [""] * (width - len(headers))
@@ -675,7 +888,8 @@ def _grid_from_cells(path: Path, sheet: str, label: str, cells: list[list], colu
     data = pd.DataFrame(padded, columns=range(width), dtype=object).astype("str")
     first = idx + n_header + 1  # Excel rows are 1-based
     rows = np.arange(first, first + len(body), dtype=np.int64)
-    return _tidy(path, sheet, label, None, idx + 1, headers, data, rows)
+    grid = _tidy(path, sheet, label, None, idx + 1, headers, data, rows)
+    return grid, [(col, headers[col]) for col in filled]
 
 
 # ---------------------------------------------------------------------------- both
@@ -905,8 +1119,7 @@ def _match_by_content(grid: _Grid, table: str, column_map: dict) -> _Match:
     if table != "orders" or not match.missing:
         return match
     named = set(match.mapping.values())
-    if not (set(match.missing) <= {"order_date", "amount"} and "customer_id" in named
-            and named & {"order_date", "amount", "quantity", "unit_price", "order_id"}):
+    if not (set(match.missing) <= {"order_date", "amount"} and _content_may_complete(named)):
         return match
     from analysis.parse import is_blank, parse_amounts, parse_dates  # intake stays light
 

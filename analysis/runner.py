@@ -6,7 +6,10 @@ notebooks, the workbooks, ``params_resolved.yml``, ``run.log`` and the report.
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,6 +58,47 @@ def _ensure_kernel() -> None:
         raise KitError(f"未找到 Jupyter 内核 {KERNEL_NAME}，且无法自动注册（{err}）：请先运行 make setup") from None
 
 
+def _check_data_dir(data: Path) -> None:
+    """The raw-data folder exists, is a folder and can be listed (before any notebook runs)."""
+    if not data.exists():
+        raise InputError(f"原始数据目录不存在: {data}")
+    if not data.is_dir():
+        raise InputError(f"原始数据路径 {data} 是一个文件，不是文件夹：--data（或 params 的 "
+                         "input.data_dir）应指向存放导出文件的文件夹")
+    try:
+        with os.scandir(data):
+            pass
+    except OSError as err:
+        raise InputError(f"无法读取原始数据目录 {data}（{_os_reason(err)}）") from None
+
+
+def _prepare_out_dir(out: Path) -> None:
+    """Create the output folder and prove a file can be written in it — up front, so that a
+    bad ``--out`` costs one line, not a notebook run and a traceback."""
+    if out.exists() and not out.is_dir():
+        raise KitError(f"输出路径 {out} 是一个已存在的文件，不是文件夹：请用 --out 指定一个文件夹")
+    existing = next((p for p in out.parents if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise KitError(f"无法创建输出目录 {out}：其上级路径 {existing} 是一个文件，不是文件夹")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-check-"):
+            pass
+    except OSError as err:
+        raise KitError(f"无法写入输出目录 {out}（{_os_reason(err)}）：请用 --out 换一个可写的文件夹"
+                       ) from None
+
+
+def _os_reason(err: OSError) -> str:
+    """Why an OS call failed, in the user's words."""
+    reasons = {
+        errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EROFS: "只读文件系统",
+        errno.ENOSPC: "磁盘已满", errno.ENOTDIR: "路径中有一段是文件而不是文件夹",
+        errno.EEXIST: "已存在同名文件", errno.ENOENT: "路径不存在，且无法创建",
+    }
+    return reasons.get(err.errno, err.strerror or type(err).__name__)
+
+
 def run_batch(month: str, data_dir: str | None = None, params_file: str | None = None,
               out_dir: str | None = None, as_of: str | None = None,
               overrides: list[str] | tuple = ()) -> int:
@@ -71,13 +115,12 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
     cwd = Path.cwd()
     params = resolve_params(month, resolve_path(params_file, cwd) if params_file else None, overrides)
     data = resolve_path(data_dir, cwd) if data_dir else resolve_path(params["input"]["data_dir"], PROJECT_ROOT)
-    if not data.is_dir():
-        raise InputError(f"原始数据目录不存在: {data}")
+    _check_data_dir(data)
     params["input"]["data_dir"] = str(data)
     out = resolve_path(out_dir, cwd) if out_dir else run_dir(month)
     if out.resolve() == data.resolve() or data.resolve() in out.resolve().parents:
         raise KitError(f"输出目录 {out} 不能位于原始数据目录 {data} 之内（原始数据只读）")
-    out.mkdir(parents=True, exist_ok=True)
+    _prepare_out_dir(out)
     _ensure_kernel()
 
     (out / "params_resolved.yml").write_text(

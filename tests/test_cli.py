@@ -79,3 +79,39 @@ def test_corrupt_xlsx(tmp_path):
         z.writestr("nothing.txt", "not a workbook")
     code, err = _batch_error(tmp_path, {"订单.xlsx": broken.read_bytes()})
     assert_clean_error(code, err, "订单.xlsx")
+
+
+# ----------------------------------------------------------------------------- paths checked up front
+
+def _raw_folder(tmp_path):
+    data = tmp_path / "raw"
+    data.mkdir()
+    (data / "订单.csv").write_text("客户编号,下单日期,金额\nC1,2024-03-15,100\n", encoding="utf-8")
+    return data
+
+
+def assert_before_any_notebook(code, out, err, *fragments):
+    assert_clean_error(code, err, *fragments)
+    assert "[1/" not in out  # the runner logs each notebook as it starts
+
+
+@pytest.mark.parametrize("where, fragments", [
+    # Tests run as root, for whom permissions do not block writing: a regular file on the
+    # path, and /proc, are unwritable for everyone.
+    (lambda tmp: tmp / "note.txt" / "out", ["note.txt", "是一个文件，不是文件夹"]),
+    (lambda tmp: tmp / "note.txt", ["note.txt", "已存在的文件"]),
+    (lambda tmp: "/proc/insight-kit-out", ["/proc/insight-kit-out", "无法写入输出目录"]),
+], ids=["under-a-file", "is-a-file", "proc"])
+def test_unwritable_out_is_one_line_before_any_notebook(tmp_path, where, fragments):
+    data = _raw_folder(tmp_path)
+    (tmp_path / "note.txt").write_text("x", encoding="utf-8")
+    code, out, err = run_cli("run", "--month", "2026-10", "--data", str(data), "--out", str(where(tmp_path)))
+    assert_before_any_notebook(code, out, err, *fragments)
+    assert (tmp_path / "note.txt").read_text(encoding="utf-8") == "x"
+
+
+def test_data_that_is_a_file_is_one_line_before_any_notebook(tmp_path):
+    data = _raw_folder(tmp_path) / "订单.csv"
+    code, out, err = run_cli("run", "--month", "2026-10", "--data", str(data), "--out", str(tmp_path / "o"))
+    assert_before_any_notebook(code, out, err, "订单.csv", "是一个文件，不是文件夹")
+    assert not (tmp_path / "o").exists()
