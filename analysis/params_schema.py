@@ -109,8 +109,15 @@ class TierRule(BaseModel):
         return self
 
 
+class TierRolesModel(_Section):
+    high_value: list[str]
+    win_back: str | None
+    sleeping: list[str]
+
+
 class Tiers(_Section):
     rules: Annotated[list[TierRule], Field(min_length=1)]
+    roles: TierRolesModel
     churn_days: PositiveInt
     churn_min_spend: NonNegative
 
@@ -121,6 +128,11 @@ class Tiers(_Section):
             raise ValueError(f"层级名称重复：{names}")
         if self.rules[-1].model_extra:
             raise ValueError(f"最后一条规则（{names[-1]}）不能有条件：它接住其余所有客户")
+        named = [*self.roles.high_value, *self.roles.sleeping,
+                 *([self.roles.win_back] if self.roles.win_back else [])]
+        unknown = list(dict.fromkeys(t for t in named if t not in names))
+        if unknown:
+            raise ValueError(f"tiers.roles 中的层级不在 tiers.rules 里：{'、'.join(unknown)}")
         return self
 
 
