@@ -456,6 +456,15 @@ def _fmt_params(values: dict) -> str:
                      for k, v in values.items())
 
 
+def _correlation(a: pd.Series, b: pd.Series) -> float:
+    """Pearson correlation; NaN (without numpy's warning) for fewer than two pairs or a
+    constant column, where it is undefined — a small base with ``min_repeat_customers`` set low."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
 def churn_model(orders: pd.DataFrame, as_of, churn_params: dict, *,
                 rule_days: int = 90) -> tuple[pd.DataFrame, dict]:
     """Fit BG/NBD and Gamma-Gamma on the orders and predict per customer; never raises on data.
@@ -523,8 +532,8 @@ def churn_model(orders: pd.DataFrame, as_of, churn_params: dict, *,
         status["message"] = (text + f"；有正消费的复购客户仅 {int(repeat.sum()):,} 位（少于 {minimum:,} 位），"
                              "未拟合消费模型，无客户终身价值")
         return frame, status
-    status["freq_spend_corr"] = float(np.corrcoef(summary.loc[repeat, "frequency"],
-                                                  summary.loc[repeat, "monetary_value"])[0, 1])
+    status["freq_spend_corr"] = _correlation(summary.loc[repeat, "frequency"],
+                                             summary.loc[repeat, "monetary_value"])
     gg = fit_gamma_gamma(summary["frequency"], summary["monetary_value"])
     status["gamma_gamma"] = {**gg.params(), "log_likelihood": gg.log_likelihood}
     if not gg.converged:
@@ -540,8 +549,10 @@ def churn_model(orders: pd.DataFrame, as_of, churn_params: dict, *,
         return frame, status
     frame["expected_spend"], frame["predicted_clv"] = spend, clv
     status["value_model"] = True
+    corr = status["freq_spend_corr"]
     status["message"] = (text + f"与 Gamma-Gamma 消费模型（{_fmt_params(gg.params())}，平均客单价 "
-                         f"{gg.mean_spend:,.0f} 元；复购次数与客单价相关系数 {status['freq_spend_corr']:.2f}）")
+                         f"{gg.mean_spend:,.0f} 元；复购次数与客单价相关系数 "
+                         + (f"{corr:.2f}）" if np.isfinite(corr) else "无法计算）"))
     return frame, status
 
 

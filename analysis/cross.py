@@ -23,10 +23,15 @@ DIMENSION_LABELS = {"tier": "客户层级", "rfm_class": "RFM分类", "value_ban
 
 
 class CrosstabResult:
-    """A crosstab with its chi-square test and effect size."""
+    """A crosstab with its chi-square test and effect size.
 
-    def __init__(self, table: pd.DataFrame, chi2: float, p_value: float, dof: int, cramers_v: float):
+    ``untested`` says in Chinese why no test was possible (empty when it was tested).
+    """
+
+    def __init__(self, table: pd.DataFrame, chi2: float, p_value: float, dof: int, cramers_v: float,
+                 untested: str = ""):
         self.table, self.chi2, self.p_value, self.dof, self.cramers_v = table, chi2, p_value, dof, cramers_v
+        self.untested = untested
 
     def row_shares(self) -> pd.DataFrame:
         return self.table.div(self.table.sum(axis=1), axis=0)
@@ -40,7 +45,7 @@ def crosstab_test(rows: pd.Series, cols: pd.Series) -> CrosstabResult:
     """Counts of ``rows`` × ``cols`` (blanks dropped), Pearson chi-square, Cramér's V.
 
     V = sqrt(chi2 / (n · (min(r, c) − 1))). A table with a single row or column has
-    no test: chi2 = 0, p = 1, V = 0.
+    no test: chi2 = 0, p = 1, V = 0, and ``untested`` says why.
 
     Examples
     --------
@@ -50,8 +55,10 @@ def crosstab_test(rows: pd.Series, cols: pd.Series) -> CrosstabResult:
     """
     table = pd.crosstab(rows, cols)
     n = int(table.to_numpy().sum())
-    if min(table.shape) < 2 or n == 0:
-        return CrosstabResult(table, 0.0, 1.0, 0, 0.0)
+    if n == 0 or min(table.shape) < 2:
+        why = ("没有两项都填写的客户" if n == 0 else
+               f"只有 {table.shape[0]} 个分组" if table.shape[0] < 2 else "只有 1 个取值")
+        return CrosstabResult(table, 0.0, 1.0, 0, 0.0, untested=why)
     chi2, p, dof, _ = chi2_contingency(table.to_numpy(), correction=False)
     v = float(np.sqrt(chi2 / (n * (min(table.shape) - 1))))
     return CrosstabResult(table, float(chi2), float(p), int(dof), v)
@@ -87,11 +94,20 @@ def crosstab_insight(result: CrosstabResult, row_label: str, col_label: str, *,
 def main_channel(orders: pd.DataFrame) -> pd.Series:
     """Each customer's channel by purchase count (ties: the channel with more spend)."""
     if "channel" not in orders:
-        return pd.Series(dtype="string", name="main_channel")
+        # indexed by customer id (text), so that it merges onto any customer table, even an empty one
+        return pd.Series(dtype="string", name="main_channel",
+                         index=pd.Index([], dtype="string", name="customer_id"))
     purchases = orders[orders["is_purchase"] & orders["channel"].notna()]
     stats = purchases.groupby(["customer_id", "channel"]).agg(n=("order_id", "size"), spend=("amount", "sum"))
     best = stats.sort_values(["n", "spend"], ascending=False).reset_index().drop_duplicates("customer_id")
     return best.set_index("customer_id")["channel"].rename("main_channel")
+
+
+def _untested(why: str) -> dict:
+    # A 0 / p = 1 would read as "tested, nothing found": an untested row says why, numbers blank.
+    if not why:
+        return {}
+    return {"检验": f"未检验：{why}", "统计量": np.nan, "自由度": np.nan, "p值": np.nan, "效应量": np.nan}
 
 
 def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], measures=(), *,
@@ -109,6 +125,8 @@ def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], m
     效应量指标, 效应量 = Cramér's V or ε², 发现 = number of sentences) and the sentences,
     strongest association first (V² and ε² are both shares of explained variation, so they
     rank on one scale). ``max_insights`` > 0 keeps that many and says how many more there are.
+    A pair or measure that cannot be tested (one group only, all customers alike — common in a
+    small base) keeps its row with 检验 ``未检验：<why>`` and blank numbers.
     """
     if min_epsilon_squared is None:
         min_epsilon_squared = min_cramers_v ** 2
@@ -121,7 +139,8 @@ def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], m
                                  min_lift=min_lift, min_count=min_count)
         rows.append({"行": DIMENSION_LABELS.get(row_col, row_col), "列": col_label, "检验": "卡方检验",
                      "统计量": result.chi2, "自由度": result.dof, "p值": result.p_value,
-                     "效应量指标": "Cramér's V", "效应量": result.cramers_v, "发现": len(found)})
+                     "效应量指标": "Cramér's V", "效应量": result.cramers_v, "发现": len(found),
+                     **_untested(result.untested)})
         insights += [(result.cramers_v ** 2, sentence) for sentence in found]
     for spec in measures:
         group_col, group_label, value_col, value_label, unit = (tuple(spec) + ("",))[:5]
@@ -132,13 +151,16 @@ def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], m
                                 min_epsilon_squared=min_epsilon_squared, min_lift=min_lift, min_count=min_count)
         rows.append({"行": DIMENSION_LABELS.get(group_col, group_col), "列": value_label, "检验": "Kruskal–Wallis",
                      "统计量": result.h, "自由度": result.dof, "p值": result.p_value,
-                     "效应量指标": "ε²", "效应量": result.epsilon_squared, "发现": len(found)})
+                     "效应量指标": "ε²", "效应量": result.epsilon_squared, "发现": len(found),
+                     **_untested(result.untested)})
         insights += [(result.epsilon_squared, sentence) for sentence in found]
     columns = ["行", "列", "检验", "统计量", "自由度", "p值", "效应量指标", "效应量", "发现"]
     ranked = [sentence for _, sentence in sorted(insights, key=lambda pair: -pair[0])]
     if max_insights and len(ranked) > max_insights:
         ranked = ranked[:max_insights] + [f"……另有 {len(ranked) - max_insights} 条较弱的发现，见上方检验表的“发现”列。"]
-    return pd.DataFrame(rows, columns=columns), ranked
+    tests = pd.DataFrame(rows, columns=columns)
+    tests["自由度"] = tests["自由度"].astype("Int64")  # whole numbers, blank where untested
+    return tests, ranked
 
 
 # ---------------------------------------------------------------- interactions
@@ -219,9 +241,10 @@ class NumericTestResult:
     """A Kruskal–Wallis test of one measure across groups, with ε² and per-group summaries."""
 
     def __init__(self, summary: pd.DataFrame, overall: dict, h: float, p_value: float, dof: int,
-                 epsilon_squared: float, n: int):
+                 epsilon_squared: float, n: int, untested: str = ""):
         self.summary, self.overall = summary, overall
         self.h, self.p_value, self.dof, self.epsilon_squared, self.n = h, p_value, dof, epsilon_squared, n
+        self.untested = untested  # why no test was possible, in Chinese; empty when tested
 
     def __repr__(self):
         return (f"NumericTestResult(H={self.h:.2f}, p={self.p_value:.3g}, dof={self.dof}, "
@@ -234,7 +257,8 @@ def numeric_test(values: pd.Series, groups: pd.Series) -> NumericTestResult:
     Rank-based, so it suits skewed counts and spend where an ANOVA's normality does not hold.
     Effect size ε² = H / (n − 1) (0 = no separation, 1 = groups fully separated by rank).
     ``summary`` holds n, median and mean per group; ``overall`` the same for everyone.
-    Fewer than two groups, or all values equal, means no test: H = 0, p = 1, ε² = 0.
+    Fewer than two groups, or all values equal, means no test: H = 0, p = 1, ε² = 0, and
+    ``untested`` says why.
 
     Examples
     --------
@@ -251,7 +275,9 @@ def numeric_test(values: pd.Series, groups: pd.Series) -> NumericTestResult:
                "mean": float(data["value"].mean()) if n else np.nan}
     samples = [g.to_numpy() for _, g in data.groupby("group", sort=True)["value"]]
     if len(samples) < 2 or data["value"].nunique() < 2:
-        return NumericTestResult(summary, overall, 0.0, 1.0, 0, 0.0, n)
+        why = ("没有数据" if n == 0 else f"只有 {len(samples)} 个分组" if len(samples) < 2
+               else "所有客户的数值相同")
+        return NumericTestResult(summary, overall, 0.0, 1.0, 0, 0.0, n, untested=why)
     h, p = kruskal(*samples)
     return NumericTestResult(summary, overall, float(h), float(p), len(samples) - 1, float(h / (n - 1)), n)
 

@@ -159,6 +159,7 @@ def plot_share_bar(counts: pd.Series, *, title: str, ax=None, top_n: int = 10,
     The ``top_n`` largest categories are shown by name, largest on top; all other categories,
     together with any category already called 其他, are summed into one 其他 bar at the
     bottom. Shares are of the grand total. A missing (NaN) category is shown as 未填写.
+    With nothing counted (no categories, or all counts 0) the chart says 无可用数据.
 
     Parameters
     ----------
@@ -192,6 +193,12 @@ def plot_share_bar(counts: pd.Series, *, title: str, ax=None, top_n: int = 10,
     shown = _group_tail(pd.Series(counts, dtype="float64"), top_n)
     total = float(pd.Series(counts, dtype="float64").sum())
     ax = _new_axes(ax, figsize=(8.0, max(2.5, 0.42 * len(shown) + 1.2)))
+    if not total > 0:
+        # Nothing counted (e.g. no purchases, so no order channels): say so on the chart.
+        ax.text(0.5, 0.5, "无可用数据", transform=ax.transAxes, ha="center", va="center")
+        ax.set_axis_off()
+        ax.set_title(title, loc="left")
+        return ax
 
     labels = list(shown.index)
     values = shown.to_numpy(dtype=float)

@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 __all__ = [
     "compute_rfm", "score_rfm", "classify_rfm", "assign_value_bands", "assign_tiers",
     "cluster_customers", "cluster_matrix", "segment_summary", "agreement", "tier_features", "RFM_CLASSES",
-    "TIER_ORDER", "FEATURE_LABELS", "RFM_CLASS_DEFINITIONS", "band_definitions",
+    "TIER_ORDER", "UNCLUSTERED", "FEATURE_LABELS", "RFM_CLASS_DEFINITIONS", "band_definitions",
 ]
 
 # (R recent?, F high?, M high?) -> class. "R↑" means recent.
@@ -31,6 +31,8 @@ RFM_CLASSES = {
     (False, False, False): "一般挽留",
 }
 TIER_ORDER = ["战略客户", "核心客户", "潜力客户", "流失预警客户", "普通客户"]
+# The one cluster of a base too small (or too uniform) for k-means.
+UNCLUSTERED = "全部客户（未聚类）"
 
 # Rule condition names -> the customer feature they test, with a label for reports.
 FEATURE_LABELS = {
@@ -98,7 +100,9 @@ def compute_rfm(orders: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timesta
         "orders": by_customer["o"].nunique(),
         "first_order": first_lines.groupby("c")["amount"].sum(),
     })
-    lifetime["total_spend"] = o.groupby("c")["net"].sum()
+    # Spend of every customer with an order, purchases or not: a customer whose only rows
+    # are returns has a negative total, not none.
+    lifetime = lifetime.join(o.groupby("c")["net"].sum().rename("total_spend"), how="outer")
     window = pd.DataFrame({
         "frequency": purchases[purchases["d"] > start].groupby("c")["o"].nunique(),
         "monetary": o[in_window].groupby("c")["net"].sum(),
@@ -147,8 +151,15 @@ def classify_rfm(rfm: pd.DataFrame, against: str = "mean", industry: pd.Series |
     """The 8 RFM classes: R, F and M each high or low against a reference.
 
     ``against`` is ``mean``, ``median`` or ``industry_mean`` (then ``industry`` aligned to
-    ``rfm`` is needed; customers without an industry use the overall mean). R is "high"
-    (recent) when ``recency_days`` is below the reference; F and M when above it.
+    ``rfm`` is needed; customers without an industry use the overall mean, and so does
+    everyone when no industry is filled in at all). R is "high" (recent) when ``recency_days``
+    is below the reference; F and M when above it.
+
+    Examples
+    --------
+    >>> rfm = pd.DataFrame({"recency_days": [10.0, 50.0], "frequency": [4.0, 1.0], "monetary": [900.0, 100.0]})
+    >>> classify_rfm(rfm, "industry_mean", pd.Series([None, None], dtype="string"))["rfm_class"].tolist()
+    ['重要价值', '一般挽留']
     """
     if against not in {"mean", "median", "industry_mean"}:
         raise ValueError(f"high_low_against must be mean, median or industry_mean, not {against!r}")
@@ -157,9 +168,11 @@ def classify_rfm(rfm: pd.DataFrame, against: str = "mean", industry: pd.Series |
     values = out[cols].astype(float)
     never = values["recency_days"].isna()
     values.loc[never, "recency_days"] = np.inf
-    if against == "industry_mean" and industry is not None:
+    # an industry column that is present but entirely blank has no group to average (and
+    # pandas' groupby-transform fails on all-missing keys): the overall mean then applies
+    if against == "industry_mean" and industry is not None and pd.Series(industry).notna().any():
         finite = values.replace(np.inf, np.nan)
-        ref = finite.groupby(industry.values).transform("mean")
+        ref = finite.groupby(np.asarray(industry, dtype=object)).transform("mean")
         ref = ref.fillna(finite.mean())
     else:
         stat = values.replace(np.inf, np.nan).agg("median" if against == "median" else "mean")
@@ -173,7 +186,18 @@ def classify_rfm(rfm: pd.DataFrame, against: str = "mean", industry: pd.Series |
 
 
 def assign_value_bands(rfm: pd.DataFrame, high: float = 0.20, low: float = 0.20) -> pd.Series:
-    """高价值 top ``high`` / 基础价值 bottom ``low`` / 中等价值 the rest, by ``rfm_score``."""
+    """高价值 top ``high`` / 基础价值 bottom ``low`` / 中等价值 the rest, by ``rfm_score``.
+
+    Bands are relative: when every customer has the same score (a single customer, or a
+    base without spread) there is no top or bottom, and everyone is 中等价值.
+
+    Examples
+    --------
+    >>> assign_value_bands(pd.DataFrame({"rfm_score": [9]})).tolist()
+    ['中等价值']
+    """
+    if rfm["rfm_score"].nunique() < 2:
+        return pd.Series("中等价值", index=rfm.index, name="value_band", dtype=object)
     pct = rfm["rfm_score"].rank(method="average", pct=True)
     return pd.Series(np.select([pct > 1 - high, pct <= low], ["高价值", "基础价值"], "中等价值"),
                      index=rfm.index, name="value_band")
@@ -261,6 +285,19 @@ def cluster_customers(rfm: pd.DataFrame, *, k_range=(3, 8), seed: int = 0,
     ``fit_sample_first=False`` runs the ``n_init`` starts on all customers instead.
     Deterministic for a given ``seed``.
 
+    A k needs more distinct customers (R, F, M points) than k, and a silhouette at least two
+    clusters, so a small base narrows ``k_range`` or, with no k left, is not clustered: every
+    customer is then in cluster 0, named 全部客户（未聚类）. ``silhouettes.attrs["note"]`` says
+    in Chinese which k were tried and chosen, or why none was. No customers give empty results.
+
+    Examples
+    --------
+    >>> few = pd.DataFrame({"recency_days": [10.0, 10.0, 200.0], "frequency": [3.0, 3.0, 1.0],
+    ...                     "monetary": [900.0, 900.0, 50.0]})
+    >>> labels, names, silhouettes, _ = cluster_customers(few, k_range=(3, 8))
+    >>> labels.tolist(), names, silhouettes.attrs["note"]
+    ([0, 0, 0], {0: '全部客户（未聚类）'}, '3 位客户只有 2 种不同的 R/F/M 组合，不多于 k 的下限 3，未做聚类：全部客户归为一类')
+
     k-means runs with ``n_threads`` OpenMP threads (``None``: the library default, all
     cores). One thread is the default: on a busy 2-core machine sklearn's OpenMP threads
     spin-wait and made this step 5–7× slower (≈ 15 s instead of ≈ 2.2 s at 100,000
@@ -271,11 +308,26 @@ def cluster_customers(rfm: pd.DataFrame, *, k_range=(3, 8), seed: int = 0,
             return cluster_customers(rfm, k_range=k_range, seed=seed, extra_features=extra_features,
                                      sample_size=sample_size, fit_sample_first=fit_sample_first,
                                      n_init=n_init, n_threads=None)
+    low, high = k_range
+    if len(rfm) == 0:
+        silhouettes = pd.Series(dtype="float64", name="silhouette")
+        silhouettes.attrs["note"] = "没有客户，未做聚类"
+        return (pd.Series(dtype="int64", index=rfm.index, name="cluster"), {}, silhouettes,
+                pd.DataFrame(columns=["recency_days", "frequency", "monetary", *extra_features], dtype="float64"))
     raw, x = cluster_matrix(rfm, extra_features)
     rng = np.random.default_rng(seed)
     sample = rng.choice(len(x), size=min(sample_size, len(x)), replace=False)
-    low, high = k_range
-    high = min(high, len(np.unique(x, axis=0)) - 1)
+    # a k-means with k clusters needs more than k distinct points (silhouette: k < n)
+    distinct = len(np.unique(x, axis=0))
+    high = min(high, distinct - 1)
+    what = (f"客户只有 {len(x)} 位" if distinct == len(x)
+            else f"{len(x)} 位客户只有 {distinct} 种不同的 R/F/M 组合")
+    if high < low:
+        note = f"{what}，不多于 k 的下限 {low}，未做聚类：全部客户归为一类"
+    elif high < k_range[1]:
+        note = f"{what}，k 只试了 {low}–{high}（参数范围 {low}–{k_range[1]}）"
+    else:
+        note = f"k 试了 {low}–{high}"
     sample_distinct = len(np.unique(x[sample], axis=0))
     # the sample's distances are the same for every k: compute them once
     distances = pairwise_distances(x[sample]) if high >= low else None
@@ -296,21 +348,27 @@ def cluster_customers(rfm: pd.DataFrame, *, k_range=(3, 8), seed: int = 0,
         models[k] = model
     if not models:
         labels = np.zeros(len(x), dtype=int)
-        best = 1
+        if high >= low:  # every k tried gave a single cluster on the silhouette sample
+            note = f"k = {low}–{high} 的 k-means 都没有分出至少两类，未做聚类：全部客户归为一类"
     else:
         best = max(silhouettes, key=silhouettes.get)
         labels = models[best].labels_
+        note += f"，按轮廓系数选定 k = {best}"
     centroids = raw.groupby(labels).mean()
     overall = raw.mean()
-    names = {c: _cluster_name(centroids.loc[c], overall) for c in centroids.index}
+    if models:
+        names = {c: _cluster_name(centroids.loc[c], overall) for c in centroids.index}
+    else:  # one group is not "above" or "below" itself: a profile name would say nothing
+        names = {0: UNCLUSTERED}
     seen: dict[str, int] = {}
     for c in sorted(names, key=lambda c: -centroids.loc[c, "monetary"]):
         seen[names[c]] = seen.get(names[c], 0) + 1
         if seen[names[c]] > 1:
             names[c] = f"{names[c]}{seen[names[c]]}"
     centroids.index = [names[c] for c in centroids.index]
-    return (pd.Series(labels, index=rfm.index, name="cluster"), names,
-            pd.Series(silhouettes, name="silhouette"), centroids)
+    silhouettes = pd.Series(silhouettes, name="silhouette", dtype="float64")
+    silhouettes.attrs["note"] = note
+    return pd.Series(labels, index=rfm.index, name="cluster"), names, silhouettes, centroids
 
 
 # What each of the 8 classes means, for tables ("R近" = bought recently).

@@ -73,7 +73,9 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
     frame["features"] = customer_features_text(frame, window_months)
     if warnings is not None and len(warnings):
         warned = warnings[warnings["churn_warning"].fillna(False).astype(bool)]
-        reason = frame["customer_id"].map(warned.set_index("customer_id")["warning_reason"])
+        # astype: with no warned customer every lookup misses, and pandas then infers a
+        # numeric dtype for the all-missing result (double[pyarrow]) that cannot join text
+        reason = frame["customer_id"].map(warned.set_index("customer_id")["warning_reason"]).astype("string")
         frame["features"] = frame["features"].where(reason.isna(), frame["features"] + "；预警：" + reason)
     frame["strategy"] = frame["tier"].map(spec["strategy"])
     flagged = frame["churn_risk"] & frame["tier"].isin(["战略客户", "核心客户"])
@@ -89,8 +91,10 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
         # A tier served by phone (the account manager calls) keeps the phone; messages go
         # where the customer has historically opened and clicked.
         messaged = default_channel != "电话"
-        frame.loc[messaged, "channel"] = frame.loc[messaged, "customer_id"].map(best_channel).fillna(
-            default_channel[messaged])
+        # astype(object): when no customer has a known channel the lookup is all missing and
+        # typed as a number by pandas, which cannot be filled with the default's text
+        known = frame.loc[messaged, "customer_id"].map(best_channel).astype(object)
+        frame.loc[messaged, "channel"] = known.fillna(default_channel[messaged])
     offer_text = frame["offer"].map(lambda o: f"（{o}）" if isinstance(o, str) and o else "")
     category_text = frame["recommended_category"].map(
         lambda c: f"；推荐品类：{c}" if isinstance(c, str) and c else "")

@@ -32,6 +32,8 @@ def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp,
         return "\n".join(lines + ["（本次运行未生成分层结果。）"])
 
     n = len(segments)
+    if n == 0:
+        return "\n".join(lines + [f"- 截至 **{pd.Timestamp(as_of).date()}**，客户档案中没有客户，未做分层与预警。"])
     active = int(segments["purchased_in_window"].sum())
     lines.append(f"- 截至 **{pd.Timestamp(as_of).date()}**，客户档案共 **{n:,}** 位客户，"
                  f"其中近一个统计窗口内有购买的 **{active:,}** 位（{active / n:.1%}）。")

@@ -338,3 +338,21 @@ def test_docstring_examples(monkeypatch):
     monkeypatch.chdir(Path(__file__).parent.parent)   # the examples read tests/fixtures/ from the repo root
     failures, tried = doctest.testmod(clv, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert tried >= 5 and failures == 0
+
+
+def test_frequency_spend_correlation_is_nan_where_undefined():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "invalid value" / "degrees of freedom" warnings
+        assert np.isnan(clv._correlation([2.0], [100.0]))            # one repeat customer
+        assert np.isnan(clv._correlation([1.0, 2.0, 3.0], [50.0] * 3))  # every mean spend alike
+        assert np.isnan(clv._correlation([], []))
+    expected = np.corrcoef([1, 2, 3], [10, 20, 40])[0, 1]
+    assert clv._correlation([1.0, 2.0, 3.0], [10.0, 20.0, 40.0]) == pytest.approx(expected)
+
+
+def test_undefined_correlation_is_worded_in_the_status(simulated, monkeypatch):
+    monkeypatch.setattr(clv, "_correlation", lambda a, b: float("nan"))
+    _, status = churn_model(simulated, AS_OF, CHURN)
+    assert status["value_model"] and status["message"].endswith("复购次数与客单价相关系数 无法计算）")

@@ -248,3 +248,53 @@ def test_insights_ranked_by_strength_and_capped():
     assert "「强」" not in insights[0] and "为强「" in insights[0]  # the strong association first
     _, capped = cross_analyse(frame, pairs, min_lift=1.1, max_insights=1)
     assert len(capped) == 2 and capped[1].startswith("……另有 3 条")
+
+
+# ---------------------------------------------------------------- small bases
+
+def test_untestable_pairs_and_measures_say_why_with_blank_numbers():
+    from analysis.cross import cross_analyse, numeric_test
+
+    # Seven customers, all in one tier: nothing can be compared across tiers. Across the two
+    # clusters: industry has a single value and complaints are all 0, so neither can be tested;
+    # region can (2 × 2 table, chi² = 7·(3·4 − 0·0)² / (3·4·3·4) = 7, df 1).
+    frame = pd.DataFrame({
+        "tier": ["普通客户"] * 7,
+        "cluster_name": ["甲"] * 3 + ["乙"] * 4,
+        "industry": ["制造业"] * 7,
+        "region": ["华东"] * 3 + ["华南"] * 4,
+        "complaints": [0] * 7,
+    })
+    pairs = [("tier", "", "industry", "行业"), ("cluster_name", "客户", "industry", "行业"),
+             ("cluster_name", "客户", "region", "大区")]
+    measures = [("tier", "", "complaints", "年均投诉次数", "次"), ("cluster_name", "客户", "complaints", "年均投诉次数", "次")]
+    tests, insights = cross_analyse(frame, pairs, measures)
+    assert tests["检验"].tolist() == ["未检验：只有 1 个分组", "未检验：只有 1 个取值", "卡方检验",
+                                    "未检验：只有 1 个分组", "未检验：所有客户的数值相同"]
+    untested = tests[tests["检验"].str.startswith("未检验")]
+    assert untested[["统计量", "自由度", "p值", "效应量"]].isna().all().all()
+    assert (untested["发现"] == 0).all() and insights == []
+    assert tests.loc[2, "统计量"] == pytest.approx(7.0) and tests.loc[2, "自由度"] == 1
+    assert str(tests["自由度"].dtype) == "Int64"  # shown as 1, not 1.000000, next to the blanks
+    # the result objects keep their neutral numbers and say why
+    assert crosstab_test(frame["tier"], frame["industry"]).untested == "只有 1 个分组"
+    assert crosstab_test(frame["cluster_name"], frame["region"]).untested == ""
+    empty = numeric_test(pd.Series([], dtype=float), pd.Series([], dtype=object))
+    assert (empty.h, empty.p_value, empty.untested) == (0.0, 1.0, "没有数据")
+
+
+def test_one_customer_is_not_tested():
+    result = crosstab_test(pd.Series(["普通客户"]), pd.Series(["华东"]))
+    assert (result.chi2, result.p_value, result.cramers_v, result.untested) == (0.0, 1.0, 0.0, "只有 1 个分组")
+
+
+def test_main_channel_without_a_channel_column_merges_onto_any_customer_table():
+    from analysis.cross import main_channel
+
+    orders = pd.DataFrame({"customer_id": pd.Series([], dtype="string"), "is_purchase": pd.Series([], dtype=bool)})
+    segments = pd.DataFrame({"customer_id": pd.Series([], dtype="string")})
+    merged = segments.merge(main_channel(orders), left_on="customer_id", right_index=True, how="left")
+    assert merged.empty and "main_channel" in merged
+    one = pd.DataFrame({"customer_id": pd.Series(["C1"], dtype="string")})
+    merged = one.merge(main_channel(orders), left_on="customer_id", right_index=True, how="left")
+    assert merged["main_channel"].isna().all()

@@ -170,3 +170,15 @@ def test_heatmap_of_an_empty_table_says_so():
 
     ax = plot_crosstab_heatmap(pd.DataFrame(), title="价值带 × 渠道")
     assert [t.get_text() for t in ax.texts] == ["没有可用于交叉的数据"]
+
+
+@pytest.mark.parametrize("counts", [
+    pd.Series(dtype="int64"),                     # no categories at all
+    pd.Series({"（数据中没有此列）": 0}),            # e.g. order channels when nothing was bought
+])
+def test_share_bar_with_nothing_counted_says_so_without_warnings(counts):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "identical low and high xlims" warning
+        ax = plot_share_bar(counts, title="订单渠道分布")
+    assert [t.get_text() for t in ax.texts] == ["无可用数据"]
+    assert not ax.patches and ax.get_title(loc="left") == "订单渠道分布"

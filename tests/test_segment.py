@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from analysis.segment import (
-    assign_tiers, assign_value_bands, classify_rfm, cluster_customers, compute_rfm, score_rfm,
+    UNCLUSTERED, assign_tiers, assign_value_bands, classify_rfm, cluster_customers, compute_rfm, score_rfm,
     tier_features,
 )
 
@@ -308,3 +308,75 @@ def test_value_bands_ties_at_the_20_percent_boundaries():
     scores = pd.DataFrame({"rfm_score": [3, 3, 3, 6, 7, 8, 10, 10, 10, 13]})
     assert assign_value_bands(scores).tolist() == (
         ["基础价值"] * 3 + ["中等价值"] * 6 + ["高价值"])
+
+
+# --- small bases ------------------------------------------------------------------------------
+
+def test_value_bands_without_spread_put_everyone_in_the_middle():
+    # One customer is not in anyone's top 20%; nor is a base where every score is tied.
+    assert assign_value_bands(pd.DataFrame({"rfm_score": [15]})).tolist() == ["中等价值"]
+    assert assign_value_bands(pd.DataFrame({"rfm_score": [9, 9, 9]})).tolist() == ["中等价值"] * 3
+    # two different scores: ranks .5 and 1.0 -> 中等, 高 (the ordinary rule)
+    assert assign_value_bands(pd.DataFrame({"rfm_score": [6, 9]})).tolist() == ["中等价值", "高价值"]
+    assert assign_value_bands(pd.DataFrame({"rfm_score": pd.Series([], dtype="int64")})).tolist() == []
+
+
+def _rfm_points(points, repeat=1):
+    rows = [p for p in points for _ in range(repeat)]
+    return pd.DataFrame(rows, columns=["recency_days", "frequency", "monetary"], dtype=float)
+
+
+def test_kmeans_with_fewer_distinct_points_than_k_is_one_group_and_says_so():
+    # 7 customers but only 2 distinct (R, F, M): k = 3 would need at least 4 distinct points.
+    rfm = _rfm_points([(10, 3, 900), (200, 1, 50)], repeat=4).iloc[:7]
+    labels, names, silhouettes, centroids = cluster_customers(rfm, k_range=(3, 8), seed=0)
+    assert labels.tolist() == [0] * 7 and names == {0: UNCLUSTERED}
+    assert silhouettes.empty
+    assert silhouettes.attrs["note"] == "7 位客户只有 2 种不同的 R/F/M 组合，不多于 k 的下限 3，未做聚类：全部客户归为一类"
+    # the one centroid is the mean of everyone: (4·10 + 3·200) / 7 days
+    assert centroids.loc[UNCLUSTERED, "recency_days"] == pytest.approx((4 * 10 + 3 * 200) / 7)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_kmeans_with_fewer_customers_than_k_is_one_group(n):
+    rfm = _rfm_points([(10, 3, 900), (200, 1, 50), (60, 2, 300)][:n])
+    labels, names, silhouettes, _ = cluster_customers(rfm, k_range=(3, 8), seed=0)
+    assert labels.tolist() == [0] * n and names == {0: UNCLUSTERED} and silhouettes.empty
+    assert silhouettes.attrs["note"].startswith(f"客户只有 {n} 位，不多于 k 的下限 3，未做聚类")
+
+
+def test_kmeans_narrows_the_k_range_to_the_distinct_points():
+    # 6 distinct customers: k can be 3, 4 or 5 (k < 6), not up to 8.
+    rfm = _rfm_points([(5, 9, 9000), (8, 8, 8000), (100, 2, 500), (120, 1, 400), (300, 1, 50), (330, 1, 40)])
+    labels, names, silhouettes, _ = cluster_customers(rfm, k_range=(3, 8), seed=0)
+    assert set(silhouettes.index) <= {3, 4, 5} and len(silhouettes)
+    best = silhouettes.idxmax()
+    assert labels.nunique() == best and UNCLUSTERED not in names.values()
+    assert silhouettes.attrs["note"] == f"客户只有 6 位，k 只试了 3–5（参数范围 3–8），按轮廓系数选定 k = {best}"
+
+
+def test_kmeans_note_on_the_full_range():
+    rng = np.random.default_rng(1)
+    rfm = _rfm_points(zip(rng.integers(1, 400, 50), rng.integers(0, 10, 50), rng.uniform(0, 9000, 50)))
+    _, _, silhouettes, _ = cluster_customers(rfm, k_range=(2, 4), seed=0)
+    assert silhouettes.attrs["note"] == f"k 试了 2–4，按轮廓系数选定 k = {silhouettes.idxmax()}"
+
+
+def test_kmeans_without_customers_returns_empty_results():
+    labels, names, silhouettes, centroids = cluster_customers(_rfm_points([]), k_range=(3, 8))
+    assert labels.empty and names == {} and silhouettes.empty and centroids.empty
+    assert silhouettes.attrs["note"] == "没有客户，未做聚类"
+
+
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_industry_mean_with_an_all_blank_industry_column_uses_the_overall_mean(dtype):
+    # a customers file whose 所属行业 is present but empty: no industry to average within
+    rfm = pd.DataFrame({"customer_id": list("abcd"), "recency_days": [1, 2, 3, 100],
+                        "frequency": [1, 1, 1, 1], "monetary": [10, 20, 30, 1000]})
+    blank = pd.Series([None] * 4, dtype=dtype)
+    got = classify_rfm(rfm, "industry_mean", blank)
+    assert got["m_high"].tolist() == [False, False, False, True]  # overall mean M = 265, as "mean"
+    assert got["rfm_class"].tolist() == classify_rfm(rfm, "mean")["rfm_class"].tolist()
+    # partly blank: the blank customer is compared with the overall mean (265), the others within x
+    partly = pd.Series(["x", "x", None, None], dtype=dtype)
+    assert classify_rfm(rfm, "industry_mean", partly)["m_high"].tolist() == [False, True, False, True]

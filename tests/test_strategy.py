@@ -107,3 +107,26 @@ def test_plan_features_carry_the_churn_warning_reason():
                          warnings=warnings).set_index("customer_id")
     assert plan.loc["L1", "features"].endswith("；预警：100天未购买，历史消费3,000元")
     assert "预警" not in plan.loc["P1", "features"]
+
+
+def test_plan_when_no_customer_is_warned_keeps_the_features_text():
+    # As read back from parquet: ids are pandas "string", and notebook 04 warned nobody (a small
+    # base). Looking the reasons up then finds nothing, and pandas inferred a numeric dtype for
+    # the all-missing result, so joining it to the text raised a TypeError in notebook 05.
+    segments = _segments().astype({"customer_id": "string"})
+    customers = CUSTOMERS.astype({"customer_id": "string"})
+    warnings = pd.DataFrame({"customer_id": pd.array(["L1", "P1"], dtype="string"), "churn_warning": [False, False],
+                             "warning_reason": pd.array([None, None], dtype="string")})
+    plan = customer_plan(segments, customers, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
+                         warnings=warnings).set_index("customer_id")
+    assert plan.loc["P1", "features"] == "累计100元，近12个月购买1次，最近购买20天前"
+    assert not plan["features"].str.contains("预警").any()
+
+
+def test_plan_when_no_customer_has_a_known_channel_keeps_the_tier_default():
+    segments = _segments().astype({"customer_id": "string"})
+    customers = CUSTOMERS.astype({"customer_id": "string"})
+    unknown = pd.Series(dtype=object, index=pd.Index([], dtype="string", name="customer_id"))
+    plan = customer_plan(segments, customers, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
+                         best_channel=unknown).set_index("customer_id")
+    assert plan.loc["P1", "channel"] == TIERS["普通客户"]["channel"]

@@ -30,3 +30,13 @@ def test_summary_reads_the_run_tables(tmp_path):
     assert "战略客户 1 位（25.0%）" in text and "普通客户 2 位（50.0%）" in text
     assert "未找到上月（2026-09）" in text
     assert "挽回率：干预组 20%、对照组 10%（差异不显著）" in text
+
+
+def test_summary_of_a_base_without_customers(tmp_path):
+    interim = tmp_path / "2026-10" / "interim"
+    interim.mkdir(parents=True)
+    pd.DataFrame({"customer_id": pd.Series([], dtype="string"), "tier": pd.Series([], dtype="string"),
+                  "purchased_in_window": pd.Series([], dtype=bool),
+                  "churn_risk": pd.Series([], dtype=bool)}).to_parquet(interim / "segments.parquet")
+    text = executive_summary(tmp_path / "2026-10", "2026-10", pd.Timestamp("2026-10-31"))
+    assert text.endswith("客户档案中没有客户，未做分层与预警。")
