@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                 out_dir=args.out, as_of=args.as_of, overrides=args.overrides,
             )
         if args.command == "synth":
-            from analysis.synth import write_sample
+            from analysis.sample.synth import write_sample
 
             paths = write_sample(
                 Path(args.out), n_customers=args.customers, n_orders=args.orders,
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"写入 {path}")
             return 0
         if args.command == "templates":
-            from analysis.workbooks import build_templates
+            from analysis.outputs.workbooks import build_templates
 
             for path in build_templates():
                 print(f"写入 {path}")

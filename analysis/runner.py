@@ -162,8 +162,8 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
             executed.append(target)
             log(f"      完成，用时 {time.perf_counter() - step_start:.1f} 秒")
 
-        from analysis.report import build_report, check_self_contained
-        from analysis.summary import executive_summary
+        from analysis.outputs.report import build_report, check_self_contained
+        from analysis.outputs.summary import executive_summary
 
         html_path = report_path(out, month)
         build_report(
@@ -175,7 +175,7 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
         if bad:
             log(f"失败: 报告含外部链接 {bad[:3]}", err=True)
             return 1
-        from analysis.privacy import scan_for_personal_data
+        from analysis.outputs.privacy import scan_for_personal_data
 
         leaks = scan_for_personal_data(html_path)
         if leaks:  # the report is meant for sharing: it must not carry personal data

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.clean import clean_all
-from analysis.io import load_raw_data
+from analysis.steps.clean import clean_all
+from analysis.intake.read import load_raw_data
 
 
 def peak_rss_mb() -> float:

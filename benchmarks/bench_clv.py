@@ -4,9 +4,9 @@
     .venv/bin/python benchmarks/bench_clv.py [--orders 1000000] [--customers 100000]
 
 Generating, reading and cleaning the data is setup and not timed. Prints the time of
-``import analysis.clv`` (in a fresh interpreter), of each stage (summary, BG/NBD fit, Gamma-Gamma
-fit, predictions) and of :func:`analysis.clv.churn_model` end to end, with the fitted parameters,
-then the time of :func:`analysis.backtest.backtest` (tiers + rule + model at the cutoff, scored;
+``import analysis.steps.churn`` (in a fresh interpreter), of each stage (summary, BG/NBD fit, Gamma-Gamma
+fit, predictions) and of :func:`analysis.steps.churn.churn_model` end to end, with the fitted parameters,
+then the time of :func:`analysis.steps.backtest.backtest` (tiers + rule + model at the cutoff, scored;
 no target) and its warning table.
 """
 
@@ -23,17 +23,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.clean import clean_all
-from analysis.io import load_raw_data
+from analysis.steps.clean import clean_all
+from analysis.intake.read import load_raw_data
 from analysis.params import resolve_params
-from analysis.synth import write_sample
+from analysis.sample.synth import write_sample
 
 AS_OF = pd.Timestamp("2026-10-31")
 
 
 def import_seconds() -> float:
-    """Seconds to import analysis.clv in a fresh interpreter (its dependencies included)."""
-    code = "import time; t = time.perf_counter(); import analysis.clv; print(time.perf_counter() - t)"
+    """Seconds to import analysis.steps.churn in a fresh interpreter (its dependencies included)."""
+    code = "import time; t = time.perf_counter(); import analysis.steps.churn; print(time.perf_counter() - t)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip())
 
@@ -43,9 +43,9 @@ def main(argv=None) -> int:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=100_000)
     args = parser.parse_args(argv)
-    print(f"import analysis.clv (fresh interpreter): {import_seconds():.2f} s")
+    print(f"import analysis.steps.churn (fresh interpreter): {import_seconds():.2f} s")
 
-    from analysis.clv import (
+    from analysis.steps.churn import (
         churn_model, expected_purchases, expected_spend, fit_bgnbd, fit_gamma_gamma, predict_clv,
         prob_alive, summarise_orders,
     )
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     print(f"status: {status['message']}")
     print(f"mean p_alive {frame['p_alive'].mean():.3f}; expected purchases next {churn['horizon_days']} days "
           f"{frame['expected_purchases'].sum():,.0f}; total predicted CLV {np.nansum(clv):,.0f} 元")
-    from analysis.backtest import backtest
+    from analysis.steps.backtest import backtest
 
     t = time.perf_counter()
     result = backtest(orders, cleaned.customers, AS_OF, params)

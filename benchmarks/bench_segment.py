@@ -24,14 +24,14 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from analysis.clean import clean_all
-from analysis.io import load_raw_data
+from analysis.steps.clean import clean_all
+from analysis.intake.read import load_raw_data
 from analysis.params import resolve_params
-from analysis.segment import (
+from analysis.steps.segment import (
     assign_tiers, assign_value_bands, classify_rfm, cluster_customers, cluster_matrix, compute_rfm,
     score_rfm, tier_features,
 )
-from analysis.synth import write_sample
+from analysis.sample.synth import write_sample
 
 AS_OF = pd.Timestamp("2026-10-31")
 

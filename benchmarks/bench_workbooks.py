@@ -18,16 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.automation import build_lists
-from analysis.clean import clean_all
-from analysis.io import load_raw_data
+from analysis.steps.automation import build_lists
+from analysis.steps.clean import clean_all
+from analysis.intake.read import load_raw_data
 from analysis.params import resolve_params
-from analysis.privacy import mask_workbook_sheets
-from analysis.segment import (assign_tiers, assign_value_bands, classify_rfm, compute_rfm, score_rfm,
+from analysis.outputs.privacy import mask_workbook_sheets
+from analysis.steps.segment import (assign_tiers, assign_value_bands, classify_rfm, compute_rfm, score_rfm,
                               tier_features)
-from analysis.strategy import customer_plan, workbook_sheets
-from analysis.workbooks import write_workbooks
-from analysis.workdays import working_calendar
+from analysis.steps.strategy import customer_plan, workbook_sheets
+from analysis.outputs.workbooks import write_workbooks
+from analysis.steps.workdays import working_calendar
 
 AS_OF = pd.Timestamp("2026-10-31")
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from analysis.synth import write_sample
+from analysis.sample.synth import write_sample
 
 pytestmark = pytest.mark.slow
 
@@ -109,7 +109,7 @@ def test_notebooks_ran_without_missing_glyph_or_error_output(batch):
 
 
 def test_masked_copies_and_lists_written(batch):
-    from analysis.privacy import scan_for_personal_data
+    from analysis.outputs.privacy import scan_for_personal_data
 
     out = batch["out"]
     masked = sorted(out.glob("*_脱敏.xlsx"))

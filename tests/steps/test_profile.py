@@ -1,0 +1,32 @@
+"""Profiling tables and statements (analysis/steps/profile.py)."""
+
+import pandas as pd
+
+from analysis.steps.profile import concentration_statements, customer_behaviour, share_table
+
+
+def test_share_table_counts_blanks_and_groups_the_tail():
+    values = pd.Series(["华东"] * 5 + ["华北"] * 3 + ["西南", "东北", None], name="region")
+    table = share_table(values, top_n=2)
+    assert table.index.tolist() == ["华东", "华北", "其他"]
+    assert table["客户数"].tolist() == [5, 3, 3]       # 西南 + 东北 + 未填写
+    assert table["占比"].round(4).tolist() == [round(5 / 11, 4), round(3 / 11, 4), round(3 / 11, 4)]
+
+
+def test_concentration_statement_uses_filled_values_only():
+    customers = pd.DataFrame({"region": ["华东", "华东", "华北", None], "industry": ["制造业", "未识别", None, None]})
+    lines = concentration_statements(customers, {"region": "大区", "industry": "行业"})
+    assert lines[0] == "大区：华东地区客户占比66.7%（共3位已填写大区的客户）"
+    assert lines[1] == "行业：制造业客户占比100.0%（共1位已填写行业的客户）"
+
+
+def test_customer_behaviour_by_hand():
+    orders = pd.DataFrame({
+        "customer_id": ["A", "A", "A", "B"], "order_id": ["1", "2", "3", "4"],
+        "order_date": pd.to_datetime(["2026-01-01", "2026-07-01", "2026-10-01", "2026-10-30"]),
+        "amount": [100.0, 300.0, -50.0, 80.0], "is_purchase": [True, True, False, True],
+    })
+    got = customer_behaviour(orders, pd.Timestamp("2026-10-31")).loc["A"]
+    # the return is not a purchase: 2 orders averaging 200; last purchase 07-01 -> 122 days
+    assert got["orders"] == 2 and got["avg_order_value"] == 200.0
+    assert got["recency_days"] == 122 and got["tenure_days"] == 303
