@@ -22,6 +22,7 @@ import yaml
 
 from analysis.config import PARAMS_DIR, PROJECT_ROOT, interim_dir, run_dir
 from analysis.errors import KitError, ParamsError
+from analysis.vocab import use_language
 
 __all__ = [
     "RunContext", "load_yaml", "merge_params", "resolve_params", "parse_month",
@@ -229,6 +230,7 @@ def run_context(month: str = "", as_of: str = "", data_dir: str = "", out_dir: s
     if params:
         from analysis.params_schema import validate_params
         validate_params(resolved, {key: "notebook parameters" for key in _leaf_keys(params)})
+    use_language(resolved["run"]["language"])  # every label from here on speaks it
     data = resolve_path(data_dir or resolved["input"]["data_dir"])
     out = resolve_path(run_dir(month, out_dir or None))
     out.mkdir(parents=True, exist_ok=True)

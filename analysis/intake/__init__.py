@@ -1,2 +1,2 @@
-"""Intake: reading raw exports (read), typing their values (parse), the canonical tables and
-header aliases (schema) and reference data (reference: provinces, cities, industries)."""
+"""Intake: reading raw exports (read), typing their values (parse) and the canonical tables
+and columns they are mapped onto (schema)."""

@@ -22,7 +22,7 @@ from analysis.steps.order_parts import join_order_parts
 from analysis.intake.parse import (
     is_blank, parse_amounts, parse_bools, parse_dates, parse_dates_checked, strip_control,
 )
-from analysis.intake.reference import (
+from analysis.reference.geography import (
     INDUSTRY_ALIASES, INDUSTRY_SECTIONS, PROVINCE_OF_CITY, PROVINCE_SUFFIXES, REGION_OF_PROVINCE,
 )
 from analysis.intake.schema import TABLES

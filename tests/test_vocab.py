@@ -1,0 +1,57 @@
+"""One vocabulary: every user-facing word comes from analysis/vocab/*.yml (analysis/vocab.py).
+
+The scan parses each module of the package and fails on a string literal holding Chinese
+outside the vocabulary and the reference data (what users' files say: analysis/reference/) and
+the sample generator (its Chinese is sample data). Docstrings are documentation, not output.
+"""
+
+import ast
+import re
+
+import pytest
+
+from analysis.config import PROJECT_ROOT
+from analysis.vocab import LANGUAGES, all_labels, language, text, texts
+
+PACKAGE = PROJECT_ROOT / "analysis"
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+EXEMPT = ("reference/", "sample/", "vocab.py")
+
+
+def chinese_literals(path):
+    """(line, text) of every non-docstring string constant holding Chinese in a module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                docstrings.add(id(body[0].value))
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings and CJK.search(node.value)]
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py")
+                 if not str(p.relative_to(PACKAGE)).startswith(EXEMPT))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_chinese_literal_outside_vocab_and_reference_data(path):
+    found = chinese_literals(path)
+    assert not found, f"{len(found)} Chinese literals, e.g. " + "; ".join(
+        f"line {line}: {value!r}" for line, value in found[:5])
+
+
+def test_every_label_has_both_languages_and_the_same_fields():
+    for key, entry in all_labels().items():
+        assert set(entry) == set(LANGUAGES), key
+        fields = [set(re.findall(r"\{(\w+)", entry[code])) for code in LANGUAGES]
+        assert fields[0] == fields[1], f"{key}: fields differ between languages"
+
+
+def test_language_switches_every_label():
+    with language("en"):
+        assert text("table.orders") == "Orders"
+    assert text("table.orders") == "订单表"
+    assert texts("table")["customers"] == "客户表"
