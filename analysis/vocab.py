@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["text", "texts", "use_language", "current_language", "language", "all_labels",
+__all__ = ["text", "texts", "join", "use_language", "current_language", "language", "all_labels",
            "LANGUAGES"]
 
 LANGUAGES = ("zh", "en")
@@ -103,3 +103,14 @@ def texts(prefix: str) -> dict[str, str]:
     in file order."""
     start = prefix.rstrip(".") + "."
     return {key[len(start):]: text(key) for key in all_labels() if key.startswith(start)}
+
+
+def join(items) -> str:
+    """Items as one list in the run's language: ``A、B、C`` in Chinese, ``A, B, C`` in English.
+
+    Examples
+    --------
+    >>> join(["甲", "乙"])
+    '甲、乙'
+    """
+    return text("list.separator").join(str(item) for item in items)

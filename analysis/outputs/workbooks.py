@@ -2,9 +2,11 @@
 
 Three pieces:
 
-* :data:`WORKBOOKS` — every workbook, sheet and column as data (header, kind, width, drop-down
-  choices, who fills it). Adding a sheet is adding an entry; nothing else changes.
-* :func:`build_templates` writes one styled ``templates/workbooks/<工作簿>.xlsx`` per workbook.
+* :data:`WORKBOOKS` — every workbook, sheet and column as data (vocabulary key, kind, width,
+  drop-down choices, who fills it). Adding a sheet is adding an entry; nothing else changes.
+  Code names workbooks, sheets and columns by key (``execution_log`` / ``execution`` /
+  ``result``); names and headers come from analysis/vocab/workbooks.yml in the run's language.
+* :func:`build_templates` writes one styled ``templates/workbooks/<key>.xlsx`` per workbook.
   A company restyles those files in Excel (header colours, fonts, borders, column widths,
   number formats, header height) without touching code.
 * :func:`write_workbooks` reads the style of each template with openpyxl, has xlsxwriter build
@@ -14,13 +16,14 @@ Three pieces:
   :func:`read_sheet` reads a staff-filled sheet back for next month's closed loop.
 
 Headers, column order and drop-down choices always come from :data:`WORKBOOKS`, never from the
-template: the closed loop reads the files back by those headers and values.
+template: the closed loop reads the files back by those headers and values. Frames handed to
+:func:`write_workbooks` carry header texts (``text("column.<key>")``) as column names.
 
 Examples
 --------
->>> [c.header for c in WORKBOOKS["维护执行记录表"]["执行记录"]]
+>>> [c.header for c in WORKBOOKS["execution_log"]["execution"]]
 ['执行日期', '客户ID', '执行人', '动作描述', '客户反馈', '结果标记', '任务编号']
->>> column("维护执行记录表", "执行记录", "结果标记").choices
+>>> column("execution_log", "execution", "result").choices
 ('成功', '待跟进', '失败')
 """
 
@@ -51,10 +54,12 @@ from xlsxwriter.utility import xl_col_to_name
 
 from analysis.config import TEMPLATES_DIR
 from analysis.errors import KitError
+from analysis.vocab import all_labels, join, text
 
 __all__ = [
     "Column", "WORKBOOKS", "AUTOMATION_LISTS", "KIND_FORMATS", "EXCEL_MAX_ROWS", "SPARE_ROWS",
-    "column", "headers", "workbook_path", "build_templates", "write_workbooks", "read_sheet",
+    "column", "headers", "workbook_name", "sheet_name", "workbook_path", "build_templates",
+    "write_workbooks", "read_sheet",
 ]
 
 logger = logging.getLogger(__name__)
@@ -76,7 +81,6 @@ KIND_FORMATS: dict[str, str] = {
 
 # Fixed document dates keep the bytes of a file a function of its content only.
 TEMPLATE_CREATED = datetime(2024, 1, 1)
-_AUTHOR = "客户洞察工具"
 
 # Default header styles of the shipped templates (xlsxwriter format properties). Columns staff
 # fill get a yellow header so they see at a glance what is theirs.
@@ -95,182 +99,219 @@ class Column:
 
     Parameters
     ----------
-    header : the exact header text (SPEC §8); the closed loop reads files back by it.
+    key : the column's vocabulary key (``column.<key>`` in analysis/vocab/workbooks.yml); its
+        label in the run's language is the exact header (SPEC §8) the closed loop reads back by.
     kind : ``text``, ``date``, ``datetime``, ``money`` (元), ``int`` or ``percent`` (a fraction).
     width : default width in Excel character units (the template may override it).
-    choices : drop-down values for the data rows, or None.
+    choice_keys : vocabulary keys of the drop-down values for the data rows, or None.
     filled_by_staff : staff fill this column by hand (it gets a yellow header and, with
-        ``choices``, a drop-down).
-    formula : an Excel formula per row with other columns named in braces, e.g.
-        ``'=IFERROR({点击数}/{打开数},"")'``; written where the data leave the cell empty.
+        choices, a drop-down).
+    formula : an Excel formula per row with other columns named by key in braces, e.g.
+        ``'=IFERROR({clicks}/{opens},"")'``; written where the data leave the cell empty.
     """
 
-    header: str
+    key: str
     kind: str = "text"
     width: float = 14
-    choices: tuple[str, ...] | None = None
+    choice_keys: tuple[str, ...] | None = None
     filled_by_staff: bool = False
     formula: str | None = None
 
     def __post_init__(self):
         if self.kind not in KIND_FORMATS:
-            raise ValueError(f"{self.header}: unknown kind {self.kind!r}")
-        # Excel stores an inline drop-down list in at most 255 characters.
-        if self.choices is not None and len(",".join(self.choices)) > 255:
-            raise ValueError(f"{self.header}: drop-down list longer than 255 characters")
+            raise ValueError(f"{self.key}: unknown kind {self.kind!r}")
+
+    @property
+    def header(self) -> str:
+        """The header text in the run's language."""
+        return text(f"column.{self.key}")
+
+    @property
+    def choices(self) -> tuple[str, ...] | None:
+        """The drop-down values in the run's language (Excel keeps at most 255 characters)."""
+        if self.choice_keys is None:
+            return None
+        return tuple(text(k) for k in self.choice_keys)
 
 
-_RESULT_CHOICES = ("成功", "待跟进", "失败")
-_STATUS_CHOICES = ("待执行", "执行中", "已完成", "已暂停")
+_RESULT_CHOICES = ("choice.result.success", "choice.result.follow_up", "choice.result.failed")
+_STATUS_CHOICES = ("choice.status.todo", "choice.status.doing", "choice.status.done",
+                   "choice.status.paused")
 
-# The automation lists of 营销活动执行表, in sheet order.
-AUTOMATION_LISTS = ("沉睡唤醒", "新客欢迎", "生日关怀", "高价值跟进", "差评工单", "购后调研")
+# The automation lists of the campaign workbook, in sheet order (sheet key = "list_" + name).
+AUTOMATION_LISTS = ("sleeping", "welcome", "birthday", "high_value", "negative_feedback",
+                    "post_purchase")
 _AUTOMATION_LIST = (
-    Column("客户ID", width=14),
-    Column("客户层级", width=12),
-    Column("触达渠道", width=12),
-    Column("发送时间", "datetime", width=17),
-    Column("内容键", width=22),
-    Column("截止时间", "datetime", width=17),
-    Column("负责人", width=12),
-    Column("备注", width=30),
+    Column("customer_id", width=14),
+    Column("tier", width=12),
+    Column("channel", width=12),
+    Column("send_time", "datetime", width=17),
+    Column("content_key", width=22),
+    Column("deadline", "datetime", width=17),
+    Column("owner", width=12),
+    Column("remark", width=30),
 )
 
-# workbook -> sheet -> columns, in the order they appear. Later sheets are added here.
+# workbook -> sheet -> columns, in the order they appear, all by vocabulary key (labels in
+# analysis/vocab/workbooks.yml). Later sheets are added here.
 WORKBOOKS: dict[str, dict[str, tuple[Column, ...]]] = {
-    "客户基础信息表": {
-        "客户基础信息": (
-            Column("客户ID", width=14),
-            Column("客户名称", width=24),
-            Column("联系方式", width=16),
-            Column("所属行业", width=16),
-            Column("地域", width=16),
-            Column("企业规模", width=11),
-            Column("首次购买时间", "date", width=13),
-            Column("最近购买时间", "date", width=13),
-            Column("累计消费(元)", "money", width=15),
-            Column("客户层级", width=12),
-            Column("标签", width=30),
-            Column("客户经理", width=11),
+    "customer_info": {
+        "info": (
+            Column("customer_id", width=14),
+            Column("customer_name", width=24),
+            Column("contact", width=16),
+            Column("industry", width=16),
+            Column("region", width=16),
+            Column("company_size", width=11),
+            Column("first_purchase", "date", width=13),
+            Column("last_purchase", "date", width=13),
+            Column("total_spend", "money", width=15),
+            Column("tier", width=12),
+            Column("labels", width=30),
+            Column("account_manager", width=11),
         ),
         # The data-quality report of step 01 (SPEC §4): what was checked, fixed and set aside.
-        "数据质量报告": (
-            Column("类别", width=12),
-            Column("项目", width=36),
-            Column("数值", width=14),
-            Column("目标", width=10),
-            Column("是否达标", width=10),
-            Column("说明", width=40),
+        "quality_report": (
+            Column("category", width=12),
+            Column("item", width=36),
+            Column("value", width=14),
+            Column("target", width=10),
+            Column("met", width=10),
+            Column("note", width=40),
         ),
-        "隔离明细": (
-            Column("表", width=12),
-            Column("来源文件", width=22),
-            Column("来源行号", "int", width=10),
-            Column("列", width=14),
-            Column("原值", width=20),
-            Column("原因", width=22),
+        "quarantine": (
+            Column("table", width=12),
+            Column("source_file", width=22),
+            Column("source_row", "int", width=10),
+            Column("column", width=14),
+            Column("raw_value", width=20),
+            Column("reason", width=22),
         ),
-        "合并记录": (
-            Column("保留客户ID", width=14),
-            Column("合并的客户ID", width=30),
-            Column("合并数量", "int", width=10),
-            Column("匹配依据", width=24),
+        "merges": (
+            Column("kept_id", width=14),
+            Column("merged_ids", width=30),
+            Column("n_merged", "int", width=10),
+            Column("matched_on", width=24),
         ),
     },
-    "客户分层维护策略表": {
-        "分层策略": (
-            Column("层级", width=13),
-            Column("核心特征", width=30),
-            Column("维护策略", width=60),
-            Column("负责人", width=12),
-            Column("执行周期", width=11),
-            Column("客户数", "int", width=10),
-            Column("占比", "percent", width=9),
+    "tier_strategy": {
+        "tier_strategy": (
+            Column("tier_level", width=13),
+            Column("features", width=30),
+            Column("strategy", width=60),
+            Column("owner", width=12),
+            Column("cycle", width=11),
+            Column("customers", "int", width=10),
+            Column("share", "percent", width=9),
         ),
-        "客户策略": (
-            Column("客户层级", width=12),
-            Column("客户ID", width=14),
-            Column("核心特征", width=30),
-            Column("维护策略", width=50),
-            Column("当前状态", width=11, choices=_STATUS_CHOICES, filled_by_staff=True),
-            Column("下一步动作", width=44),
-            Column("时间节点", "date", width=13),
+        "customer_strategy": (
+            Column("tier", width=12),
+            Column("customer_id", width=14),
+            Column("features", width=30),
+            Column("strategy", width=50),
+            Column("status", width=11, choice_keys=_STATUS_CHOICES, filled_by_staff=True),
+            Column("next_action", width=44),
+            Column("due_date", "date", width=13),
             # Last, after the SPEC columns: the stable task id a rerun of the month merges on.
-            Column("任务编号", width=20),
+            Column("task_id", width=20),
         ),
     },
-    "维护执行记录表": {
-        "执行记录": (
-            Column("执行日期", "date", width=13, filled_by_staff=True),
-            Column("客户ID", width=14),
-            Column("执行人", width=12),
-            Column("动作描述", width=44),
-            Column("客户反馈", width=36, filled_by_staff=True),
-            Column("结果标记", width=11, choices=_RESULT_CHOICES, filled_by_staff=True),
-            Column("任务编号", width=20),
+    "execution_log": {
+        "execution": (
+            Column("executed_on", "date", width=13, filled_by_staff=True),
+            Column("customer_id", width=14),
+            Column("executor", width=12),
+            Column("action", width=44),
+            Column("feedback", width=36, filled_by_staff=True),
+            Column("result", width=11, choice_keys=_RESULT_CHOICES, filled_by_staff=True),
+            Column("task_id", width=20),
         ),
     },
-    "营销活动执行表": {
-        "活动执行": (
-            Column("活动名称", width=24),
-            Column("目标客户标签", width=16),
-            Column("触达内容", width=40),
-            Column("触达渠道", width=12),
-            Column("发送时间", "datetime", width=17),
-            Column("目标客户数", "int", width=11),
-            Column("实际发送数", "int", width=11, filled_by_staff=True),
-            Column("打开数", "int", width=9, filled_by_staff=True),
-            Column("点击数", "int", width=9, filled_by_staff=True),
+    "campaign": {
+        "campaign": (
+            Column("campaign_name", width=24),
+            Column("target_label", width=16),
+            Column("content", width=40),
+            Column("channel", width=12),
+            Column("send_time", "datetime", width=17),
+            Column("target_count", "int", width=11),
+            Column("sent", "int", width=11, filled_by_staff=True),
+            Column("opens", "int", width=9, filled_by_staff=True),
+            Column("clicks", "int", width=9, filled_by_staff=True),
             # Live in Excel: it updates as staff type the counts in.
-            Column("转化率", "percent", width=9, formula='=IFERROR({点击数}/{打开数},"")'),
-            Column("负责人", width=12),
+            Column("conversion_rate", "percent", width=9, formula='=IFERROR({clicks}/{opens},"")'),
+            Column("owner", width=12),
         ),
         # The automation target lists (SPEC §8): the kit lists who and what, sending is done
-        # elsewhere. One sheet per list, same columns; 名单排除 says who was left out and why.
-        **{name: _AUTOMATION_LIST for name in AUTOMATION_LISTS},
-        "名单排除": (
-            Column("名单", width=14),
-            Column("原因", width=40),
-            Column("人数", "int", width=9),
+        # elsewhere. One sheet per list, same columns; list_exclusions says who was left out.
+        **{f"list_{name}": _AUTOMATION_LIST for name in AUTOMATION_LISTS},
+        "list_exclusions": (
+            Column("list", width=14),
+            Column("reason", width=40),
+            Column("count", "int", width=9),
         ),
     },
-    "效果复盘表": {
-        "效果复盘": (
-            Column("分析周期", width=11),
-            Column("活动流程", width=24),
-            Column("核心指标(目标/实际)", width=30),
-            Column("问题分析", width=40, filled_by_staff=True),
-            Column("优化措施", width=40, filled_by_staff=True),
-            Column("负责人", width=12),
+    "review": {
+        "review": (
+            Column("period", width=11),
+            Column("flow", width=24),
+            Column("kpi", width=30),
+            Column("problem", width=40, filled_by_staff=True),
+            Column("improvement", width=40, filled_by_staff=True),
+            Column("owner", width=12),
         ),
     },
 }
 
 
-def column(workbook: str, sheet: str, header: str) -> Column:
-    """The definition of one column; KitError naming what is unknown."""
+def workbook_name(workbook: str) -> str:
+    """A workbook's name in the run's language (its file name stem): ``客户基础信息表``."""
+    return text(f"workbook.{workbook}")
+
+
+def sheet_name(sheet: str) -> str:
+    """A sheet's name in the run's language: ``执行记录``."""
+    return text(f"sheet.{sheet}")
+
+
+def column(workbook: str, sheet: str, key: str) -> Column:
+    """The definition of one column; KitError naming what is unknown.
+
+    Examples
+    --------
+    >>> column("execution_log", "execution", "result").choices
+    ('成功', '待跟进', '失败')
+    """
     for col in _sheet_columns(workbook, sheet):
-        if col.header == header:
+        if col.key == key:
             return col
-    raise KitError(f"工作簿「{workbook}」工作表「{sheet}」没有列「{header}」")
+    raise KitError(text("workbooks.error.unknown_column", workbook=workbook_name(workbook),
+                        sheet=sheet_name(sheet), column=key))
 
 
 def headers(workbook: str, sheet: str) -> list[str]:
-    """The exact header row of a sheet, e.g. ``headers("维护执行记录表", "执行记录")``."""
+    """The exact header row of a sheet in the run's language.
+
+    Examples
+    --------
+    >>> headers("execution_log", "execution")
+    ['执行日期', '客户ID', '执行人', '动作描述', '客户反馈', '结果标记', '任务编号']
+    """
     return [c.header for c in _sheet_columns(workbook, sheet)]
 
 
 def workbook_path(out_dir: str | Path, workbook: str, month: str, suffix: str = "") -> Path:
     """Where :func:`write_workbooks` puts a workbook: ``out_dir/<工作簿>_<YYYY-MM><suffix>.xlsx``."""
-    return Path(out_dir) / f"{workbook}_{month}{suffix}.xlsx"
+    return Path(out_dir) / f"{workbook_name(workbook)}_{month}{suffix}.xlsx"
 
 
 def _sheet_columns(workbook: str, sheet: str) -> tuple[Column, ...]:
     if workbook not in WORKBOOKS:
-        raise KitError(f"未知的工作簿「{workbook}」（可用: {'、'.join(WORKBOOKS)}）")
+        raise KitError(text("workbooks.error.unknown_workbook", workbook=workbook,
+                            available=join(WORKBOOKS)))
     if sheet not in WORKBOOKS[workbook]:
-        raise KitError(f"工作簿「{workbook}」没有工作表「{sheet}」"
-                       f"（可用: {'、'.join(WORKBOOKS[workbook])}）")
+        raise KitError(text("workbooks.error.unknown_sheet", workbook=workbook_name(workbook),
+                            sheet=sheet, available=join(WORKBOOKS[workbook])))
     return WORKBOOKS[workbook][sheet]
 
 
@@ -293,7 +334,7 @@ def build_templates(template_dir: Path = TEMPLATES_DIR / "workbooks") -> list[Pa
     Examples
     --------
     >>> [p.name for p in build_templates(tmp_path)]  # doctest: +SKIP
-    ['客户基础信息表.xlsx', '客户分层维护策略表.xlsx', '维护执行记录表.xlsx', '营销活动执行表.xlsx', '效果复盘表.xlsx']
+    ['customer_info.xlsx', 'tier_strategy.xlsx', 'execution_log.xlsx', 'campaign.xlsx', 'review.xlsx']
     """
     template_dir = Path(template_dir)
     template_dir.mkdir(parents=True, exist_ok=True)
@@ -302,12 +343,12 @@ def build_templates(template_dir: Path = TEMPLATES_DIR / "workbooks") -> list[Pa
         path = template_dir / f"{name}.xlsx"
         with _atomic_xlsx(path) as tmp:
             wb = xlsxwriter.Workbook(tmp)
-            wb.set_properties({"title": f"{name}（模板）", "author": _AUTHOR,
-                               "comments": "修改表头与列的样式、列宽、数字格式即可；"
-                                           "表头文字与列顺序由程序决定。",
+            wb.set_properties({"title": workbook_name(name) + text("workbook.template_suffix"),
+                               "author": text("workbook.author"),
+                               "comments": text("workbook.template_note"),
                                "created": TEMPLATE_CREATED})
             for sheet, columns in sheets.items():
-                ws = wb.add_worksheet(sheet)
+                ws = wb.add_worksheet(sheet_name(sheet))
                 ws.set_row(0, HEADER_HEIGHT)
                 for j, col in enumerate(columns):
                     data_format = wb.add_format({"num_format": KIND_FORMATS[col.kind]})
@@ -341,23 +382,26 @@ def _default_style(columns: tuple[Column, ...]) -> _SheetStyle:
 
 
 def _read_template(path: Path, workbook: str) -> dict[str, _SheetStyle]:
-    """The style of each sheet of a template, matched to the definitions by header text."""
+    """The style of each sheet of a template, matched to the definitions by sheet name and
+    header text — or, in a template written in another language, by position."""
     if not path.exists():
-        raise KitError(f"缺少模板 {path}；请运行 python -m analysis templates 重新生成")
+        raise KitError(text("workbooks.error.template_missing", path=path))
     try:
         wb = openpyxl.load_workbook(path)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as err:
-        raise KitError(f"模板 {path} 无法读取（不是有效的 .xlsx 文件）: {err}") from err
+        raise KitError(text("workbooks.error.template_unreadable", path=path, error=err)) from err
     theme = _theme_colors(wb.loaded_theme)
     styles = {}
-    for sheet, columns in WORKBOOKS[workbook].items():
+    for position, (sheet, columns) in enumerate(WORKBOOKS[workbook].items()):
         default = _default_style(columns)
-        if sheet not in wb.sheetnames:
-            logger.warning("模板 %s 没有工作表「%s」，使用默认样式", path.name, sheet)
+        name = sheet_name(sheet)
+        if name not in wb.sheetnames and position >= len(wb.sheetnames):
+            logger.warning(text("workbooks.log.template_no_sheet"), path.name, name)
             styles[sheet] = default
             continue
-        ws = wb[sheet]
+        ws = wb[name] if name in wb.sheetnames else wb.worksheets[position]
         header_cells = {str(c.value).strip(): c for c in ws[1] if c.value is not None}
+        by_position = [c for c in ws[1]]
         dims = {}
         for dim in ws.column_dimensions.values():
             for idx in range(dim.min or 1, (dim.max or dim.min or 1) + 1):
@@ -369,8 +413,10 @@ def _read_template(path: Path, workbook: str) -> dict[str, _SheetStyle]:
         first_header = next(iter(header_cells.values()), None)
         for j, col in enumerate(columns):
             cell = header_cells.get(col.header)
+            if cell is None and name not in wb.sheetnames and j < len(by_position):
+                cell = by_position[j]  # a template in another language: same column order
             if cell is None:
-                logger.warning("模板 %s 工作表「%s」没有列「%s」，使用默认样式", path.name, sheet, col.header)
+                logger.warning(text("workbooks.log.template_no_column"), path.name, name, col.header)
                 style.header.append(_cell_props(first_header, theme) if first_header is not None
                                     else default.header[j])
                 style.data.append(default.data[j])
@@ -531,7 +577,7 @@ def write_workbooks(sheets: dict[str, dict[str, pd.DataFrame]], out_dir: Path, m
 
     Parameters
     ----------
-    sheets : workbook name -> sheet name -> frame whose columns are that sheet's headers, in
+    sheets : workbook key -> sheet key -> frame whose columns are that sheet's headers, in
         any order. A missing column is written blank; a missing sheet or workbook gets its
         header row only, ready for staff. Dates may be datetimes, dates or ISO strings;
         percents are fractions; NaN/NaT/None/"" become empty cells. A value that does not
@@ -557,25 +603,28 @@ def write_workbooks(sheets: dict[str, dict[str, pd.DataFrame]], out_dir: Path, m
     Examples
     --------
     >>> frame = pd.DataFrame({"客户ID": ["C001"], "执行人": ["张三"], "动作描述": ["电话回访"]})
-    >>> write_workbooks({"维护执行记录表": {"执行记录": frame}}, out, "2026-10")  # doctest: +SKIP
+    >>> write_workbooks({"execution_log": {"execution": frame}}, out, "2026-10")  # doctest: +SKIP
     [PosixPath('.../客户基础信息表_2026-10.xlsx'), ...]
     """
     if not isinstance(month, str) or not _MONTH.fullmatch(month):
-        raise KitError(f"月份应为 YYYY-MM，例如 2026-10（收到 {month!r}）")
+        raise KitError(text("workbooks.error.bad_month", month=repr(month)))
     selected = list(WORKBOOKS) if only is None else list(only)
     for name in list(sheets) + selected:
         if name not in WORKBOOKS:
-            raise KitError(f"未知的工作簿「{name}」（可用: {'、'.join(WORKBOOKS)}）")
+            raise KitError(text("workbooks.error.unknown_workbook", workbook=name,
+                                available=join(WORKBOOKS)))
     for name, frames in sheets.items():
         for sheet, frame in frames.items():
             expected = headers(name, sheet)
             unknown = [c for c in frame.columns if c not in expected]
             if unknown:
-                raise KitError(f"工作簿「{name}」工作表「{sheet}」有未知的列: "
-                               f"{'、'.join(map(str, unknown))}（应为: {'、'.join(expected)}）")
+                raise KitError(text("workbooks.error.unknown_columns", workbook=workbook_name(name),
+                                    sheet=sheet_name(sheet), columns=join(map(str, unknown)),
+                                    expected=join(expected)))
             if frame.columns.duplicated().any():
                 dup = frame.columns[frame.columns.duplicated()].unique()
-                raise KitError(f"工作簿「{name}」工作表「{sheet}」列名重复: {'、'.join(map(str, dup))}")
+                raise KitError(text("workbooks.error.duplicate_columns", workbook=workbook_name(name),
+                                    sheet=sheet_name(sheet), columns=join(map(str, dup))))
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -594,11 +643,13 @@ def write_workbooks(sheets: dict[str, dict[str, pd.DataFrame]], out_dir: Path, m
             "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
             "strings_to_urls": False,
         })
-        wb.set_properties({"title": f"{name}（{month}）", "author": _AUTHOR, "created": created})
+        wb.set_properties({"title": text("workbooks.title", workbook=workbook_name(name), month=month),
+                           "author": text("workbook.author"), "created": created})
         formats: dict = {}
         blocks: list[_RowBlock] = []
         for sheet, columns in WORKBOOKS[name].items():
-            blocks += _add_sheet(wb, formats, sheet, columns, frames.get(sheet), styles[sheet])
+            blocks += _add_sheet(wb, formats, sheet_name(sheet), columns, frames.get(sheet),
+                                 styles[sheet])
         wb.close()
         with _atomic_xlsx(path) as tmp:
             _stream_rows(skeleton, blocks, tmp)
@@ -621,13 +672,13 @@ class _atomic_xlsx:
         if exc_type is not None:
             Path(self.tmp).unlink(missing_ok=True)
             if issubclass(exc_type, (XlsxWriterException, OSError)):
-                raise KitError(f"无法写入 {self.path}: {exc}") from exc
+                raise KitError(text("workbooks.error.cannot_write", path=self.path, error=exc)) from exc
             return False
         try:
             os.replace(self.tmp, self.path)
         except PermissionError as err:
             Path(self.tmp).unlink(missing_ok=True)
-            raise KitError(f"无法覆盖 {self.path}：文件可能正在 Excel 中打开，请关闭后重试") from err
+            raise KitError(text("workbooks.error.file_open", path=self.path)) from err
         return False
 
 
@@ -657,8 +708,8 @@ def _add_sheet(wb, formats: dict, sheet: str, columns: tuple[Column, ...],
     parts = max(1, math.ceil(n / per_sheet))
     names = [sheet] + [f"{sheet}_{k}" for k in range(2, parts + 1)]
     if parts > 1:
-        logger.warning("工作表「%s」共 %d 行，超过 Excel 单表上限，分为 %d 张: %s",
-                       sheet, n, parts, "、".join(names))
+        logger.warning(text("workbooks.log.split", sheet=sheet, rows=n, parts=parts,
+                            names=join(names)))
     blocks = []
     for k, name in enumerate(names):
         lo, hi = k * per_sheet, min(n, (k + 1) * per_sheet)
@@ -681,14 +732,16 @@ def _add_sheet(wb, formats: dict, sheet: str, columns: tuple[Column, ...],
             if col.choices and last >= 1:
                 ws.data_validation(1, j, last, j, {
                     "validate": "list", "source": list(col.choices),
-                    "input_title": col.header[:32], "input_message": "请从下拉列表选择",
-                    "error_title": "无效的值",
-                    "error_message": f"请选择: {'/'.join(col.choices)}"[:255],
+                    "input_title": col.header[:32],
+                    "input_message": text("workbooks.validation.input_message"),
+                    "error_title": text("workbooks.validation.error_title"),
+                    "error_message": text("workbooks.validation.error_message",
+                                          choices="/".join(col.choices))[:255],
                 })
         if parts > 1:
-            ws.write_comment(0, 0, (
-                f"本表共 {n:,} 行，超过 Excel 单表上限 {per_sheet:,} 行，分为 {parts} 张工作表："
-                f"{'、'.join(names)}。此表为第 {k + 1} 张（第 {lo + 1:,}–{hi:,} 行）。"),
+            ws.write_comment(0, 0, text(
+                "workbooks.note.split", rows=n, per_sheet=per_sheet, parts=parts,
+                names=join(names), part=k + 1, first=lo + 1, last=hi),
                 {"x_scale": 2.5, "y_scale": 1.5})
         if rows:
             blocks.append(_RowBlock(len(wb.worksheets()), cells, data_fmt, formulas, lo, hi))
@@ -704,8 +757,8 @@ def _format(wb, cache: dict, props: dict):
 
 
 def _formula_pattern(formula: str, columns: tuple[Column, ...]) -> str:
-    """``'=IFERROR({点击数}/{打开数},"")'`` -> ``'=IFERROR(I{row}/H{row},"")'``."""
-    letters = {c.header: xl_col_to_name(j) for j, c in enumerate(columns)}
+    """``'=IFERROR({clicks}/{opens},"")'`` -> ``'=IFERROR(I{row}/H{row},"")'``."""
+    letters = {c.key: xl_col_to_name(j) for j, c in enumerate(columns)}
 
     def letter(match):
         if match[1] not in letters:
@@ -756,7 +809,7 @@ def _string_item(value: str) -> str:
     if _NEEDS_CARE.search(value) is None and len(value) <= _MAX_TEXT:
         return f"<si><t>{value}</t></si>"  # the common case: nothing to escape
     if len(value) > _MAX_TEXT:
-        logger.warning("有文字超过 Excel 单元格上限 %d 字，已截断: %s…", _MAX_TEXT, value[:20])
+        logger.warning(text("workbooks.log.truncated", limit=_MAX_TEXT, start=value[:20]))
         value = value[:_MAX_TEXT]
     # Excel reads "_xHHHH_" as an escaped character: protect literal ones, then escape the
     # characters XML cannot carry.
@@ -982,6 +1035,9 @@ def _text_fallback(out: list, series: pd.Series, rejected: np.ndarray) -> None:
 def read_sheet(path: Path, sheet: str) -> pd.DataFrame:
     """Read a (possibly staff-filled) sheet back, with its header row as the columns.
 
+    ``sheet`` is the sheet's key (``execution``); the sheet is found by its name in the run's
+    language.
+
     Values are as Excel stores them (dates as datetimes, formulas as their last computed
     value); text is stripped, empty text is missing, and rows with nothing in them are
     dropped. A sheet that was split at Excel's row limit is read with its continuation
@@ -996,19 +1052,21 @@ def read_sheet(path: Path, sheet: str) -> pd.DataFrame:
 
     Examples
     --------
-    >>> read_sheet(out / "维护执行记录表_2026-10.xlsx", "执行记录").columns.tolist()  # doctest: +SKIP
+    >>> read_sheet(out / "维护执行记录表_2026-10.xlsx", "execution").columns.tolist()  # doctest: +SKIP
     ['执行日期', '客户ID', '执行人', '动作描述', '客户反馈', '结果标记', '任务编号']
     """
     path = Path(path)
+    sheet = sheet_name(sheet) if f"sheet.{sheet}" in all_labels() else sheet
     if not path.is_file():
-        raise KitError(f"找不到文件 {path}")
+        raise KitError(text("workbooks.error.no_file", path=path))
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as err:
-        raise KitError(f"{path} 无法读取（不是有效的 .xlsx 文件）: {err}") from err
+        raise KitError(text("workbooks.error.unreadable", path=path, error=err)) from err
     try:
         if sheet not in wb.sheetnames:
-            raise KitError(f"{path.name} 中没有工作表「{sheet}」（现有: {'、'.join(wb.sheetnames)}）")
+            raise KitError(text("workbooks.error.no_sheet", file=path.name, sheet=sheet,
+                                available=join(wb.sheetnames)))
         names = [sheet]
         while f"{sheet}_{len(names) + 1}" in wb.sheetnames:
             names.append(f"{sheet}_{len(names) + 1}")
@@ -1026,10 +1084,13 @@ def _read_worksheet(ws, path: Path, name: str) -> pd.DataFrame:
     names = [None if h is None or str(h).strip() == "" else str(h).strip() for h in header]
     while names and names[-1] is None:
         names.pop()
-    names = [h if h is not None else f"未命名列{xl_col_to_name(j)}" for j, h in enumerate(names)]
+    unnamed_label = text("workbooks.unnamed_column", letter="")
+    names = [h if h is not None else text("workbooks.unnamed_column", letter=xl_col_to_name(j))
+             for j, h in enumerate(names)]
     dup = sorted({h for h in names if names.count(h) > 1})
     if dup:
-        raise KitError(f"{path.name} 工作表「{name}」表头重复: {'、'.join(dup)}")
+        raise KitError(text("workbooks.error.duplicate_headers", file=path.name, sheet=name,
+                            headers=join(dup)))
     width = len(names)
     records, numbers = [], []
     for excel_row, values in enumerate(rows, start=2):
@@ -1037,7 +1098,8 @@ def _read_worksheet(ws, path: Path, name: str) -> pd.DataFrame:
         if any(v is not None for v in values):
             records.append(values + [None] * (width - len(values)))
             numbers.append(excel_row)
-    frame = pd.DataFrame(records, columns=names, index=pd.Index(numbers, name="行号", dtype="int64"))
+    frame = pd.DataFrame(records, columns=names,
+                         index=pd.Index(numbers, name=text("workbooks.row_number"), dtype="int64"))
     # An unnamed column nobody wrote in is Excel formatting residue, not data.
-    unnamed = [h for h in names if h.startswith("未命名列") and frame[h].isna().all()]
+    unnamed = [h for h in names if h.startswith(unnamed_label) and frame[h].isna().all()]
     return frame.drop(columns=unnamed)

@@ -57,8 +57,23 @@ def templates(tmp_path):
     return folder
 
 
+# The tests speak the SPEC's Chinese names; the kit is called by key (vocab/workbooks.yml).
+WB_KEY = {wbm.workbook_name(k): k for k in WORKBOOKS}
+SHEET_KEY = {wbm.sheet_name(s): s for sheets in WORKBOOKS.values() for s in sheets}
+
+
+def _keys(sheets):
+    return {WB_KEY.get(w, w): {SHEET_KEY.get(s, s): f for s, f in d.items()} for w, d in sheets.items()}
+
+
 def _write(sheets, out, templates, **kwargs):
-    return write_workbooks(sheets, out, MONTH, template_dir=templates, **kwargs)
+    if "only" in kwargs:
+        kwargs["only"] = [WB_KEY.get(w, w) for w in kwargs["only"]]
+    return write_workbooks(_keys(sheets), out, MONTH, template_dir=templates, **kwargs)
+
+
+def _read(path, sheet):
+    return read_sheet(path, SHEET_KEY.get(sheet, sheet))
 
 
 def _sheet(path, name):
@@ -108,14 +123,14 @@ def _describe(path):
 # --- definitions ------------------------------------------------------------------------------
 
 def test_definitions_match_the_spec():
-    assert {wb: {s: [c.header for c in cols] for s, cols in sheets.items()}
+    assert {wbm.workbook_name(wb): {wbm.sheet_name(s): [c.header for c in cols] for s, cols in sheets.items()}
             for wb, sheets in WORKBOOKS.items()} == SPEC_HEADERS
 
 
 def test_definitions_are_consistent():
     for wb, sheets in WORKBOOKS.items():
         for sheet, cols in sheets.items():
-            assert len(sheet) <= 31 - 3  # room for a continuation suffix "_99"
+            assert len(wbm.sheet_name(sheet)) <= 31 - 3  # room for a continuation suffix "_99"
             assert len({c.header for c in cols}) == len(cols)
             for c in cols:
                 if c.formula:
@@ -123,26 +138,26 @@ def test_definitions_are_consistent():
 
 
 def test_staff_columns_and_drop_downs():
-    staff = {(wb, s, c.header) for wb, sheets in WORKBOOKS.items() for s, cols in sheets.items()
-             for c in cols if c.filled_by_staff}
+    staff = {(wbm.workbook_name(wb), wbm.sheet_name(s), c.header) for wb, sheets in WORKBOOKS.items()
+             for s, cols in sheets.items() for c in cols if c.filled_by_staff}
     assert {("维护执行记录表", "执行记录", h) for h in ["执行日期", "客户反馈", "结果标记"]} <= staff
     assert {("营销活动执行表", "活动执行", h) for h in ["实际发送数", "打开数", "点击数"]} <= staff
-    assert wbm.column("维护执行记录表", "执行记录", "结果标记").choices == ("成功", "待跟进", "失败")
-    assert wbm.column("客户分层维护策略表", "客户策略", "当前状态").choices == ("待执行", "执行中", "已完成", "已暂停")
+    assert wbm.column("execution_log", "execution", "result").choices == ("成功", "待跟进", "失败")
+    assert wbm.column("tier_strategy", "customer_strategy", "status").choices == ("待执行", "执行中", "已完成", "已暂停")
 
 
 def test_unknown_names_raise_kit_error():
     with pytest.raises(KitError, match="未知的工作簿「客户表」"):
         headers("客户表", "x")
-    with pytest.raises(KitError, match="没有工作表「记录」"):
-        headers("维护执行记录表", "记录")
+    with pytest.raises(KitError, match="工作簿「维护执行记录表」没有工作表「记录」"):
+        headers("execution_log", "记录")
 
 
 # --- templates ---------------------------------------------------------------------------------
 
 def test_templates_have_the_headers_and_styles(templates):
     paths = build_templates(templates)
-    assert [p.name for p in paths] == [f"{name}.xlsx" for name in SPEC_HEADERS]
+    assert [p.name for p in paths] == [f"{WB_KEY[name]}.xlsx" for name in SPEC_HEADERS]
     for path, (name, sheets) in zip(paths, SPEC_HEADERS.items()):
         wb = openpyxl.load_workbook(path)
         assert wb.sheetnames == list(sheets)
@@ -151,11 +166,11 @@ def test_templates_have_the_headers_and_styles(templates):
             assert _header(ws) == expected
             assert ws.freeze_panes == "A2"
             assert ws["A1"].font.b and ws["A1"].alignment.wrap_text
-    ws = openpyxl.load_workbook(templates / "维护执行记录表.xlsx")["执行记录"]
+    ws = openpyxl.load_workbook(templates / "execution_log.xlsx")["执行记录"]
     assert ws["B1"].fill.fgColor.rgb == "FFDDEBF7"      # filled by the kit: blue
     assert ws["F1"].fill.fgColor.rgb == "FFFFF2CC"      # filled by staff: yellow
     assert ws.column_dimensions["A"].number_format == "yyyy-mm-dd"
-    ws = openpyxl.load_workbook(templates / "客户基础信息表.xlsx")["客户基础信息"]
+    ws = openpyxl.load_workbook(templates / "customer_info.xlsx")["客户基础信息"]
     assert ws.column_dimensions["I"].number_format == "#,##0.00"
     assert ws.column_dimensions["A"].number_format == "@"
 
@@ -219,7 +234,8 @@ def frames():
 
 def test_writes_every_workbook_with_exact_headers(frames, templates, tmp_path):
     paths = _write(frames, tmp_path / "out", templates)
-    assert paths == [workbook_path(tmp_path / "out", name, MONTH) for name in SPEC_HEADERS]
+    assert paths == [workbook_path(tmp_path / "out", WB_KEY[name], MONTH) for name in SPEC_HEADERS]
+    assert [p.name for p in paths] == [f"{name}_{MONTH}.xlsx" for name in SPEC_HEADERS]
     assert paths[0].name == f"客户基础信息表_{MONTH}.xlsx"
     for path, (name, sheets) in zip(paths, SPEC_HEADERS.items()):
         wb = openpyxl.load_workbook(path)
@@ -246,7 +262,7 @@ def test_values_formats_filter_and_widths(frames, templates, tmp_path):
     # Missing values and a column not given (所属行业, 地域, 企业规模, 标签, 客户经理) are blank.
     assert ws["B4"].value is None and ws["G4"].value is None and ws["I4"].value is None
     assert all(ws[f"{c}2"].value is None for c in "DEFKL")
-    template = openpyxl.load_workbook(templates / "客户基础信息表.xlsx")["客户基础信息"]
+    template = openpyxl.load_workbook(templates / "customer_info.xlsx")["客户基础信息"]
     assert _widths(ws) == _widths(template) and len(_widths(ws)) == 12
     assert _widths(ws)["B"] == pytest.approx(24.71, abs=0.01)   # 客户名称: 24 characters
 
@@ -279,7 +295,7 @@ def test_conversion_rate_is_a_live_formula(frames, templates, tmp_path):
 
 
 def test_header_style_comes_from_the_template(frames, templates, tmp_path):
-    path = templates / "维护执行记录表.xlsx"
+    path = templates / "execution_log.xlsx"
     wb = openpyxl.load_workbook(path)
     ws = wb["执行记录"]
     ws["B1"].fill = PatternFill("solid", fgColor="FFFF0000")
@@ -368,7 +384,7 @@ def test_sheet_above_row_limit_is_split(templates, tmp_path, monkeypatch):
         assert str(_validation(ws, "当前状态").sqref) == "E2:E5"   # never past the limit
         got += [ws[f"B{r}"].value for r in range(2, rows + 2)]
     assert got == list(plan["客户ID"])                       # nothing lost, order kept
-    back = read_sheet(path, "客户策略")
+    back = _read(path, "客户策略")
     assert back["客户ID"].tolist() == list(plan["客户ID"])
 
 
@@ -386,7 +402,7 @@ def test_read_sheet_round_trip_with_staff_edits(frames, templates, tmp_path):
     ws["F6"] = "失败"
     wb.save(path)
 
-    back = read_sheet(path, "执行记录")
+    back = _read(path, "执行记录")
     assert back.columns.tolist() == SPEC_HEADERS["维护执行记录表"]["执行记录"]
     assert back.index.tolist() == [2, 3, 4, 6] and back.index.name == "行号"
     assert back.loc[2, "执行日期"] == pd.Timestamp("2026-11-03")
@@ -398,22 +414,22 @@ def test_read_sheet_round_trip_with_staff_edits(frames, templates, tmp_path):
 
 def test_read_sheet_errors(frames, templates, tmp_path):
     with pytest.raises(KitError, match="找不到文件"):
-        read_sheet(tmp_path / "missing.xlsx", "执行记录")
+        _read(tmp_path / "missing.xlsx", "执行记录")
     path = _write(frames, tmp_path, templates)[2]
     with pytest.raises(KitError, match=f"{path.name} 中没有工作表「反馈」"):
-        read_sheet(path, "反馈")
+        _read(path, "反馈")
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a workbook")
     with pytest.raises(KitError, match="bad.xlsx 无法读取"):
-        read_sheet(bad, "执行记录")
+        _read(bad, "执行记录")
 
 
 def test_task_id_last_and_automation_lists(frames, templates, tmp_path):
     # The SPEC columns come first and in order; the merge key 任务编号 is appended after them.
-    for wb, sheet in [("客户分层维护策略表", "客户策略"), ("维护执行记录表", "执行记录")]:
+    for wb, sheet in [("tier_strategy", "customer_strategy"), ("execution_log", "execution")]:
         assert headers(wb, sheet)[-1] == "任务编号"
-    assert list(WORKBOOKS["营销活动执行表"]) == ["活动执行", "沉睡唤醒", "新客欢迎", "生日关怀", "高价值跟进",
-                                             "差评工单", "购后调研", "名单排除"]
+    assert [wbm.sheet_name(s) for s in WORKBOOKS["campaign"]] == [
+        "活动执行", "沉睡唤醒", "新客欢迎", "生日关怀", "高价值跟进", "差评工单", "购后调研", "名单排除"]
     listing = pd.DataFrame({"客户ID": ["C001"], "发送时间": [datetime(2026, 11, 2, 9, 30)],
                             "截止时间": ["2026-11-03 18:00"], "内容键": ["winback_category_A"]})
     skipped = pd.DataFrame({"名单": ["沉睡唤醒"], "原因": ["已退订"], "人数": [3]})
@@ -422,4 +438,21 @@ def test_task_id_last_and_automation_lists(frames, templates, tmp_path):
     assert ws["D2"].value == datetime(2026, 11, 2, 9, 30) and ws["D2"].number_format == "yyyy-mm-dd hh:mm"
     assert ws["F2"].value == datetime(2026, 11, 3, 18, 0)
     assert _sheet(path, "名单排除")["C2"].value == 3
-    assert read_sheet(path, "沉睡唤醒")["内容键"].tolist() == ["winback_category_A"]
+    assert _read(path, "沉睡唤醒")["内容键"].tolist() == ["winback_category_A"]
+
+
+def test_english_run_writes_english_names_and_keeps_the_template_styles(templates, tmp_path):
+    from analysis.vocab import language
+
+    with language("en"):
+        frame = pd.DataFrame({"Customer ID": ["C001"], "Result": ["Success"]})
+        path = write_workbooks({"execution_log": {"execution": frame}}, tmp_path, MONTH,
+                               template_dir=templates, only=["execution_log"])[0]
+        assert path.name == f"Maintenance log_{MONTH}.xlsx"
+        ws = _sheet(path, "Log")
+        assert _header(ws) == ["Done on", "Customer ID", "Done by", "Action", "Customer feedback",
+                               "Result", "Task ID"]
+        assert ws["B2"].value == "C001"
+        assert ws["F1"].fill.fgColor.rgb == "FFFFF2CC"          # staff column: yellow, from the template
+        assert _validation(ws, "Result").formula1 == '"Success,Follow up,Failed"'
+        assert read_sheet(path, "execution")["Result"].tolist() == ["Success"]
