@@ -20,6 +20,7 @@ import pandas as pd
 
 from analysis.config import NOTEBOOK_ORDER
 from analysis.errors import KitError
+from analysis.vocab import text
 
 __all__ = ["Dataset", "DATASETS", "write_interim", "read_interim", "INTERIM_PRODUCERS"]
 
@@ -143,9 +144,10 @@ def read_interim(folder: Path, name: str, *, optional: bool = False) -> pd.DataF
         if optional:
             return None
         upto = NOTEBOOK_ORDER[:NOTEBOOK_ORDER.index(producer) + 1]
-        how = f"它由笔记本 {producer} 生成：请先按顺序运行 {' → '.join(upto)}"
         present = sorted(p.stem for p in Path(folder).glob("*.parquet")) \
             if Path(folder).is_dir() else []
-        have = f"（该文件夹现有：{'、'.join(present)}）" if present else ""
-        raise KitError(f"缺少中间表 {path}：{how}{have}")
+        have = text("catalog.error.present", tables=text("list.separator").join(present)) \
+            if present else ""
+        raise KitError(text("catalog.error.missing", path=path, producer=producer,
+                            order=" → ".join(upto), present=have))
     return pd.read_parquet(path)

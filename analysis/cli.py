@@ -1,7 +1,7 @@
 """Command line: ``python -m analysis run|synth|templates``.
 
-A :class:`~analysis.errors.KitError` is printed as one line (``错误: …``) with exit code 2;
-no traceback reaches the user for a problem they can fix.
+A :class:`~analysis.errors.KitError` is printed as one line (``错误: …``, ``cli.error.line`` in
+the vocabulary) with exit code 2; no traceback reaches the user for a problem they can fix.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from analysis.errors import KitError
+from analysis.vocab import text
 
 __all__ = ["main"]
 
@@ -18,11 +19,11 @@ __all__ = ["main"]
 class _Parser(argparse.ArgumentParser):
     # argparse exits 2 with a usage block; keep its code but make the message one line.
     def error(self, message):
-        raise KitError(f"命令行参数错误: {message}（用 --help 查看用法）")
+        raise KitError(text("cli.error.arguments", message=message))
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m analysis", description="客户洞察工具")
+    parser = _Parser(prog="python -m analysis", description=text("cli.description"))
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run every notebook in order for one month")
@@ -65,18 +66,18 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed, end=args.end, dirty=not args.clean,
             )
             for path in paths:
-                print(f"写入 {path}")
+                print(text("cli.wrote", path=path))
             return 0
         if args.command == "templates":
             from analysis.outputs.workbooks import build_templates
 
             for path in build_templates():
-                print(f"写入 {path}")
+                print(text("cli.wrote", path=path))
             return 0
     except KitError as err:
-        print(f"错误: {err}", file=sys.stderr)
+        print(text("cli.error.line", error=err), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("已中断", file=sys.stderr)
+        print(text("cli.interrupted"), file=sys.stderr)
         return 130
     return 0

@@ -6,6 +6,8 @@ else is a bug in the kit and keeps its traceback.
 
 from __future__ import annotations
 
+from analysis.vocab import text
+
 __all__ = ["KitError", "InputError", "ParamsError"]
 
 
@@ -34,9 +36,9 @@ class InputError(KitError):
         if self.file:
             where.append(self.file)
         if self.row is not None:
-            where.append(f"第{self.row}行")
+            where.append(text("errors.where.row", row=self.row))
         if self.column:
-            where.append(f"列「{self.column}」")
+            where.append(text("errors.where.column", column=self.column))
         return f"{' '.join(where)}: {self.message}" if where else self.message
 
 

@@ -22,7 +22,7 @@ import yaml
 
 from analysis.config import PARAMS_DIR, PROJECT_ROOT, interim_dir, run_dir
 from analysis.errors import KitError, ParamsError
-from analysis.vocab import use_language
+from analysis.vocab import text, texts, use_language
 
 __all__ = [
     "RunContext", "load_yaml", "merge_params", "resolve_params", "parse_month",
@@ -44,7 +44,7 @@ def parse_month(month: str) -> str:
     """
     match = _MONTH.match(str(month).strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise KitError(f"月份格式应为 YYYY-MM（例如 2026-10），收到「{month}」")
+        raise KitError(text("params.error.month", value=month))
     return match.group(0)
 
 
@@ -56,26 +56,27 @@ def parse_as_of(as_of: str | None, month: str) -> pd.Timestamp:
     try:
         return pd.Timestamp(date.fromisoformat(str(as_of).strip()))
     except ValueError:
-        raise KitError(f"--as-of 日期格式应为 YYYY-MM-DD，收到「{as_of}」") from None
+        raise KitError(text("params.error.as_of", value=as_of)) from None
 
 
 def load_yaml(path: str | Path) -> dict:
     """Read a YAML mapping; a missing file or a syntax error names the file and line."""
     path = Path(path)
     if not path.is_file():
-        raise ParamsError(f"参数文件不存在: {path}")
+        raise ParamsError(text("params.error.file_missing", path=path))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        where = f" 第{mark.line + 1}行" if mark else ""
-        raise ParamsError(f"参数文件 {path}{where} 不是有效的 YAML: {getattr(err, 'problem', err)}") from None
+        where = text("params.error.yaml_line", line=mark.line + 1) if mark else ""
+        raise ParamsError(text("params.error.yaml", path=path, where=where,
+                               problem=getattr(err, "problem", err))) from None
     except UnicodeDecodeError:
-        raise ParamsError(f"参数文件 {path} 不是 UTF-8 编码") from None
+        raise ParamsError(text("params.error.not_utf8", path=path)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ParamsError(f"参数文件 {path} 的顶层应是键值映射")
+        raise ParamsError(text("params.error.not_a_map", path=path))
     return data
 
 
@@ -107,9 +108,10 @@ def merge_params(base: dict, override: dict, *, source: str = "", _path: str = "
                 merged[key] = copy.deepcopy(value)  # open map: user's own keys
                 continue
             hint = difflib.get_close_matches(str(key), [str(k) for k in base], n=1)
-            extra = f"（是否想写「{(_path + '.' if _path else '') + hint[0]}」?）" if hint else ""
+            extra = text("params.error.did_you_mean",
+                         param=(_path + "." if _path else "") + hint[0]) if hint else ""
             where = f"{source}: " if source else ""
-            raise ParamsError(f"{where}未知参数「{dotted}」{extra}")
+            raise ParamsError(where + text("params.error.unknown", param=dotted, hint=extra))
         current = base[key]
         if isinstance(current, dict) and current and isinstance(value, dict):
             merged[key] = merge_params(current, value, source=source, _path=dotted)
@@ -117,17 +119,16 @@ def merge_params(base: dict, override: dict, *, source: str = "", _path: str = "
             merged[key] = copy.deepcopy(value)
         else:
             where = f"{source}: " if source else ""
-            raise ParamsError(
-                f"{where}参数「{dotted}」应为 {_kind(current)} 类型（默认值 {current!r}），收到 {value!r}"
-            )
+            raise ParamsError(where + text("params.error.kind", param=dotted, kind=_kind(current),
+                                           default=repr(current), value=repr(value)))
     return merged
 
 
-def parse_assignment(text: str) -> dict:
+def parse_assignment(assignment: str) -> dict:
     """``"rfm.window_months=6"`` -> ``{"rfm": {"window_months": 6}}`` (value read as YAML)."""
-    if "=" not in text:
-        raise ParamsError(f"--set 应写成 KEY=VALUE（例如 rfm.window_months=6），收到「{text}」")
-    key, raw = text.split("=", 1)
+    if "=" not in assignment:
+        raise ParamsError(text("params.error.assignment", value=assignment))
+    key, raw = assignment.split("=", 1)
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
@@ -136,7 +137,7 @@ def parse_assignment(text: str) -> dict:
     for part in reversed([p for p in key.strip().split(".") if p]):
         nested = {part: nested}
     if not isinstance(nested, dict):
-        raise ParamsError(f"--set 缺少参数名: 「{text}」")
+        raise ParamsError(text("params.error.assignment_key", value=assignment))
     return nested
 
 
@@ -152,8 +153,8 @@ def resolve_params(month: str, params_file: str | Path | None = None,
         layers.append((month_file.name, load_yaml(month_file)))
     if params_file:
         layers.append((str(params_file), load_yaml(params_file)))
-    for text in assignments:
-        layers.append((f"--set {text}", parse_assignment(text)))
+    for assignment in assignments:
+        layers.append((f"--set {assignment}", parse_assignment(assignment)))
     provenance = {key: base_path.name for key in _leaf_keys(resolved)}
     for source, layer in layers:
         merge_params(schema, layer, source=source)  # validates against the schema
@@ -202,10 +203,11 @@ class RunContext:
 
     def describe(self) -> pd.Series:
         """A small table for the notebook: what this run is about."""
+        label = texts("run.context.field")
         return pd.Series(
-            {"月份": self.month, "分析基准日": self.as_of.date().isoformat(),
-             "原始数据目录": str(self.data_dir), "输出目录": str(self.out_dir)},
-            name="本次运行",
+            {label["month"]: self.month, label["as_of"]: self.as_of.date().isoformat(),
+             label["data_dir"]: str(self.data_dir), label["out_dir"]: str(self.out_dir)},
+            name=text("run.context.title"),
         )
 
 

@@ -6,8 +6,8 @@ keys are caught earlier, with a "did you mean", by :func:`analysis.params.merge_
 
 pydantic (v2) does the checking: it reports every problem at once with its path, which is
 what a user editing a YAML file needs, and its models double as the reference of what each
-parameter may hold. :func:`validate_params` turns its errors into one Chinese line per
-problem, naming the key and the file that set it.
+parameter may hold. :func:`validate_params` turns its errors into one line per problem in the
+run's language (``params.check.*`` in the vocabulary), naming the key and the file that set it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from analysis.errors import ParamsError
+from analysis.vocab import text
 
 __all__ = ["Params", "validate_params", "TIER_MEASURES"]
 
@@ -70,7 +71,7 @@ class ValueBands(_Section):
     @model_validator(mode="after")
     def _fit(self):
         if self.high + self.low > 1:
-            raise ValueError(f"high + low 不能超过 1（现为 {self.high} + {self.low}）")
+            raise ValueError(text("params.check.value_bands", high=self.high, low=self.low))
         return self
 
 
@@ -93,19 +94,21 @@ class TierRule(BaseModel):
         for key, value in extra.items():
             bound, _, measure = key.partition("_")
             if bound not in ("min", "max") or measure not in TIER_MEASURES:
-                problems.append(f"未知条件「{key}」（可用 min_/max_ 加 {', '.join(TIER_MEASURES)}）")
+                problems.append(text("params.check.rule_unknown_condition", param=key,
+                                     measures=", ".join(TIER_MEASURES)))
             elif isinstance(value, bool) or not isinstance(value, (int, float)):
-                problems.append(f"「{key}」应为数字，收到 {value!r}")
+                problems.append(text("params.check.rule_not_number", param=key, value=repr(value)))
             elif value < 0:
-                problems.append(f"「{key}」不能为负数（{value}）")
+                problems.append(text("params.check.rule_negative", param=key, value=value))
             elif measure in _SHARES and value > 1:
-                problems.append(f"「{key}」是比例，应在 0–1 之间（{value}）")
+                problems.append(text("params.check.rule_share", param=key, value=value))
         for measure in TIER_MEASURES:
             low, high = extra.get(f"min_{measure}"), extra.get(f"max_{measure}")
             if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
-                problems.append(f"min_{measure}（{low}）大于 max_{measure}（{high}）")
+                problems.append(text("params.check.rule_min_above_max", measure=measure, low=low,
+                                     high=high))
         if problems:
-            raise ValueError("；".join(problems))
+            raise ValueError(text("params.clause_separator").join(problems))
         return self
 
 
@@ -125,14 +128,15 @@ class Tiers(_Section):
     def _last_rule_catches_all(self):
         names = [r.tier for r in self.rules]
         if len(set(names)) != len(names):
-            raise ValueError(f"层级名称重复：{names}")
+            raise ValueError(text("params.check.tier_names_repeated", names=names))
         if self.rules[-1].model_extra:
-            raise ValueError(f"最后一条规则（{names[-1]}）不能有条件：它接住其余所有客户")
+            raise ValueError(text("params.check.last_rule_has_conditions", tier=names[-1]))
         named = [*self.roles.high_value, *self.roles.sleeping,
                  *([self.roles.win_back] if self.roles.win_back else [])]
         unknown = list(dict.fromkeys(t for t in named if t not in names))
         if unknown:
-            raise ValueError(f"tiers.roles 中的层级不在 tiers.rules 里：{'、'.join(unknown)}")
+            raise ValueError(text("params.check.roles_unknown_tiers",
+                                  tiers=text("list.separator").join(unknown)))
         return self
 
 
@@ -144,7 +148,7 @@ class Kmeans(_Section):
     @classmethod
     def _ordered(cls, value):
         if value[0] > value[1]:
-            raise ValueError(f"k_range 的下限 {value[0]} 大于上限 {value[1]}")
+            raise ValueError(text("params.check.k_range_order", low=value[0], high=value[1]))
         return value
 
 
@@ -246,7 +250,8 @@ class Params(_Section):
     def _tiers_have_strategies(self):
         missing = [r.tier for r in self.tiers.rules if r.tier not in self.strategy.tiers]
         if missing:
-            raise ValueError(f"tiers.rules 中的层级没有对应的 strategy.tiers 条目：{'、'.join(missing)}")
+            raise ValueError(text("params.check.tiers_without_strategy",
+                                  tiers=text("list.separator").join(missing)))
         return self
 
 
@@ -261,21 +266,17 @@ def _where(loc: tuple, provenance: dict[str, str]) -> tuple[str, str]:
     return key, "base.yml"
 
 
+# pydantic error type -> the vocabulary key of its message (params.check.<key>); the message
+# templates take pydantic's context fields ({ge}, {expected}, {min_length} …).
 _MESSAGES = {
-    "greater_than_equal": "应 ≥ {ge}",
-    "greater_than": "应 > {gt}",
-    "less_than_equal": "应 ≤ {le}",
-    "less_than": "应 < {lt}",
-    "literal_error": "应为以下之一：{expected}",
-    "missing": "缺少此参数（base.yml 中应有它的默认值）",
-    "extra_forbidden": "未知参数",
-    "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数",
-    "float_type": "应为数字", "float_parsing": "应为数字",
-    "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
-    "string_type": "应为文字", "list_type": "应为列表", "dict_type": "应为映射",
-    "date_from_datetime_parsing": "应为 YYYY-MM-DD 日期", "date_parsing": "应为 YYYY-MM-DD 日期",
-    "date_type": "应为 YYYY-MM-DD 日期", "string_pattern_mismatch": "格式不对（应如 09:00-18:00）",
-    "too_short": "至少应有 {min_length} 项", "too_long": "至多 {max_length} 项",
+    "greater_than_equal": "ge", "greater_than": "gt", "less_than_equal": "le", "less_than": "lt",
+    "literal_error": "one_of", "missing": "missing", "extra_forbidden": "unknown",
+    "int_type": "integer", "int_parsing": "integer", "int_from_float": "integer",
+    "float_type": "number", "float_parsing": "number",
+    "bool_type": "boolean", "bool_parsing": "boolean",
+    "string_type": "text", "list_type": "list", "dict_type": "map",
+    "date_from_datetime_parsing": "date", "date_parsing": "date", "date_type": "date",
+    "string_pattern_mismatch": "time_window", "too_short": "too_short", "too_long": "too_long",
 }
 
 
@@ -297,17 +298,22 @@ def validate_params(resolved: dict, provenance: dict[str, str] | None = None) ->
         for problem in err.errors():
             loc = tuple(p for p in problem["loc"] if not str(p).startswith("function-after"))
             key, source = _where(loc, provenance or {})
-            template = _MESSAGES.get(problem["type"])
+            message_key = _MESSAGES.get(problem["type"])
             ctx = problem.get("ctx") or {}
             if problem["type"] == "value_error":
-                text = str(ctx.get("error", problem["msg"]))
-            elif template:
+                message = str(ctx.get("error", problem["msg"]))
+            elif message_key:
+                template = text(f"params.check.{message_key}")
                 try:
-                    text = template.format(**ctx)
+                    message = template.format(**ctx)
                 except (KeyError, IndexError):
-                    text = template
+                    message = template
             else:
-                text = problem["msg"]
-            shown = "" if problem["type"] in ("missing", "value_error") else f"，收到 {problem.get('input')!r}"
-            lines.append(f"{source}: 参数「{key or '(全部)'}」{text}{shown}")
-        raise ParamsError("参数有误：" + "；".join(lines)) from None
+                message = problem["msg"]
+            shown = ("" if problem["type"] in ("missing", "value_error")
+                     else text("params.check.received", value=repr(problem.get("input"))))
+            lines.append(text("params.check.line", source=source,
+                              param=key or text("params.check.whole"), message=message,
+                              shown=shown))
+        raise ParamsError(text("params.check.summary",
+                               problems=text("params.clause_separator").join(lines))) from None

@@ -18,6 +18,7 @@ import yaml
 from analysis.config import KERNEL_NAME, NOTEBOOK_ORDER, NOTEBOOKS_DIR, PROJECT_ROOT, run_dir
 from analysis.errors import InputError, KitError
 from analysis.params import parse_as_of, parse_month, resolve_params, resolve_path
+from analysis.vocab import text, use_language
 
 __all__ = ["run_batch", "report_path"]
 
@@ -26,7 +27,8 @@ _USER_ERRORS = {"KitError", "InputError", "ParamsError"}
 
 
 def report_path(out: Path, month: str) -> Path:
-    return out / f"客户分析报告_{month}.html"
+    """The HTML report of one month's run: ``客户分析报告_2026-10.html`` in ``out``."""
+    return out / text("run.report_file", month=month)
 
 
 class _Log:
@@ -53,50 +55,52 @@ def _ensure_kernel() -> None:
     from ipykernel.kernelspec import install
 
     try:  # into this environment (venv or conda env), never the user's global Jupyter
-        install(kernel_name=KERNEL_NAME, display_name="Python (客户洞察工具)", prefix=sys.prefix)
+        install(kernel_name=KERNEL_NAME, display_name=text("run.kernel_display_name"),
+                prefix=sys.prefix)
     except OSError as err:
-        raise KitError(f"未找到 Jupyter 内核 {KERNEL_NAME}，且无法自动注册（{err}）：请先运行 make setup") from None
+        raise KitError(text("run.error.no_kernel", kernel=KERNEL_NAME, error=err)) from None
 
 
 def _check_data_dir(data: Path) -> None:
     """The raw-data folder exists, is a folder and can be listed (before any notebook runs)."""
     if not data.exists():
-        raise InputError(f"原始数据目录不存在: {data}")
+        raise InputError(text("run.error.data_missing", path=data))
     if not data.is_dir():
-        raise InputError(f"原始数据路径 {data} 是一个文件，不是文件夹：--data（或 params 的 "
-                         "input.data_dir）应指向存放导出文件的文件夹")
+        raise InputError(text("run.error.data_is_file", path=data))
     try:
         with os.scandir(data):
             pass
     except OSError as err:
-        raise InputError(f"无法读取原始数据目录 {data}（{_os_reason(err)}）") from None
+        raise InputError(text("run.error.data_unreadable", path=data,
+                              reason=_os_reason(err))) from None
 
 
 def _prepare_out_dir(out: Path) -> None:
     """Create the output folder and prove a file can be written in it — up front, so that a
     bad ``--out`` costs one line, not a notebook run and a traceback."""
     if out.exists() and not out.is_dir():
-        raise KitError(f"输出路径 {out} 是一个已存在的文件，不是文件夹：请用 --out 指定一个文件夹")
+        raise KitError(text("run.error.out_is_file", path=out))
     existing = next((p for p in out.parents if p.exists()), None)
     if existing is not None and not existing.is_dir():
-        raise KitError(f"无法创建输出目录 {out}：其上级路径 {existing} 是一个文件，不是文件夹")
+        raise KitError(text("run.error.out_under_file", path=out, parent=existing))
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".write-check-"):
             pass
     except OSError as err:
-        raise KitError(f"无法写入输出目录 {out}（{_os_reason(err)}）：请用 --out 换一个可写的文件夹"
-                       ) from None
+        raise KitError(text("run.error.out_unwritable", path=out, reason=_os_reason(err))) from None
 
 
 def _os_reason(err: OSError) -> str:
     """Why an OS call failed, in the user's words."""
     reasons = {
-        errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EROFS: "只读文件系统",
-        errno.ENOSPC: "磁盘已满", errno.ENOTDIR: "路径中有一段是文件而不是文件夹",
-        errno.EEXIST: "已存在同名文件", errno.ENOENT: "路径不存在，且无法创建",
+        errno.EACCES: "no_permission", errno.EPERM: "no_permission", errno.EROFS: "read_only",
+        errno.ENOSPC: "disk_full", errno.ENOTDIR: "not_a_folder", errno.EEXIST: "exists",
+        errno.ENOENT: "cannot_create",
     }
-    return reasons.get(err.errno, err.strerror or type(err).__name__)
+    if err.errno in reasons:
+        return text(f"run.os_reason.{reasons[err.errno]}")
+    return err.strerror or type(err).__name__
 
 
 def run_batch(month: str, data_dir: str | None = None, params_file: str | None = None,
@@ -114,24 +118,25 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
     as_of_date = parse_as_of(as_of, month)
     cwd = Path.cwd()
     params = resolve_params(month, resolve_path(params_file, cwd) if params_file else None, overrides)
+    use_language(params["run"]["language"])  # the log, the report's name and summary speak it
     data = resolve_path(data_dir, cwd) if data_dir else resolve_path(params["input"]["data_dir"], PROJECT_ROOT)
     _check_data_dir(data)
     params["input"]["data_dir"] = str(data)
     out = resolve_path(out_dir, cwd) if out_dir else run_dir(month)
     if out.resolve() == data.resolve() or data.resolve() in out.resolve().parents:
-        raise KitError(f"输出目录 {out} 不能位于原始数据目录 {data} 之内（原始数据只读）")
+        raise KitError(text("run.error.out_inside_data", out=out, data=data))
     _prepare_out_dir(out)
     _ensure_kernel()
 
     (out / "params_resolved.yml").write_text(
-        "# 本次运行实际使用的参数（base.yml ← 月度文件 ← --params ← --set 合并结果）\n"
+        text("run.resolved_params_header") + "\n"
         + yaml.safe_dump({"month": month, "as_of": as_of_date.date().isoformat(), **params},
                          allow_unicode=True, sort_keys=False),
         encoding="utf-8",
     )
     log = _Log(out / "run.log")
     started = time.perf_counter()
-    log(f"客户洞察月度批处理 {month}（基准日 {as_of_date.date()}）数据: {data} 输出: {out}")
+    log(text("run.log.start", month=month, as_of=as_of_date.date(), data=data, out=out))
     injected = {
         "month": month, "as_of": as_of_date.date().isoformat(),
         "data_dir": str(data), "out_dir": str(out.resolve()), "params": params,
@@ -151,38 +156,40 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
                     extra_arguments=["--IPKernelApp.log_level=ERROR"],
                 )
             except PapermillExecutionError as err:
-                where = f"{name}.ipynb 第{err.exec_count}个单元格"
+                where = text("run.log.cell", notebook=f"{name}.ipynb", n=err.exec_count)
                 if err.ename in _USER_ERRORS:
-                    log(f"错误: {err.evalue}（{where}）", err=True)
-                    log(f"已保留此前的输出；出错的笔记本见 {target}", err=True)
+                    log(text("run.log.user_error", error=err.evalue, where=where), err=True)
+                    log(text("run.log.kept_see_notebook", path=target), err=True)
                     return 2
-                log(f"失败: {where}: {err.ename}: {err.evalue}", err=True)
-                log(f"已保留此前的输出；完整错误见 {target}", err=True)
+                log(text("run.log.failed", where=where, name=err.ename, error=err.evalue), err=True)
+                log(text("run.log.kept_see_error", path=target), err=True)
                 return 1
             executed.append(target)
-            log(f"      完成，用时 {time.perf_counter() - step_start:.1f} 秒")
+            log(text("run.log.step_done", seconds=time.perf_counter() - step_start))
 
         from analysis.outputs.report import build_report, check_self_contained
         from analysis.outputs.summary import executive_summary
+        from analysis.tiers import tier_roles
 
         html_path = report_path(out, month)
         build_report(
             executed, html_path, title=params["report"]["title"],
-            subtitle=f"{month} · 分析基准日 {as_of_date.date()}",
-            summary_markdown=executive_summary(out, month, as_of_date),
+            subtitle=text("run.report_subtitle", month=month, as_of=as_of_date.date()),
+            summary_markdown=executive_summary(out, month, as_of_date, tier_roles(params),
+                                               params["closed_loop"]["previous_dir"]),
         )
         bad = check_self_contained(html_path.read_text(encoding="utf-8"))
         if bad:
-            log(f"失败: 报告含外部链接 {bad[:3]}", err=True)
+            log(text("run.log.external_links", links=bad[:3]), err=True)
             return 1
         from analysis.outputs.privacy import scan_for_personal_data
 
         leaks = scan_for_personal_data(html_path)
         if leaks:  # the report is meant for sharing: it must not carry personal data
-            log(f"失败: 报告中发现未脱敏的个人信息 {leaks[:3]}", err=True)
+            log(text("run.log.personal_data", leaks=leaks[:3]), err=True)
             return 1
-        log(f"报告: {html_path}")
-        log(f"全部完成，用时 {time.perf_counter() - started:.1f} 秒。输出目录: {out}")
+        log(text("run.log.report", path=html_path))
+        log(text("run.log.done", seconds=time.perf_counter() - started, out=out))
         return 0
     finally:
         log.close()

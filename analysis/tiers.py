@@ -25,7 +25,7 @@ __all__ = ["TierRoles", "tier_roles"]
 class TierRoles:
     """Tier names in rule order and by role."""
 
-    order: tuple[str, ...]        # the rules' order: how every table lists tiers
+    order: tuple[str, ...]        # how every table lists tiers: strategy.tiers' order
     default: str                  # the last rule's tier: every customer no rule claims
     high_value: tuple[str, ...]   # keep their tier when lapsed (flagged instead), VIP treatment
     win_back: str | None          # lapsed-customer tier whose win-back rate the loop measures
@@ -37,9 +37,17 @@ class TierRoles:
 
 
 def tier_roles(params: dict) -> TierRoles:
-    """The :class:`TierRoles` of resolved params (the whole set, or its ``tiers`` section)."""
+    """The :class:`TierRoles` of resolved params (the whole set, or its ``tiers`` section).
+
+    Tables list tiers in the order ``strategy.tiers`` gives them (most valuable first, as a
+    manager reads them); tiers that only the rules name follow in rule order. The rules'
+    own order is the order they are tested in, which need not read well (流失预警 must be
+    tested before 潜力).
+    """
     tiers = params.get("tiers", params)
-    order = tuple(rule["tier"] for rule in tiers["rules"])
+    rule_order = [rule["tier"] for rule in tiers["rules"]]
+    shown = [t for t in params.get("strategy", {}).get("tiers", {}) if t in rule_order]
+    order = tuple(shown + [t for t in rule_order if t not in shown])
     roles = tiers["roles"]
-    return TierRoles(order=order, default=order[-1], high_value=tuple(roles["high_value"]),
+    return TierRoles(order=order, default=rule_order[-1], high_value=tuple(roles["high_value"]),
                      win_back=roles.get("win_back"), sleeping=tuple(roles["sleeping"]))

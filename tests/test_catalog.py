@@ -32,6 +32,17 @@ def test_read_interim_missing_names_file_and_notebook(tmp_path):
     assert read_interim(tmp_path, "surveys", optional=True) is None
 
 
+def test_read_interim_missing_in_english(tmp_path):
+    from analysis.vocab import language
+
+    write_interim({"quality": QUALITY}, tmp_path)
+    with language("en"), pytest.raises(KitError) as err:
+        read_interim(tmp_path, "segments")
+    assert str(err.value).endswith("notebook 03_segmentation writes it, so run 01_cleaning → "
+                                   "02_profiling → 03_segmentation in order first (the folder has: "
+                                   "quality)")
+
+
 def test_a_table_missing_a_catalogued_column_is_refused_where_it_is_written(tmp_path):
     with pytest.raises(ValueError, match=r"'quality' lacks the catalogued columns \['total'"):
         write_interim({"quality": QUALITY.drop(columns=["total", "completeness"])}, tmp_path)

@@ -115,3 +115,21 @@ def test_data_that_is_a_file_is_one_line_before_any_notebook(tmp_path):
     code, out, err = run_cli("run", "--month", "2026-10", "--data", str(data), "--out", str(tmp_path / "o"))
     assert_before_any_notebook(code, out, err, "订单.csv", "是一个文件，不是文件夹")
     assert not (tmp_path / "o").exists()
+
+
+# ----------------------------------------------------------------------------- words
+
+def test_error_location_and_report_name_follow_the_language():
+    from pathlib import Path
+
+    from analysis.errors import InputError
+    from analysis.runner import report_path
+    from analysis.vocab import language
+
+    error = InputError("日期无法解析", file="orders.csv", row=12, column="下单日期")
+    assert str(error) == "orders.csv 第12行 列「下单日期」: 日期无法解析"
+    assert report_path(Path("out"), "2026-10") == Path("out") / "客户分析报告_2026-10.html"
+    with language("en"):
+        error = InputError("date not readable", file="orders.csv", row=12, column="order date")
+        assert str(error) == 'orders.csv row 12 column "order date": date not readable'
+        assert report_path(Path("out"), "2026-10").name == "customer_report_2026-10.html"

@@ -4,7 +4,10 @@ import pandas as pd
 import pytest
 
 from analysis.errors import KitError, ParamsError
-from analysis.params import merge_params, parse_as_of, parse_assignment, parse_month, resolve_params
+from analysis.params import (
+    RunContext, merge_params, parse_as_of, parse_assignment, parse_month, resolve_params,
+)
+from analysis.vocab import language
 
 
 def _params_dir(tmp_path, base, month=None):
@@ -128,3 +131,31 @@ def test_bad_value_on_the_command_line_exits_2_with_one_message(capsys, tmp_path
     assert code == 2
     assert err.startswith("错误: 参数有误：--set tiers.churn_min_spend=-1: 参数「tiers.churn_min_spend」应 ≥ 0")
     assert "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------- language
+
+def test_messages_follow_the_run_language(tmp_path):
+    with language("en"):
+        with pytest.raises(ParamsError) as err:
+            resolve_params("2026-10", None, ["tiers.churn_min_spend=-1"])
+        assert str(err.value) == ('Parameter problems: --set tiers.churn_min_spend=-1: parameter '
+                                  '"tiers.churn_min_spend": must be ≥ 0.0, got -1')
+        with pytest.raises(ParamsError, match='Unknown parameter "rfm.window_monts" '
+                                              r'\(did you mean "rfm.window_months"\?\)'):
+            merge_params({"rfm": {"window_months": 12}}, {"rfm": {"window_monts": 6}})
+        with pytest.raises(KitError, match=r'The month must be YYYY-MM \(e.g. 2026-10\), got "Oct"'):
+            parse_month("Oct")
+    with pytest.raises(KitError, match="月份格式应为 YYYY-MM"):   # and back
+        parse_month("Oct")
+
+
+def test_run_context_table_is_labelled_in_the_run_language(tmp_path):
+    ctx = RunContext(month="2026-10", as_of=pd.Timestamp("2026-10-31"), data_dir=tmp_path,
+                     out_dir=tmp_path, params={})
+    assert ctx.describe().name == "本次运行"
+    assert ctx.describe()["分析基准日"] == "2026-10-31"
+    with language("en"):
+        table = ctx.describe()
+    assert table.name == "This run"
+    assert list(table.index) == ["Month", "Analysis date", "Raw data folder", "Output folder"]

@@ -18,19 +18,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.reference.tokens import (
+    AM_WORD, BLANK_TOKENS, CLOSE_BRACKETS, CURRENCY_WORDS, DAY_MARK, FALSE_WORDS, HOUR_MARKS,
+    MINUTE_MARK, MONTH_MARK, OPEN_BRACKETS, PM_WORD, SCALE_FACTORS, SECOND_MARK, TRUE_WORDS,
+    WEEKDAY_NUMERALS, WEEKDAY_WORDS, YEAR_MARK,
+)
+from analysis.vocab import text
+
 __all__ = [
     "parse_dates", "parse_dates_checked", "parse_amounts", "parse_bools", "is_blank",
     "strip_control", "DateOrderWarning", "BLANK_TOKENS", "EXCEL_SERIAL_RANGE",
 ]
 
-# Cell contents that mean "nothing here": export placeholders and Excel error values.
-# Compared after stripping and lower-casing.
-BLANK_TOKENS = frozenset({
-    "", "nan", "nat", "none", "null", "<na>", "n/a", "na", "-", "--", "---", "—", "——", "/",
-    "#n/a", "#n/a n/a", "#na", "#value!", "#ref!", "#div/0!", "#num!", "#name?", "#null!",
-    "#spill!", "#calc!", "#getting_data", "#field!", "#blocked!", "#unknown!", "#connect!",
-    "#busy!",
-})
+# BLANK_TOKENS (imported above, exported here): cell contents that mean "nothing here".
 
 # Excel serial day numbers accepted as dates: 1930-01-01 .. 2099-12-31. Outside this range a
 # bare number in a date column is far more likely an id or an amount than a date.
@@ -38,11 +38,7 @@ EXCEL_SERIAL_RANGE = (10959, 73050)
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "s")  # serial 1 = 1900-01-01 (Lotus leap-year bug)
 _YEAR_RANGE = (1800, 2200)  # a year outside this is a typo, not a date
 
-_TRUE = {"是", "是的", "对", "y", "yes", "true", "t", "1", "1.0", "同意", "已同意", "授权",
-         "已授权", "允许", "接受", "退订", "已退订", "有", "on", "√", "✓", "✔", "ok"}
-_FALSE = {"否", "不是", "不", "n", "no", "false", "f", "0", "0.0", "不同意", "未同意", "拒绝",
-          "不授权", "未授权", "不允许", "未退订", "没有", "无", "off", "×", "✗", "✘"}
-_BOOL_LOOKUP = {**{k: True for k in _TRUE}, **{k: False for k in _FALSE}}
+_BOOL_LOOKUP = {**{k: True for k in TRUE_WORDS}, **{k: False for k in FALSE_WORDS}}
 
 
 class DateOrderWarning(UserWarning):
@@ -213,36 +209,42 @@ def strip_control(values: pd.Series) -> tuple[pd.Series, int]:
 # out as a pattern of its own (_TAIL).
 _WEEKDAY_EN = (r"(?i:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?"
                r"|fri(?:day)?|sat(?:urday)?|sun(?:day)?)\.?")
-_WEEKDAY_ZH = r"(?:星期|周|礼拜)[一二三四五六日天]"
+_OPEN = "[" + OPEN_BRACKETS + "]"     # one opening bracket, half- or full-width
+_CLOSE = "[" + CLOSE_BRACKETS + "]"
+_WEEKDAY_ZH = "(?:" + "|".join(WEEKDAY_WORDS) + ")[" + WEEKDAY_NUMERALS + "]"
 # A Chinese weekday anywhere, with its brackets: "星期五", " 周五", "(五)", "(星期五)". It says
 # nothing the date does not, and is replaced by a space before the patterns below run.
-_RE_WEEKDAY_ZH = (r"\s*[(\[【]?\s*" + _WEEKDAY_ZH + r"\s*[)\]】]?"
-                  r"|\s*[(\[【]\s*[一二三四五六日天]\s*[)\]】]")
+_RE_WEEKDAY_ZH = (r"\s*" + _OPEN + r"?\s*" + _WEEKDAY_ZH + r"\s*" + _CLOSE + "?"
+                  r"|\s*" + _OPEN + r"\s*[" + WEEKDAY_NUMERALS + r"]\s*" + _CLOSE)
 # An English weekday in front of the date ("Fri, 01 Dec 2010") or between the date and its
 # time ("2018-01-01 (Mon) 10:00"). Chinese ones are blanked out before any pattern runs.
 # (No optional space at the end of _MID: it would take the space the time starts with.)
 _LEAD = r"^(?:" + _WEEKDAY_EN + r"[\s,]*)?"
-_MID = r"(?:\s*[(\[【]?\s*" + _WEEKDAY_EN + r"(?:\s*[)\]】])?)?"
+_MID = r"(?:\s*" + _OPEN + r"?\s*" + _WEEKDAY_EN + r"(?:\s*" + _CLOSE + r")?)?"
 _TIME = (
-    r"(?:(?:[\s,]+|\s*T\s*)(?:(?P<ap1>上午|下午|AM|PM|am|pm)\s*)?"
-    r"(?P<H>\d{1,2})[:时点](?P<M>\d{1,2})(?:[:分](?P<S>\d{1,2})(?:[.,](?P<F>\d{1,9}))?秒?)?"
-    r"\s*(?P<ap2>AM|PM|am|pm|上午|下午)?"
+    r"(?:(?:[\s,]+|\s*T\s*)(?:(?P<ap1>" + AM_WORD + "|" + PM_WORD + r"|AM|PM|am|pm)\s*)?"
+    r"(?P<H>\d{1,2})[:" + HOUR_MARKS + r"](?P<M>\d{1,2})(?:[:" + MINUTE_MARK + r"](?P<S>\d{1,2})"
+    r"(?:[.,](?P<F>\d{1,9}))?" + SECOND_MARK + r"?)?"
+    r"\s*(?P<ap2>AM|PM|am|pm|" + AM_WORD + "|" + PM_WORD + r")?"
     # A zone or offset is read and dropped: the wall-clock time is kept.
     r"\s*(?:Z|(?:UTC|GMT)?\s*[+-]\d{1,2}(?::?\d{2})?|UTC|GMT)?)?"
 )
 # What may follow a date (and its time): nothing, or text that does not go on with a digit
 # ("星期五", "(五)", "Fri", "CST", "备注…"), so "2024-03-15 25:00" and "2024-03-1512" are not
 # read as 2024-03-15. A separator followed by a digit ("-12", ":00", "/2024") counts as digits.
-_TAIL = (r"(?:[\s(\[【]*(?:(?:[^\d\s(\[【+\-/.:]|[+\-/.:](?:\D|$))(?s:.*))?)$")
+_TAIL = (r"(?:[\s" + OPEN_BRACKETS + r"]*(?:(?:[^\d\s" + OPEN_BRACKETS
+         + r"+\-/.:]|[+\-/.:](?:\D|$))(?s:.*))?)$")
 # Compact dates need a space or bracket before any such text: "20180101A" is more likely an id.
-_TAIL_COMPACT = r"(?:[\s(\[【]+(?:[^\d\s(\[【+\-/.:](?s:.*))?)?$"
+_TAIL_COMPACT = (r"(?:[\s" + OPEN_BRACKETS + r"]+(?:[^\d\s" + OPEN_BRACKETS
+                 + r"+\-/.:](?s:.*))?)?$")
 _MONTH = (r"(?P<mon>(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
           r"|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))\.?")
 _MONTH_ABBR = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _ORDINAL = r"(?i:st|nd|rd|th)?"
 
 _RE_ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$"
-_YMD = r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?:\s*日)?"
+_YMD = (r"(?P<y>\d{4})\s*[-/." + YEAR_MARK + r"]\s*(?P<m>\d{1,2})\s*[-/." + MONTH_MARK
+        + r"]\s*(?P<d>\d{1,2})(?:\s*" + DAY_MARK + ")?")
 _RE_YMD = _LEAD + _YMD + _MID + _TIME + _TAIL
 _RE_COMPACT = (r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"
                r"(?:(?:\.0+)|(?:[ T]?(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})))?" + _TAIL_COMPACT)
@@ -471,8 +473,8 @@ def _time_parts(st: pa.StructArray):
     us = us.to_numpy(zero_copy_only=False)
     ap = pc.coalesce(_group(st, "ap1"), _group(st, "ap2"))
     ap = pc.utf8_upper(ap).to_numpy(zero_copy_only=False)
-    pm = (ap == "PM") | (ap == "下午")
-    am = (ap == "AM") | (ap == "上午")
+    pm = (ap == "PM") | (ap == PM_WORD)
+    am = (ap == "AM") | (ap == AM_WORD)
     has_ap = pm | am
     bad = has_ap & ((hh > 12) | (hh == 0))  # "13:00 PM" is not a time
     hh = np.where(pm & (hh < 12), hh + 12, hh)
@@ -552,18 +554,15 @@ def _dates_from_strings(arr: pa.Array, dayfirst: bool | None):
         if n_d != n_m:
             col_dayfirst, source = n_d > n_m, "evidence"
             if n_d and n_m:
-                warnings.warn(
-                    f"日期列同时含“日/月/年”({n_d} 个值)和“月/日/年”({n_m} 个值)两种写法；"
-                    f"可两种解读的值按多数（{'日' if col_dayfirst else '月'}在前）解析",
-                    DateOrderWarning, stacklevel=4)
+                key = "day_first" if col_dayfirst else "month_first"
+                warnings.warn(text(f"parse.date_order.mixed_{key}", n_day_first=n_d,
+                                   n_month_first=n_m), DateOrderWarning, stacklevel=4)
         elif dayfirst is not None:
             col_dayfirst, source = bool(dayfirst), "argument"
         else:
             col_dayfirst, source = False, "default"
-            warnings.warn(
-                "日期列中“日/月/年”与“月/日/年”无法区分（如 03/04/2024），已按月在前解析；"
-                "若为日在前，请指定 dayfirst=True",
-                DateOrderWarning, stacklevel=4)
+            warnings.warn(text("parse.date_order.assumed_month_first"), DateOrderWarning,
+                          stacklevel=4)
         order = {"dayfirst": col_dayfirst, "dayfirst_source": source}
         day_first = only_dayfirst | (~only_monthfirst & col_dayfirst)
         day = np.where(day_first, a, b)
@@ -609,11 +608,11 @@ def _dates_from_strings(arr: pa.Array, dayfirst: bool | None):
 # ----------------------------------------------------------------------------- amounts
 
 # Currency marks and units removed before the number is read. 万/亿/千/k/w scale it.
-_CURRENCY = r"(?:人民币|RMB|rmb|CNY|cny|¥|\$|元|圆)"
-_SCALE = {"万": 1e4, "w": 1e4, "W": 1e4, "亿": 1e8, "千": 1e3, "k": 1e3, "K": 1e3}
+_CURRENCY = CURRENCY_WORDS
+_SCALE = SCALE_FACTORS
 _RE_AMOUNT = (r"^(?P<neg1>-)?\s*(?P<lp>\()?\s*(?P<neg2>[+-])?\s*"
               r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)\s*"
-              r"(?P<scale>万|亿|千|k|K|w|W)?\s*(?P<rp>\))?\s*(?P<neg3>-)?$")
+              r"(?P<scale>" + "|".join(SCALE_FACTORS) + r")?\s*(?P<rp>\))?\s*(?P<neg3>-)?$")
 
 
 def parse_amounts(values) -> pd.Series:

@@ -34,9 +34,11 @@ import pandas as pd
 from analysis.config import PROJECT_ROOT
 from analysis.errors import InputError, ParamsError
 from analysis.intake.schema import (
-    ALTERNATIVES, DERIVED_FROM, NOT_REPORTED, ORDER_PARTS, REQUIRED, TABLE_DISABLES, TABLE_LABELS,
-    TABLES, alias_index, normalise_header,
+    ALTERNATIVES, DERIVED_FROM, NOT_REPORTED, ORDER_PARTS, REQUIRED, TABLES, alias_index,
+    column_label, normalise_header, table_disables, table_label,
 )
+from analysis.reference.headers import SCALED_HEADER, TABLE_NAME_HINTS
+from analysis.vocab import text, texts
 
 __all__ = [
     "SourceTable", "RawData", "load_raw_data", "TEXT_SUFFIXES", "EXCEL_SUFFIXES",
@@ -44,11 +46,9 @@ __all__ = [
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-# Spreadsheet formats we can name but not read without another dependency.
-_RESAVE = {
-    ".xls": "旧版 Excel (.xls)", ".xlsb": "Excel 二进制 (.xlsb)", ".ods": "OpenDocument 表格 (.ods)",
-    ".et": "WPS 表格 (.et)", ".numbers": "Numbers 表格 (.numbers)",
-}
+# Spreadsheet formats we can name but not read without another dependency: suffix -> the
+# key of its name in the vocabulary (intake.format.<key>).
+_RESAVE = {".xls": "xls", ".xlsb": "xlsb", ".ods": "ods", ".et": "et", ".numbers": "numbers"}
 _IGNORED_NAMES = {"desktop.ini", "thumbs.db"}
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
 
@@ -56,16 +56,33 @@ HEADER_SCAN_ROWS = 30       # the header must be among the first 30 non-blank ro
 _HEAD_CHARS = 1_000_000     # text looked at to sniff the delimiter and find the header
 _SNIFF_LINES = 60
 
-# Words in a file or sheet name that hint at a table. Columns decide; a hint breaks near-ties
-# and lets us say "this looks like the orders table, but …".
-_NAME_HINTS = {
-    "orders": ("订单", "销售", "交易", "成交", "流水", "order", "sales", "invoice", "transaction"),
-    "customers": ("客户", "会员", "顾客", "档案", "customer", "member", "client", "crm"),
-    "interactions": ("互动", "行为", "触达", "日志", "interaction", "event", "activity", "touch"),
-    "surveys": ("调查", "满意度", "问卷", "评价", "回访", "survey", "csat", "feedback", "nps"),
-    "order_lines": ("明细", "表体", "行项目", "line", "item", "detail"),
-    "payments": ("支付", "付款", "收款", "payment"),
-}
+
+
+def _list(items) -> str:
+    """Items joined the way the current language lists them (``a、b`` / ``a, b``)."""
+    return text("list.separator").join(items)
+
+
+def _clauses(items) -> str:
+    """Clauses joined the way the current language separates them (``a；b`` / ``a; b``)."""
+    return text("intake.clause_separator").join(items)
+
+
+def _quoted(value) -> str:
+    return text("intake.quoted", text=value)
+
+
+def _format_name(suffix: str) -> str:
+    """How messages name a file format the kit cannot read (``旧版 Excel (.xls)``)."""
+    if suffix in _RESAVE:
+        return text(f"intake.format.{_RESAVE[suffix]}")
+    return text("intake.format.other", suffix=suffix or text("intake.no_suffix"))
+
+
+def _unnamed_column(position: int) -> str:
+    """The name given to a column without a header: ``第3列`` for the 0-based ``position`` 2."""
+    return text("intake.unnamed_column", n=position + 1)
+
 
 @dataclass
 class SourceTable:
@@ -95,7 +112,7 @@ class RawData:
     ``tables`` maps a canonical table name to a frame of its canonical columns (text or
     missing) plus ``_source_file`` (the file name; ``name[sheet]`` for workbooks with more
     than one sheet) and ``_source_row`` (the line / row number the user sees in that file).
-    ``skipped`` holds one Chinese sentence per thing left out and what that disables.
+    ``skipped`` holds one sentence per thing left out and what that disables.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -103,19 +120,19 @@ class RawData:
     skipped: list[str] = field(default_factory=list)
 
     def sources_frame(self) -> pd.DataFrame:
-        """One row per source file/sheet, Chinese column labels, for display in a notebook."""
+        """One row per source file/sheet, labelled columns, for display in a notebook."""
+        label = texts("intake.sources.column")
         rows = [{
-            "表": TABLE_LABELS.get(src.table, src.table),
-            "文件": src.path.name,
-            "工作表": src.sheet or "",
-            "表头行": src.header_row,
-            "编码": src.encoding or "",
-            "数据行数": src.n_rows,
-            "已识别列": "、".join(f"{h}→{c}" for h, c in src.column_map.items()),
-            "未使用列": "、".join(src.unmapped),
+            label["table"]: table_label(src.table),
+            label["file"]: src.path.name,
+            label["sheet"]: src.sheet or "",
+            label["header_row"]: src.header_row,
+            label["encoding"]: src.encoding or "",
+            label["n_rows"]: src.n_rows,
+            label["mapped"]: _list(f"{h}→{c}" for h, c in src.column_map.items()),
+            label["unmapped"]: _list(src.unmapped),
         } for src in self.sources]
-        columns = ["表", "文件", "工作表", "表头行", "编码", "数据行数", "已识别列", "未使用列"]
-        return pd.DataFrame(rows, columns=columns)
+        return pd.DataFrame(rows, columns=list(label.values()))
 
 
 # ============================================================================ entry point
@@ -182,12 +199,14 @@ def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | Non
                 fits_ok = [fit for fit in fits if fit[2].eligible]
                 if not fits_ok:
                     if not fits:
-                        raise InputError(f"没有名为「{excel_sheet}」的工作表", file=path.name)
+                        raise InputError(text("intake.error.no_such_sheet", sheet=excel_sheet),
+                                         file=path.name)
                     raise _missing_required(fits[0][0], table, fits[0][2])
                 chosen.extend(fits_ok)
                 for grid, _, _ in fits:
                     if all(grid is not g for g, _, _ in fits_ok):
-                        notes.append(f"{grid.label}: 不含{TABLE_LABELS[table]}的必需列，已跳过")
+                        notes.append(text("intake.note.lacks_required", file=grid.label,
+                                          table=table_label(table)))
         else:
             for grid in grids:
                 matches = {t: _match_by_content(grid, t, column_map) for t in TABLES}
@@ -197,53 +216,59 @@ def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | Non
                     near = _near_miss(matches, hints)
                     if near:
                         near_misses.append((grid.label, near, matches[near], grid.headers))
-                        recognised.append((grid.label, f"疑似{TABLE_LABELS[near]}（缺必需列）"))
+                        recognised.append((grid.label, text("intake.recognised.near_miss",
+                                                            table=table_label(near))))
                     else:
-                        recognised.append((grid.label, "未识别"))
-                        cols = "、".join(h for h in grid.headers if h) or "无"
-                        notes.append(f"{grid.label}: 未识别为任何表（列：{cols}），已跳过")
+                        recognised.append((grid.label, text("intake.recognised.none")))
+                        cols = _list(h for h in grid.headers if h) or text("intake.none")
+                        notes.append(text("intake.note.unrecognised", file=grid.label,
+                                          columns=cols))
                 elif table in taken_by_params:
-                    recognised.append((grid.label, f"{TABLE_LABELS[table]}（未使用）"))
-                    notes.append(f"{grid.label}: 看起来也是{TABLE_LABELS[table]}，但 params 的 "
-                                 "input.files 已为该表指定文件，未使用")
+                    recognised.append((grid.label, text("intake.recognised.unused",
+                                                        table=table_label(table))))
+                    notes.append(text("intake.note.taken_by_params", file=grid.label,
+                                      table=table_label(table)))
                 else:
                     chosen.append((grid, table, matches[table]))
         for grid, table, match in chosen:
             if grid.n_rows == 0:
                 if forced or table == "orders":
-                    raise InputError("只有表头，没有数据行", file=grid.label)
-                notes.append(f"{grid.label}: 只有表头、没有数据行，{TABLE_LABELS[table]}已跳过")
-                recognised.append((grid.label, f"{TABLE_LABELS[table]}（无数据）"))
+                    raise InputError(text("intake.error.header_only"), file=grid.label)
+                notes.append(text("intake.note.header_only_table", file=grid.label,
+                                  table=table_label(table)))
+                recognised.append((grid.label, text("intake.recognised.no_rows",
+                                                    table=table_label(table))))
                 continue
             frame, source, extra = _build(grid, table, match)
             frames.setdefault(table, []).append(frame)
             sources.append(source)
             notes.extend(extra)
-            recognised.append((grid.label, TABLE_LABELS[table]))
+            recognised.append((grid.label, table_label(table)))
 
     if "orders" not in frames:
         for label, table, match, headers in near_misses:
             if table == "orders":
                 raise InputError(_missing_text("orders", match, headers), file=label)
-        found = "；".join(f"{label} → {what}" for label, what in recognised) or "无"
-        raise InputError(
-            "没有找到订单表：需要一个含 客户ID、下单日期、金额 三列的文件（列名可在 params 的 "
-            f"input.column_map 中对应）。已读取：{found}", file=str(folder))
+        found = _clauses(f"{label} → {what}" for label, what in recognised) or text("intake.none")
+        raise InputError(text("intake.error.no_orders", table=table_label("orders"), found=found),
+                         file=str(folder))
     for label, table, match, headers in near_misses:
-        notes.append(f"{label}: 看起来是{TABLE_LABELS[table]}，但"
-                     f"{_missing_text(table, match, headers)}，已跳过")
+        notes.append(text("intake.note.near_miss", file=label, table=table_label(table),
+                          problem=_missing_text(table, match, headers)))
 
     headers_only = [src for src in sources if src.table == "orders" and src.from_parts]
     parts = [t for t in ORDER_PARTS if t in frames]
     if headers_only and not parts:
         src = headers_only[0]
         raise InputError(
-            "作为订单表缺少必需列「金额(元)」(amount)：既没有金额列，也没有 数量+单价 列，数据文件夹中也"
-            f"没有可按订单号关联的订单明细表或支付表。文件中的列：{'、'.join(list(src.column_map) + src.unmapped)}"
+            text("intake.error.header_without_money", orders=table_label("orders"),
+                 column=column_label("orders", "amount"),
+                 columns=_list(list(src.column_map) + src.unmapped))
             + _params_hint({"amount": [h for h in src.unmapped]}), file=src.path.name)
     for t in parts:
         if "orders" in frames and not headers_only and t == "payments":
-            notes.append(f"订单表已有金额列，{TABLE_LABELS[t]}未用于金额")
+            notes.append(text("intake.note.part_not_used", orders=table_label("orders"),
+                              table=table_label(t)))
 
     tables = {t: _concat(frames[t], t) for t in TABLES if t in frames}
     skipped = skipped_files + notes + _what_is_missing(tables)
@@ -266,20 +291,22 @@ def _list_files(folder: Path, explicit: dict[Path, list[str]]) -> tuple[list[Pat
         elif path in explicit:
             continue  # a hard error below
         elif suffix in _RESAVE:
-            notes.append(f"{path.name}: {_RESAVE[suffix]} 文件无法读取，已跳过——请另存为 .xlsx 或 CSV")
+            notes.append(text("intake.note.cannot_read_format", file=path.name,
+                              format=_format_name(suffix)))
         else:
-            notes.append(f"{path.name}: 不是表格文件（{suffix or '无扩展名'}），已跳过")
+            notes.append(text("intake.note.not_a_table_file", file=path.name,
+                              suffix=suffix or text("intake.no_suffix")))
     for path in explicit:
         if path not in paths:
             suffix = _suffix(path)
             if suffix not in TEXT_SUFFIXES + EXCEL_SUFFIXES:
-                kind = _RESAVE.get(suffix, f"{suffix or '无扩展名'} 格式")
-                raise InputError(f"{kind} 文件无法读取：请另存为 .xlsx 或 CSV", file=path.name)
+                raise InputError(text("intake.error.cannot_read_format",
+                                      format=_format_name(suffix)), file=path.name)
             paths.append(path)
     if not paths:
-        detail = f"（{'；'.join(notes)}）" if notes else ""
-        raise InputError(f"数据文件夹中没有可读取的文件：需要 CSV / TXT 或 .xlsx 导出{detail}",
-                         file=str(folder))
+        detail = (text("intake.error.no_readable_files_detail", notes=_clauses(notes))
+                  if notes else "")
+        raise InputError(text("intake.error.no_readable_files", detail=detail), file=str(folder))
     return paths, notes
 
 
@@ -299,20 +326,20 @@ def _read_bytes(path: Path) -> bytes:
         try:
             return gzip.decompress(raw)
         except (OSError, EOFError) as err:
-            raise InputError(f"gzip 压缩文件已损坏，无法解压（{err}）", file=path.name) from None
+            raise InputError(text("intake.error.bad_gzip", error=err), file=path.name) from None
     return raw
 
 
 def _resolve_dir(data_dir) -> Path:
     if data_dir is None:
-        raise InputError("没有指定数据文件夹（params 的 input.data_dir）")
+        raise InputError(text("intake.error.no_data_dir"))
     folder = Path(data_dir).expanduser()
     if not folder.is_absolute() and not folder.exists():
         folder = PROJECT_ROOT / folder
     if not folder.exists():
-        raise InputError("数据文件夹不存在", file=str(folder))
+        raise InputError(text("intake.error.data_dir_missing"), file=str(folder))
     if not folder.is_dir():
-        raise InputError("不是文件夹：input.data_dir 应指向存放导出文件的文件夹", file=str(folder))
+        raise InputError(text("intake.error.data_dir_not_folder"), file=str(folder))
     return folder
 
 
@@ -321,11 +348,12 @@ def _explicit_files(files: dict | None, folder: Path) -> dict[Path, list[str]]:
     out: dict[Path, list[str]] = {}
     for table, names in (files or {}).items():
         if table not in TABLES:
-            raise ParamsError(f"input.files: 未知的表「{table}」；可用：{', '.join(TABLES)}")
+            raise ParamsError(text("intake.error.unknown_table", name=table,
+                                   known=", ".join(TABLES)))
         for name in [names] if isinstance(names, (str, Path)) else list(names or []):
             path = Path(name) if Path(name).is_absolute() else folder / name
             if not path.is_file():
-                raise InputError(f"input.files 为{TABLE_LABELS[table]}指定的文件不存在",
+                raise InputError(text("intake.error.named_file_missing", table=table_label(table)),
                                  file=str(path))
             out.setdefault(path, []).append(table)
     return out
@@ -335,7 +363,7 @@ def _check_column_map(column_map: dict | None) -> None:
     if column_map is None:
         return
     if not isinstance(column_map, dict):
-        raise ParamsError("input.column_map 应是「你的列名: 标准列名」的映射")
+        raise ParamsError(text("intake.error.column_map_not_map"))
     known = {c for cols in TABLES.values() for c in cols}
     for header, target in column_map.items():
         if target is None or str(target).strip() == "":
@@ -343,9 +371,8 @@ def _check_column_map(column_map: dict | None) -> None:
         table, _, column = str(target).strip().rpartition(".")
         ok = column in TABLES[table] if table in TABLES else (not table and column in known)
         if not ok:
-            raise ParamsError(
-                f"input.column_map: 「{header}」→「{target}」不是已知的标准列名；可用："
-                f"{', '.join(sorted(known))}（或 表名.列名，如 orders.amount）")
+            raise ParamsError(text("intake.error.column_map_unknown", header=header, target=target,
+                                   known=", ".join(sorted(known))))
 
 
 # ============================================================================ reading
@@ -400,9 +427,11 @@ class _Intake:
         first, others = self.failures[0], [err.file for err in self.failures[1:]]
         message = first.message
         if self.n_files > 1:
-            more = (f"；另有 {len(others)} 个文件同样无法使用：{'、'.join(others[:5])}"
-                    f"{'…' if len(others) > 5 else ''}") if others else ""
-            message += f"（数据文件夹中也没有其他文件提供订单表{more}）"
+            more = ""
+            if others:
+                more = text("intake.error.others_unusable", n=len(others),
+                            files=_list(others[:5]) + ("…" if len(others) > 5 else ""))
+            message += text("intake.error.no_other_orders", table=table_label("orders"), more=more)
         raise InputError(message, file=first.file, row=first.row, column=first.column)
 
 
@@ -425,14 +454,15 @@ def _read_file(path: Path, excel_sheet: str | None, column_map: dict,
         if needed:
             raise InputError(err.message, file=err.file, row=err.row, column=err.column) from None
         intake.failures.append(err)
-        grids, notes = [], [f"{err}，已跳过"]
+        grids, notes = [], [text("intake.note.skipped", problem=err)]
     if not needed and not intake.orders_named:
         kept = []
         for grid in grids:
             if _may_be_orders(grid, column_map):
                 if not grid.n_rows:  # an empty month's export next to the others
-                    intake.failures.append(InputError("只有表头，没有数据行", file=grid.label))
-                    notes.append(f"{grid.label}: 只有表头、没有数据行，已跳过")
+                    intake.failures.append(InputError(text("intake.error.header_only"),
+                                                      file=grid.label))
+                    notes.append(text("intake.note.header_only", file=grid.label))
                     continue
                 intake.orders_offered = True
             kept.append(grid)
@@ -467,14 +497,12 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
         try:
             return raw[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8 (BOM)"
         except UnicodeDecodeError as err:
-            raise InputError(f"文件声明为 UTF-8，但第 {err.start} 字节处无法解码：请重新导出为 CSV UTF-8",
-                             file=name) from None
+            raise InputError(text("intake.error.bad_utf8", byte=err.start), file=name) from None
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
-            raise InputError("文件声明为 UTF-16（Unicode 文本），但无法解码：请另存为 CSV UTF-8",
-                             file=name) from None
+            raise InputError(text("intake.error.bad_utf16"), file=name) from None
     candidates = [("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030")]
     sample = raw[:4096]
     if sample.count(b"\x00") > len(sample) // 4:  # UTF-16 without a BOM
@@ -485,8 +513,7 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
             return raw.decode(encoding), label
         except UnicodeDecodeError:
             continue
-    raise InputError("无法识别文件编码（已尝试 UTF-8、GBK、GB18030、UTF-16）：请用 Excel 另存为"
-                     "「CSV UTF-8（逗号分隔）」", file=name)
+    raise InputError(text("intake.error.unknown_encoding"), file=name)
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -530,25 +557,23 @@ def _read_delimited(path: Path, column_map: dict) -> _Grid:
     name = path.name
     raw = _read_bytes(path)
     if not raw:
-        raise _NoTable("文件是空的（0 字节）", file=name)
+        raise _NoTable(text("intake.error.empty_file"), file=name)
     if len(raw) > _HEAD_CHARS and raw.find(b"\n", 0, _HEAD_CHARS) < 0 \
             and raw.find(b"\r", 0, _HEAD_CHARS) < 0:
         # Checked on the bytes, before decoding: a header is never 1 MB long, and the csv
         # module and pyarrow would take seconds and gigabytes over one endless line.
-        raise _NoTable(f"不是表格：{len(raw) / 2 ** 20:.1f} MB 的内容在前 1 MB 内没有换行（单行导出、"
-                       "只有表头或二进制文件）", file=name)
+        raise _NoTable(text("intake.error.one_line", mb=len(raw) / 2 ** 20), file=name)
     try:
-        text, encoding = _decode(raw, name)
+        content, encoding = _decode(raw, name)
     except InputError as err:
         raise _NoTable(err.message, file=name) from None
-    if _looks_binary(text[:_BINARY_SAMPLE]):
-        raise _NoTable("不是文本表格：含大量控制字符（多半是二进制文件或压缩包被改了扩展名）",
-                       file=name)
-    if not text.strip():
-        raise _NoTable("文件是空的（只有空行）", file=name)
+    if _looks_binary(content[:_BINARY_SAMPLE]):
+        raise _NoTable(text("intake.error.binary"), file=name)
+    if not content.strip():
+        raise _NoTable(text("intake.error.blank_lines_only"), file=name)
 
-    head = text[:_HEAD_CHARS]
-    if len(text) > _HEAD_CHARS and "\n" in head:
+    head = content[:_HEAD_CHARS]
+    if len(content) > _HEAD_CHARS and "\n" in head:
         head = head[:head.rfind("\n") + 1]
     delim = _sniff_delimiter(head.splitlines()[:_SNIFF_LINES])
 
@@ -565,7 +590,7 @@ def _read_delimited(path: Path, column_map: dict) -> _Grid:
     except csv.Error:
         pass  # a broken quote in the sample; the header is normally above it
     if not any(_non_blank(r) for r, _, _ in records):
-        raise _NoTable("CSV 格式错误：读不出表头行（多半是引号不成对）", file=name)
+        raise _NoTable(text("intake.error.no_header_row"), file=name)
     idx = _find_header([r for r, _, _ in records], column_map)
     header, header_start, header_end = records[idx]
     headers = [h.strip() for h in header]
@@ -576,32 +601,31 @@ def _read_delimited(path: Path, column_map: dict) -> _Grid:
             headers, n_header, header_end = two_rows, 2, records[idx + 1][2]
     width = len(headers)
     if width > _MAX_COLUMNS:  # reading on would cost minutes and gigabytes
-        raise _NoTable(f"不是正常的表格：表头行有 {width} 列，超过 Excel 的上限 {_MAX_COLUMNS} 列",
+        raise _NoTable(text("intake.error.too_many_columns", n=width, limit=_MAX_COLUMNS),
                        file=name, row=header_start)
 
-    multiline = '"' in text
+    multiline = '"' in content
     rows = None
     # pyarrow skips physical lines, not records: skip through the header's last line.
-    data = _parse_body_fast(raw if encoding == "UTF-8" else text.encode("utf-8"), delim,
+    data = _parse_body_fast(raw if encoding == "UTF-8" else content.encode("utf-8"), delim,
                             header_end, width, multiline)
     del raw
     if data is None:  # blank or short rows: pandas pads them; too-long rows go slower still
         try:
             data = pd.read_csv(
-                StringIO(text), sep=delim, header=None, skiprows=header_start - 1, dtype=str,
+                StringIO(content), sep=delim, header=None, skiprows=header_start - 1, dtype=str,
                 keep_default_na=False, na_values=[""], skip_blank_lines=False, index_col=False,
                 engine="c",
             ).iloc[n_header:].reset_index(drop=True)
         except pd.errors.ParserError:
             try:
-                data, rows = _read_ragged(text, delim, idx + n_header - 1, width, name)
+                data, rows = _read_ragged(content, delim, idx + n_header - 1, width, name)
             except InputError as err:
                 known = _any_table_index(column_map)
                 if any(normalise_header(h) in known for h in headers):
                     raise  # a table of ours with a broken row: the user must fix that row
                 # Free text (a log saved as .txt) splits into rows of any width.
-                raise _NoTable("不像数据表格：表头中没有可识别的列名，各行的字段数也不一致",
-                               file=name, row=err.row) from None
+                raise _NoTable(text("intake.error.free_text"), file=name, row=err.row) from None
     if rows is None:
         rows = header_end + 1 + np.arange(len(data), dtype=np.int64)
         if multiline and len(data):
@@ -661,10 +685,10 @@ def _parse_body_fast(utf8: bytes, delim: str, skip: int, width: int, multiline: 
     return frame
 
 
-def _read_ragged(text: str, delim: str, header_idx: int, width: int, name: str):
+def _read_ragged(content: str, delim: str, header_idx: int, width: int, name: str):
     """Slow path for rows longer than the header: trailing empty cells are dropped; anything
     else there is a broken row, reported with its line number."""
-    reader = csv.reader(StringIO(text), delimiter=delim)
+    reader = csv.reader(StringIO(content), delimiter=delim)
     out, rows = [], []
     end = 0
     try:
@@ -674,20 +698,19 @@ def _read_ragged(text: str, delim: str, header_idx: int, width: int, name: str):
                 continue
             if len(rec) > width:
                 if any(c.strip() for c in rec[width:]):
-                    raise InputError(
-                        f"该行有 {len(rec)} 个字段，但表头只有 {width} 个（分隔符「{_show(delim)}」）："
-                        "可能含未加引号的分隔符（如金额中的千分位逗号），请修正该行", file=name, row=start)
+                    raise InputError(text("intake.error.long_row", n=len(rec), width=width,
+                                          delimiter=_show(delim)), file=name, row=start)
                 rec = rec[:width]
             out.append(rec + [""] * (width - len(rec)))
             rows.append(start)
     except csv.Error as err:
-        raise InputError(f"CSV 格式错误（{err}），多半是引号不成对", file=name, row=end + 1) from None
+        raise InputError(text("intake.error.csv", error=err), file=name, row=end + 1) from None
     data = pd.DataFrame(out, columns=range(width), dtype=object).replace("", None).astype("str")
     return data, np.asarray(rows, dtype=np.int64)
 
 
 def _show(delim: str) -> str:
-    return {"\t": "制表符", ",": ",", ";": ";", "|": "|"}[delim]
+    return text("intake.delimiter.tab") if delim == "\t" else delim
 
 
 # ---------------------------------------------------------------------------- XLSX
@@ -699,27 +722,26 @@ def _read_workbook(path: Path, excel_sheet: str | None, column_map: dict):
     name = path.name
     size = path.stat().st_size
     if size == 0:
-        raise _NoTable("文件是空的（0 字节）", file=name)
+        raise _NoTable(text("intake.error.empty_file"), file=name)
     with path.open("rb") as fh:
         magic = fh.read(8)
     if magic.startswith(_OLE2_MAGIC[:4]):
-        raise InputError("文件设置了打开密码（已加密），或其实是旧版 .xls 格式，无法读取：请在 Excel 中"
-                         "取消密码并另存为 .xlsx 或 CSV", file=name)
+        raise InputError(text("intake.error.encrypted"), file=name)
     if not magic.startswith(b"PK"):
-        raise InputError("不是有效的 .xlsx 文件（内容已损坏或扩展名不符）：请用 Excel 打开后另存为 "
-                         ".xlsx 或 CSV", file=name)
+        raise InputError(text("intake.error.not_xlsx"), file=name)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
             TypeError, EOFError) as err:
-        raise InputError(f"无法读取 .xlsx（文件已损坏：{type(err).__name__}）：请用 Excel 打开后另存为"
-                         " .xlsx 或 CSV", file=name) from None
+        raise InputError(text("intake.error.corrupt_xlsx", error=type(err).__name__),
+                         file=name) from None
     grids, notes = [], []
     try:
         names = book.sheetnames
         if excel_sheet is not None:
             if excel_sheet not in names:
-                notes.append(f"{name}: 没有名为「{excel_sheet}」的工作表（有：{'、'.join(names)}），已跳过")
+                notes.append(text("intake.note.no_such_sheet", file=name, sheet=excel_sheet,
+                                  sheets=_list(names)))
                 return grids, notes
             names = [excel_sheet]
         multi = len(book.sheetnames) > 1
@@ -734,21 +756,22 @@ def _read_workbook(path: Path, excel_sheet: str | None, column_map: dict):
                 cells = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
                 merged = _merged_ranges(ws)
             except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as err:
-                raise InputError(f"工作表「{sheet}」无法读取（文件已损坏：{type(err).__name__}）：请用"
-                                 " Excel 打开后另存为 .xlsx 或 CSV", file=name) from None
+                raise InputError(text("intake.error.corrupt_sheet", sheet=sheet,
+                                      error=type(err).__name__), file=name) from None
             if not any(_non_blank(r) for r in cells):
                 continue
             any_cells = True
             grid, filled = _grid_from_cells(path, sheet, label, cells, column_map, merged)
             grids.append(grid)
             if filled:
-                columns = "、".join(dict.fromkeys(
-                    header or f"第{col + 1}列" for col, header in sorted(filled)))
-                notes.append(f"{label}: {len(filled)} 个合并单元格已向下填充（列：{columns}）")
+                columns = _list(dict.fromkeys(
+                    header or _unnamed_column(col) for col, header in sorted(filled)))
+                notes.append(text("intake.note.merged_filled", file=label, n=len(filled),
+                                  columns=columns))
     finally:
         book.close()
     if not any_cells and not notes:
-        raise _NoTable("工作簿是空的（所有工作表都没有内容）", file=name)
+        raise _NoTable(text("intake.error.empty_workbook"), file=name)
     return grids, notes
 
 
@@ -977,7 +1000,7 @@ def _tidy(path, sheet, label, encoding, header_row, headers, data, rows) -> _Gri
         if header == "" and data[j].isna().all():
             continue
         keep_cols.append(j)
-        names.append(header if header else f"第{j + 1}列")
+        names.append(header if header else _unnamed_column(j))
     data = data[keep_cols].reset_index(drop=True)
     data.columns = range(len(keep_cols))
     return _Grid(path=path, sheet=sheet, label=label, encoding=encoding, header_row=header_row,
@@ -1050,7 +1073,7 @@ def _match(headers: list[str], table: str, column_map: dict) -> _Match:
 
 def _hinted(name: str, table: str) -> bool:
     name = name.lower()
-    return any(word in name for word in _NAME_HINTS[table])
+    return any(word in name for word in TABLE_NAME_HINTS[table])
 
 
 def _choose_table(matches: dict[str, _Match], hints: dict[str, bool]) -> str | None:
@@ -1073,22 +1096,26 @@ def _near_miss(matches: dict[str, _Match], hints: dict[str, bool]) -> str | None
 
 
 def _missing_text(table: str, match: _Match, headers: list[str]) -> str:
-    names = "、".join(f"「{TABLES[table][c][0]}」({c})" for c in match.missing)
-    found = "、".join(h for h in headers if h) or "无"
+    names = _list(text("intake.missing.column", label=column_label(table, c), column=c)
+                  for c in match.missing)
+    found = _list(h for h in headers if h) or text("intake.none")
     candidates = {c: match.candidates.get(c, []) for c in match.missing}
     named = {c: heads for c, heads in candidates.items() if heads}
-    maybe = "；".join(f"按内容可作{TABLES[table][c][0]}的列：{'、'.join(f'「{h}」' for h in heads)}"
-                     for c, heads in named.items())
+    maybe = [text("intake.missing.by_content", label=column_label(table, c),
+                  headers=_list(_quoted(h) for h in heads))
+             for c, heads in named.items()]
     unmapped = iter([h for pos, h in enumerate(headers) if h and pos not in match.mapping])
-    example = {c: (named.get(c) or [next(unmapped, "你的列名")])[:1] for c in match.missing}
-    return (f"缺少必需列 {names}；文件中的列：{found}" + (f"；{maybe}" if maybe else "")
+    example = {c: (named.get(c) or [next(unmapped, text("intake.your_column"))])[:1]
+               for c in match.missing}
+    return (_clauses([text("intake.missing.columns", names=names, found=found), *maybe])
             + _params_hint(example))
 
 
 def _params_hint(candidates: dict[str, list[str]]) -> str:
     """The exact params lines that map a header onto a canonical column, as one line."""
-    pairs = ", ".join(f"{(heads or ['你的列名'])[0]}: {column}" for column, heads in candidates.items())
-    return f"（请在 params 文件中加入：input: {{column_map: {{{pairs}}}}}）"
+    pairs = ", ".join(f"{(heads or [text('intake.your_column')])[0]}: {column}"
+                      for column, heads in candidates.items())
+    return text("intake.hint.column_map", line=f"input: {{column_map: {{{pairs}}}}}")
 
 
 _CONTENT_SAMPLE = 2000
@@ -1112,7 +1139,7 @@ def _match_by_content(grid: _Grid, table: str, column_map: dict) -> _Match:
 
     # A header with a scale (金额(万元)) is never silently taken as an amount in 元.
     free = [pos for pos in range(len(grid.headers)) if pos not in match.mapping
-            and not re.search(r"万|千|亿|百万|thousand|million", grid.headers[pos], re.I)]
+            and not re.search(SCALED_HEADER, grid.headers[pos], re.I)]
     samples = {}
     for pos in free:
         values = grid.data[pos].iloc[:_CONTENT_SAMPLE * 5]
@@ -1130,9 +1157,9 @@ def _match_by_content(grid: _Grid, table: str, column_map: dict) -> _Match:
         amounts = parse_amounts(values)
         if amounts.notna().mean() < 0.95:
             continue
-        text = values.astype(str).str.strip()
+        stripped = values.astype(str).str.strip()
         whole = amounts.dropna().eq(amounts.dropna().round())
-        looks_like_id = (whole.all() and (amounts.is_unique or text.str.len().ge(8).all()))
+        looks_like_id = (whole.all() and (amounts.is_unique or stripped.str.len().ge(8).all()))
         if not looks_like_id:
             kinds["amount"].append(pos)
     found, candidates = {}, {}
@@ -1157,10 +1184,11 @@ def _match_by_content(grid: _Grid, table: str, column_map: dict) -> _Match:
 
 def _missing_required(grid: _Grid, table: str, match: _Match) -> InputError:
     if match.missing:
-        return InputError(f"作为{TABLE_LABELS[table]}，" + _missing_text(table, match, grid.headers),
+        return InputError(text("intake.error.as_table", table=table_label(table),
+                               problem=_missing_text(table, match, grid.headers)),
                           file=grid.label)
-    return InputError(f"作为{TABLE_LABELS[table]}，除客户ID外没有可识别的列；文件中的列："
-                      f"{'、'.join(grid.headers)}", file=grid.label)
+    return InputError(text("intake.error.only_customer_id", table=table_label(table),
+                           columns=_list(grid.headers)), file=grid.label)
 
 
 def _build(grid: _Grid, table: str, match: _Match):
@@ -1186,7 +1214,7 @@ def _build(grid: _Grid, table: str, match: _Match):
         repeat[candidates] = True
         if repeat.any():
             lines = ", ".join(str(r) for r in rows[repeat][:5]) + ("…" if repeat.sum() > 5 else "")
-            notes.append(f"{grid.label}: 第 {lines} 行是重复的表头，已忽略")
+            notes.append(text("intake.note.repeated_header", file=grid.label, rows=lines))
             frame = frame.loc[~repeat].reset_index(drop=True)
             rows = rows[~repeat]
     # Every cell of the source row, mapped or not, in one hash: an exact duplicate is a line
@@ -1198,13 +1226,14 @@ def _build(grid: _Grid, table: str, match: _Match):
     unmapped = [h for pos, h in enumerate(grid.headers) if pos not in match.mapping]
     for unused, column, used in match.duplicates:
         # Positions, because two columns may carry the very same name.
-        notes.append(f"{grid.label}: 第{unused + 1}列「{grid.headers[unused]}」与第{used + 1}列"
-                     f"「{grid.headers[used]}」都可作为 {column}，使用第{used + 1}列")
+        notes.append(text("intake.note.duplicate_column", file=grid.label, unused=unused + 1,
+                          unused_header=grid.headers[unused], used=used + 1,
+                          used_header=grid.headers[used], column=column))
     for header, column in match.inferred.items():
-        notes.append(f"{grid.label}: 列「{header}」的列名未能识别，按内容（唯一符合的列）用作"
-                     f"{TABLES[table][column][0]}；如不对，请在 params 的 input.column_map 中指定")
+        notes.append(text("intake.note.inferred", file=grid.label, header=header,
+                          label=column_label(table, column)))
     if unmapped:
-        notes.append(f"{grid.label}: 未使用的列：{'、'.join(unmapped)}")
+        notes.append(text("intake.note.unused_columns", file=grid.label, columns=_list(unmapped)))
     source = SourceTable(
         table=table, path=grid.path, sheet=grid.sheet, header_row=grid.header_row,
         encoding=grid.encoding,
@@ -1243,14 +1272,16 @@ def _what_is_missing(tables: dict[str, pd.DataFrame]) -> list[str]:
         if table in ORDER_PARTS:
             continue
         if table not in tables:
-            notes.append(f"未找到{TABLE_LABELS[table]}（{table}）——受影响：{TABLE_DISABLES[table]}")
+            notes.append(text("intake.note.table_missing", table=table_label(table), name=table,
+                              disables=table_disables(table)))
             continue
-        for column, (label, disables) in TABLES[table].items():
+        for column, spec in TABLES[table].items():
             source = DERIVED_FROM.get(table, {}).get(column)
             if source and source in tables[table].columns:
                 continue
             if column in NOT_REPORTED.get(table, ()):
                 continue
-            if disables and column not in tables[table].columns:
-                notes.append(f"{TABLE_LABELS[table]}没有「{label}」列（{column}）——受影响：{disables}")
+            if not spec.required and column not in tables[table].columns:
+                notes.append(text("intake.note.column_missing", table=table_label(table),
+                                  label=spec.label, column=column, disables=spec.disables))
     return notes

@@ -1,9 +1,11 @@
 """Step 04 — backtest: segment on the past, score against what customers did next.
 
 History is split at a cutoff ``churn.backtest_cutoff_days`` before the as-of date. On the
-orders up to the cutoff the kit computes RFM and tiers (:mod:`analysis.steps.segment`), the 90-day
-rule and the BG/NBD + Gamma-Gamma models (:mod:`analysis.steps.churn`), exactly as a run on that day
-would have. The next ``churn.horizon_days`` then show what happened:
+orders up to the cutoff the kit segments the customers
+(:func:`analysis.steps.segment.segment_customers`, as notebook 03 does), applies the churn rule
+(``tiers.churn_days`` / ``tiers.churn_min_spend``) and fits the BG/NBD + Gamma-Gamma models
+(:mod:`analysis.steps.churn`), exactly as a run on that day would have. The next
+``churn.horizon_days`` then show what happened:
 
 * did warned customers stop buying? — precision and recall of "no purchase in the next N
   days" for the rule alone, the model alone and the two combined;
@@ -22,14 +24,17 @@ import numpy as np
 import pandas as pd
 
 from analysis.steps.churn import churn_model, churn_warnings
-from analysis.steps.segment import TIER_ORDER, assign_tiers, compute_rfm, score_rfm, tier_features
+from analysis.steps.segment import segment_customers
+from analysis.tiers import TierRoles
+from analysis.vocab import text, texts
 
 __all__ = ["BacktestResult", "backtest", "plot_backtest_deciles"]
 
 
 @dataclass
 class BacktestResult:
-    """What :func:`backtest` found; the tables carry Chinese column labels.
+    """What :func:`backtest` found; the tables carry labels in the run's language
+    (``analysis/vocab/backtest.yml``).
 
     Attributes
     ----------
@@ -77,73 +82,81 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 
 def _warning_row(name: str, warned: pd.Series, stopped: pd.Series, worth: pd.Series) -> dict:
+    label = texts("backtest.column")
     hits = warned & stopped
     return {
-        "预警方式": name,
-        "预警客户数": int(warned.sum()),
-        "其中未再购买": int(hits.sum()),
-        "精确率": _ratio(hits.sum(), warned.sum()),
-        "召回率": _ratio(hits.sum(), stopped.sum()),
-        "召回率(达消费门槛客户)": _ratio((hits & worth).sum(), (stopped & worth).sum()),
+        label["method"]: name,
+        label["warned"]: int(warned.sum()),
+        label["stopped"]: int(hits.sum()),
+        label["precision"]: _ratio(hits.sum(), warned.sum()),
+        label["recall"]: _ratio(hits.sum(), stopped.sum()),
+        label["recall_worth"]: _ratio((hits & worth).sum(), (stopped & worth).sum()),
     }
 
 
-def _tier_table(frame: pd.DataFrame) -> pd.DataFrame:
+def _tier_table(frame: pd.DataFrame, roles: TierRoles) -> pd.DataFrame:
+    label = texts("backtest.tier")
     revenue = frame["actual_revenue"]
     grouped = frame.groupby("tier", observed=True)
     n = grouped.size()
     table = pd.DataFrame({
-        "客户数": n,
-        "客户占比": n / len(frame),
-        "下期购买客户占比": grouped["bought_next"].mean(),
-        "下期消费(元)": grouped["actual_revenue"].sum(),
-        "下期消费占比": grouped["actual_revenue"].sum() / revenue.sum() if revenue.sum() else np.nan,
-        "人均下期消费(元)": grouped["actual_revenue"].mean(),
+        label["customers"]: n,
+        label["customer_share"]: n / len(frame),
+        label["bought_share"]: grouped["bought_next"].mean(),
+        label["revenue"]: grouped["actual_revenue"].sum(),
+        label["revenue_share"]: grouped["actual_revenue"].sum() / revenue.sum() if revenue.sum() else np.nan,
+        label["revenue_mean"]: grouped["actual_revenue"].mean(),
     })
-    table["消费占比/客户占比"] = table["下期消费占比"] / table["客户占比"]
-    order = [t for t in TIER_ORDER if t in table.index] + [t for t in table.index if t not in TIER_ORDER]
-    return table.reindex(order).rename_axis("截点时客户层级")
+    table[label["lift"]] = table[label["revenue_share"]] / table[label["customer_share"]]
+    order = [t for t in roles.order if t in table.index] + [t for t in table.index if t not in roles.order]
+    return table.reindex(order).rename_axis(text("backtest.tier_index"))
 
 
 def _decile_table(frame: pd.DataFrame) -> pd.DataFrame:
+    label = texts("backtest.decile")
     n_groups = min(10, len(frame))
     group = pd.qcut(frame["expected_purchases"].rank(method="first"), n_groups, labels=range(1, n_groups + 1))
     grouped = frame.groupby(group, observed=True)
     table = pd.DataFrame({
-        "客户数": grouped.size(),
-        "平均预测购买次数": grouped["expected_purchases"].mean(),
-        "平均实际购买次数": grouped["actual_purchases"].mean(),
-        "预测购买次数合计": grouped["expected_purchases"].sum(),
-        "实际购买次数合计": grouped["actual_purchases"].sum(),
-        "平均仍活跃概率": grouped["p_alive"].mean(),
-        "下期购买客户占比": grouped["bought_next"].mean(),
+        label["customers"]: grouped.size(),
+        label["mean_predicted"]: grouped["expected_purchases"].mean(),
+        label["mean_actual"]: grouped["actual_purchases"].mean(),
+        label["predicted_total"]: grouped["expected_purchases"].sum(),
+        label["actual_total"]: grouped["actual_purchases"].sum(),
+        label["mean_p_alive"]: grouped["p_alive"].mean(),
+        label["bought_share"]: grouped["bought_next"].mean(),
     })
-    return table.rename_axis("预测分组(1=最低)")
+    return table.rename_axis(text("backtest.decile_index"))
 
 
 def _rule_by_model(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    label = texts("backtest.column")
+    below = text("backtest.band.below", threshold=threshold)
+    at_least = text("backtest.band.at_least", threshold=threshold)
+    one_time = text("backtest.band.one_time")
     warned = frame[frame["rule_warning"]]
     # the model judges only repeat buyers: P(active) is exactly 1 after a single purchase
-    band = np.select([warned["frequency"] == 0, warned["p_alive"] < threshold],
-                     ["仅购买一次（模型不判断）", f"仍活跃概率<{threshold:.0%}"], f"仍活跃概率≥{threshold:.0%}")
+    band = np.select([warned["frequency"] == 0, warned["p_alive"] < threshold], [one_time, below], at_least)
     stopped = ~warned["bought_next"]
     grouped = stopped.groupby(band)
-    table = pd.DataFrame({"预警客户数": grouped.size(), "其中未再购买": grouped.sum().astype(int)})
-    table["精确率"] = table["其中未再购买"] / table["预警客户数"]
-    order = [f"仍活跃概率<{threshold:.0%}", f"仍活跃概率≥{threshold:.0%}", "仅购买一次（模型不判断）"]
-    return table.reindex([o for o in order if o in table.index]).rename_axis("规则预警客户按模型分组")
+    table = pd.DataFrame({label["warned"]: grouped.size(), label["stopped"]: grouped.sum().astype(int)})
+    table[label["precision"]] = table[label["stopped"]] / table[label["warned"]]
+    order = [below, at_least, one_time]
+    return table.reindex([o for o in order if o in table.index]).rename_axis(text("backtest.band_index"))
 
 
-def backtest(orders: pd.DataFrame, customers: pd.DataFrame, as_of, params: dict) -> BacktestResult:
+def backtest(orders: pd.DataFrame, customers: pd.DataFrame, as_of, params: dict,
+             roles: TierRoles) -> BacktestResult:
     """Segment and warn at ``as_of − churn.backtest_cutoff_days``; score the next ``churn.horizon_days``.
 
     ``orders`` and ``customers`` are the cleaned tables; ``params`` the resolved params (groups
-    ``rfm``, ``tiers`` and ``churn`` are used). A customer "stopped buying" when they made no
-    purchase in (cutoff, cutoff + horizon]; purchases are counted as distinct purchase days and
-    revenue is net spend (returns included) in 元. The period is cut at ``as_of`` when the
-    cutoff is less than ``horizon_days`` before it (and the shortening is stated in ``findings``).
-    Never raises because the model cannot be fitted: the model rows are then empty and the
-    reason is in ``model_status["message"]``.
+    ``rfm``, ``tiers`` and ``churn`` are used) and ``roles`` their
+    :func:`analysis.tiers.tier_roles` (tables list tiers in the rules' order). A customer
+    "stopped buying" when they made no purchase in (cutoff, cutoff + horizon]; purchases are
+    counted as distinct purchase days and revenue is net spend (returns included) in 元. The
+    period is cut at ``as_of`` when the cutoff is less than ``horizon_days`` before it (and the
+    shortening is stated in ``findings``). Never raises because the model cannot be fitted: the
+    model rows are then empty and the reason is in ``model_status["message"]``.
     """
     as_of = pd.Timestamp(as_of).normalize()
     churn = params["churn"]
@@ -154,7 +167,7 @@ def backtest(orders: pd.DataFrame, customers: pd.DataFrame, as_of, params: dict)
     horizon = int((end - cutoff).days)
     notes = []
     if horizon < asked:
-        notes.append(f"截点距分析基准日仅 {horizon} 天，评估期由 {asked} 天缩短为 {horizon} 天")
+        notes.append(text("backtest.finding.shortened", horizon=horizon, asked=asked))
 
     day = orders["order_date"].dt.normalize()
     history = orders[day <= cutoff]
@@ -163,14 +176,15 @@ def backtest(orders: pd.DataFrame, customers: pd.DataFrame, as_of, params: dict)
     known = customers.drop_duplicates("customer_id")
     population = pd.DataFrame({"customer_id": buyers}).merge(known, on="customer_id", how="left")
 
-    rfm = score_rfm(compute_rfm(history, population, cutoff, int(params["rfm"]["window_months"])))
-    features, _ = assign_tiers(tier_features(rfm, population), tiers["rules"],
-                               churn_days=tiers["churn_days"], churn_min_spend=tiers["churn_min_spend"])
+    # the same segmentation as notebook 03 on the day of the cutoff (tiers only: no k-means)
+    features, _ = segment_customers(history, population, cutoff, params, roles, cluster=False)
     model_frame, status = churn_model(history, cutoff, {**churn, "horizon_days": horizon},
                                       rule_days=tiers["churn_days"])
-    rule = churn_warnings(features, None, days=tiers["churn_days"], min_spend=tiers["churn_min_spend"])
+    threshold = churn["p_alive_threshold"]
+    rule = churn_warnings(features, None, days=tiers["churn_days"], min_spend=tiers["churn_min_spend"],
+                          p_alive_threshold=threshold)
     combined = churn_warnings(features, model_frame, days=tiers["churn_days"], min_spend=tiers["churn_min_spend"],
-                              p_alive_threshold=churn["p_alive_threshold"])
+                              p_alive_threshold=threshold)
 
     bought = future[future["is_purchase"]]
     actual_purchases = bought.groupby("customer_id")["order_date"].nunique()
@@ -194,30 +208,34 @@ def backtest(orders: pd.DataFrame, customers: pd.DataFrame, as_of, params: dict)
 
     stopped = ~frame["bought_next"]
     worth = frame["total_spend"] >= tiers["churn_min_spend"]
-    threshold = churn["p_alive_threshold"]
-    rows = [_warning_row(f"{tiers['churn_days']}天规则", frame["rule_warning"], stopped, worth)]
+    label = texts("backtest.column")
+    rows = [_warning_row(text("backtest.method.rule", days=tiers["churn_days"]), frame["rule_warning"], stopped,
+                         worth)]
     if status["fitted"]:
-        rows.append(_warning_row(f"模型（仍活跃概率<{threshold:.0%}）", frame["model_warning"], stopped, worth))
-        rows.append(_warning_row("规则或模型（组合）", frame["churn_warning"], stopped, worth))
-    warnings = pd.DataFrame(rows).set_index("预警方式")
-    warnings["全体未再购买率"] = _ratio(stopped.sum(), len(frame))
+        rows.append(_warning_row(text("backtest.method.model", threshold=threshold), frame["model_warning"],
+                                 stopped, worth))
+        rows.append(_warning_row(text("backtest.method.combined"), frame["churn_warning"], stopped, worth))
+    warnings = pd.DataFrame(rows).set_index(label["method"])
+    warnings[label["base_rate"]] = _ratio(stopped.sum(), len(frame))
 
+    total = texts("backtest.total")
     if status["fitted"]:
         totals = pd.DataFrame({
-            "预测": [frame["expected_purchases"].sum(), frame["predicted_spend"].sum()],
-            "实际": [frame["actual_purchases"].sum(), frame["actual_revenue"].sum()],
-        }, index=pd.Index(["购买次数(按天计)", "消费(元)"], name="指标"))
-        totals["差异率"] = (totals["预测"] - totals["实际"]) / totals["实际"].where(totals["实际"] != 0)
+            total["predicted"]: [frame["expected_purchases"].sum(), frame["predicted_spend"].sum()],
+            total["actual"]: [frame["actual_purchases"].sum(), frame["actual_revenue"].sum()],
+        }, index=pd.Index([total["purchases"], total["spend"]], name=text("backtest.total_index")))
+        totals[total["difference"]] = ((totals[total["predicted"]] - totals[total["actual"]])
+                                       / totals[total["actual"]].where(totals[total["actual"]] != 0))
         deciles = _decile_table(frame) if len(frame) else pd.DataFrame()
     else:
-        totals = pd.DataFrame(columns=["预测", "实际", "差异率"])
+        totals = pd.DataFrame(columns=[total["predicted"], total["actual"], total["difference"]])
         deciles = pd.DataFrame()
 
     rule_by_model = _rule_by_model(frame, threshold) if status["fitted"] else pd.DataFrame()
     new_ids = set(bought["customer_id"].unique()) - set(buyers)
     new_revenue = float(future[future["customer_id"].isin(new_ids)]["net_amount"].sum())
     result = BacktestResult(cutoff=cutoff, end=end, horizon_days=horizon, warnings=warnings,
-                            tiers=_tier_table(frame) if len(frame) else pd.DataFrame(), totals=totals,
+                            tiers=_tier_table(frame, roles) if len(frame) else pd.DataFrame(), totals=totals,
                             deciles=deciles, customers=frame, model_status=status, rule_by_model=rule_by_model,
                             new_customers=len(new_ids), new_customer_revenue=new_revenue)
     result.findings = notes + _findings(result, tiers["churn_days"])
@@ -225,38 +243,44 @@ def backtest(orders: pd.DataFrame, customers: pd.DataFrame, as_of, params: dict)
 
 
 def _findings(result: BacktestResult, rule_days: int) -> list[str]:
+    label, tier_label, total = texts("backtest.column"), texts("backtest.tier"), texts("backtest.total")
     lines = []
-    span = f"{result.cutoff:%Y-%m-%d} 截点后 {result.horizon_days} 天"
+    span = text("backtest.finding.span", cutoff=result.cutoff, days=result.horizon_days)
     n = len(result.customers)
     if n == 0:
-        return [f"{result.cutoff:%Y-%m-%d} 之前没有购买记录，无法回测"]
-    base = result.warnings["全体未再购买率"].iloc[0]
-    lines.append(f"截点前有购买的 {n:,} 位客户中，{base:.0%} 在{span}内未再购买")
+        return [text("backtest.finding.no_history", cutoff=result.cutoff)]
+    base = result.warnings[label["base_rate"]].iloc[0]
+    lines.append(text("backtest.finding.base", n=n, share=base, span=span))
     for name, row in result.warnings.iterrows():
-        if row["预警客户数"]:
-            lines.append(f"{name}预警 {int(row['预警客户数']):,} 位，其中 {row['精确率']:.0%} 在{span}内确实未再购买"
-                         f"（精确率），覆盖全部未再购买客户的 {row['召回率']:.0%}（召回率）")
+        if row[label["warned"]]:
+            lines.append(text("backtest.finding.warned", method=name, n=int(row[label["warned"]]),
+                              precision=row[label["precision"]], span=span, recall=row[label["recall"]]))
         else:
-            lines.append(f"{name}没有预警任何客户")
+            lines.append(text("backtest.finding.none_warned", method=name))
     if not result.model_status["fitted"]:
-        lines.append(f"模型回测未进行：{result.model_status['message']}")
+        lines.append(text("backtest.finding.no_model", message=result.model_status["message"]))
     elif len(result.rule_by_model):
-        parts = [f"{band}的 {int(row['预警客户数']):,} 位中 {row['精确率']:.0%}"
+        parts = [text("backtest.finding.band_part", band=band, n=int(row[label["warned"]]),
+                      precision=row[label["precision"]])
                  for band, row in result.rule_by_model.iterrows()]
-        lines.append(f"{rule_days}天规则预警的客户按模型分组，未再购买的比例：" + "；".join(parts))
+        lines.append(text("backtest.finding.by_model", days=rule_days,
+                          parts=text("backtest.finding.band_joiner").join(parts)))
     tiers = result.tiers
-    if len(tiers) and tiers["下期消费(元)"].sum() > 0:
+    if len(tiers) and tiers[tier_label["revenue"]].sum() > 0:
         # the tier whose revenue share most exceeds its share of customers
-        top = tiers["消费占比/客户占比"].idxmax()
-        lines.append(f"{top}占客户的 {tiers.loc[top, '客户占比']:.1%}，贡献了随后 {result.horizon_days} 天消费的 "
-                     f"{tiers.loc[top, '下期消费占比']:.1%}")
+        top = tiers[tier_label["lift"]].idxmax()
+        lines.append(text("backtest.finding.top_tier", tier=top, days=result.horizon_days,
+                          customer_share=tiers.loc[top, tier_label["customer_share"]],
+                          revenue_share=tiers.loc[top, tier_label["revenue_share"]]))
     if len(result.totals):
-        row = result.totals.loc["购买次数(按天计)"]
-        lines.append(f"模型预测{span}共购买 {row['预测']:,.0f} 次，实际 {row['实际']:,.0f} 次"
-                     + (f"（差异 {row['差异率']:+.0%}）" if pd.notna(row["差异率"]) else ""))
+        row = result.totals.loc[total["purchases"]]
+        difference = row[total["difference"]]
+        lines.append(text("backtest.finding.totals", span=span, predicted=row[total["predicted"]],
+                          actual=row[total["actual"]])
+                     + (text("backtest.finding.difference", difference=difference) if pd.notna(difference) else ""))
     if result.new_customers:
-        lines.append(f"另有 {result.new_customers:,} 位新客户在截点后首次购买，消费 {result.new_customer_revenue:,.0f} 元，"
-                     "不在回测范围内")
+        lines.append(text("backtest.finding.new_customers", n=result.new_customers,
+                          revenue=result.new_customer_revenue))
     return lines
 
 
@@ -272,19 +296,20 @@ def plot_backtest_deciles(result: BacktestResult, ax=None, *, title: str | None 
     use_chinese_font()
     if ax is None:
         _, ax = plt.subplots()
-    ax.set_title(title or f"回测：预测与实际购买次数（截点 {result.cutoff:%Y-%m-%d}，随后 {result.horizon_days} 天）")
+    ax.set_title(title or text("backtest.plot.title", cutoff=result.cutoff, days=result.horizon_days))
     deciles = result.deciles
     if deciles is None or deciles.empty:
-        ax.text(0.5, 0.5, "模型未拟合，无预测可比较\n" + str(result.model_status.get("message", "")),
+        ax.text(0.5, 0.5, text("backtest.plot.no_model", message=str(result.model_status.get("message", ""))),
                 ha="center", va="center", wrap=True, transform=ax.transAxes)
         ax.set_axis_off()
         return ax
+    label, total = texts("backtest.decile"), texts("backtest.total")
     positions = np.arange(len(deciles))
     width = 0.4
-    ax.bar(positions - width / 2, deciles["平均预测购买次数"], width, label="预测", color="#2f6db5")
-    ax.bar(positions + width / 2, deciles["平均实际购买次数"], width, label="实际", color="#e08a3c")
+    ax.bar(positions - width / 2, deciles[label["mean_predicted"]], width, label=total["predicted"], color="#2f6db5")
+    ax.bar(positions + width / 2, deciles[label["mean_actual"]], width, label=total["actual"], color="#e08a3c")
     ax.set_xticks(positions, [str(i) for i in deciles.index])
-    ax.set_xlabel("按预测购买次数分组（1 = 预测最少，10 = 最多）")
-    ax.set_ylabel("人均购买次数（按天计）")
+    ax.set_xlabel(text("backtest.plot.x_label"))
+    ax.set_ylabel(text("backtest.plot.y_label"))
     ax.legend(frameon=False)
     return ax

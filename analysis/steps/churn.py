@@ -17,8 +17,9 @@ CDNOW data the models were published on. Time is measured in units of ``unit_day
 (weeks by default, the unit of the published CDNOW fit).
 
 :func:`churn_model` runs the whole chain and never raises on data it cannot model: it returns
-NaN columns and says why (in Chinese) in its status, and the 90-day rule then decides alone.
-:func:`churn_warnings` combines the rule with the model.
+NaN columns and says why (in the run's language) in its status, and the churn rule
+(``tiers.churn_days`` / ``tiers.churn_min_spend``) then decides alone. :func:`churn_warnings`
+combines the rule with the model.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
+from analysis.tiers import TierRoles
+from analysis.vocab import text, texts
+
 __all__ = [
     "BGNBDFit", "GammaGammaFit", "summarise_orders", "fit_bgnbd", "expected_purchases", "prob_alive",
     "fit_gamma_gamma", "expected_spend", "predict_clv", "churn_model", "churn_warnings",
-    "MODEL_COLUMNS", "WARNING_LABELS", "churn_by_tier", "top_warnings",
+    "MODEL_COLUMNS", "warning_labels", "churn_by_tier", "top_warnings",
 ]
 
 # Days in an average calendar month: the CLV steps and discounting are monthly.
@@ -42,14 +46,11 @@ MONTH_DAYS = 365.25 / 12
 MODEL_COLUMNS = ["customer_id", "frequency", "p_alive", "expected_purchases", "expected_spend",
                  "predicted_clv", "model_used"]
 
-# How the model and warning columns are called in tables.
-WARNING_LABELS = {
-    "customer_id": "客户ID", "frequency": "复购次数", "p_alive": "仍活跃概率",
-    "expected_purchases": "预计购买次数", "expected_spend": "预计客单价(元)",
-    "predicted_clv": "预测客户终身价值(元)", "model_used": "模型已用",
-    "churn_warning": "流失预警", "warning_reason": "预警原因",
-    "rule_warning": "规则预警", "model_warning": "模型预警",
-}
+
+def warning_labels() -> dict[str, str]:
+    """How the model and warning columns are called in tables: column -> label."""
+    return texts("churn.column")
+
 
 # Fitted parameters outside this range mean the optimiser ran off to a boundary (for
 # example b → ∞ when nobody ever drops out); such a fit is not used.
@@ -103,7 +104,7 @@ class GammaGammaFit:
 # --------------------------------------------------------------------------- summary
 
 
-def summarise_orders(orders: pd.DataFrame, as_of, *, unit_days: float = 7,
+def summarise_orders(orders: pd.DataFrame, as_of, *, unit_days: float,
                      calibration_end=None) -> pd.DataFrame:
     """Frequency, recency, age and mean repeat spend per customer, the models' input.
 
@@ -130,7 +131,7 @@ def summarise_orders(orders: pd.DataFrame, as_of, *, unit_days: float = 7,
     ...     "order_date": pd.to_datetime(["2026-01-01", "2026-01-15", "2026-01-15", "2026-01-08"]),
     ...     "net_amount": [100.0, 30.0, 40.0, 50.0], "amount": [100.0, 30.0, 40.0, 50.0],
     ...     "is_purchase": [True, True, True, True]})
-    >>> summarise_orders(o, pd.Timestamp("2026-01-29")).round(2).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    >>> summarise_orders(o, pd.Timestamp("2026-01-29"), unit_days=7).round(2).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
     [{'customer_id': 'A', 'frequency': 1.0, 'recency': 2.0, 'T': 4.0, 'monetary_value': 70.0},
      {'customer_id': 'B', 'frequency': 0.0, 'recency': 0.0, 'T': 3.0, 'monetary_value': 0.0}]
     """
@@ -205,12 +206,13 @@ def _check(values: dict, converged: bool, message: str) -> tuple[bool, str]:
     finite = all(np.isfinite(v) for v in values.values())
     in_range = finite and all(_PARAM_RANGE[0] <= v <= _PARAM_RANGE[1] for v in values.values())
     if not finite:
-        return False, "参数不是有限数值（NaN/inf）"
+        return False, text("churn.fit.not_finite")
     if not in_range:
-        return False, "参数趋于边界（" + "，".join(f"{k}={v:.3g}" for k, v in values.items()) + "）"
+        listed = text("churn.fit.param_joiner").join(f"{k}={v:.3g}" for k, v in values.items())
+        return False, text("churn.fit.at_bound", params=listed)
     if not converged:
-        return False, f"优化未收敛：{message}"
-    return True, "已收敛"
+        return False, text("churn.fit.not_converged", message=message)
+    return True, text("churn.fit.converged")
 
 
 # --------------------------------------------------------------------------- BG/NBD
@@ -273,10 +275,10 @@ def fit_bgnbd(frequency, recency, T) -> BGNBDFit:
     x, t_x, T = _as_arrays(frequency, recency, T)
     n = len(x)
     if n == 0 or not (np.isfinite(x).all() and np.isfinite(t_x).all() and np.isfinite(T).all()):
-        return BGNBDFit(*[np.nan] * 5, False, "没有客户或数据含缺失值", n)
+        return BGNBDFit(*[np.nan] * 5, False, text("churn.fit.no_data"), n)
     if not (x > 0).any():
         # the likelihood keeps rising as the purchase rate goes to 0: no maximum exists
-        return BGNBDFit(*[np.nan] * 5, False, "没有复购客户，无法估计购买率", n)
+        return BGNBDFit(*[np.nan] * 5, False, text("churn.fit.no_repeat_rate"), n)
     (ux, ut, uT), w = _unique_rows(x, t_x, T)
     total = w.sum()
 
@@ -381,7 +383,7 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGammaFit:
     x, m = x[keep], m[keep]
     n = len(x)
     if n == 0:
-        return GammaGammaFit(*[np.nan] * 4, False, "没有复购客户", 0)
+        return GammaGammaFit(*[np.nan] * 4, False, text("churn.fit.no_repeat"), 0)
     (ux, um), w = _unique_rows(x, m)
     total = w.sum()
 
@@ -399,7 +401,7 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGammaFit:
     p, q, v = np.exp(result.x)
     ok, message = _check({"p": p, "q": q, "v": v}, converged, str(result.message))
     if ok and q <= 1:
-        ok, message = False, f"q={q:.3g} ≤ 1，平均客单价不存在"
+        ok, message = False, text("churn.fit.no_mean_spend", q=q)
     return GammaGammaFit(float(p), float(q), float(v), float(-result.fun * total), ok, message, n)
 
 
@@ -417,8 +419,8 @@ def expected_spend(fit: GammaGammaFit, frequency, monetary_value) -> np.ndarray:
 # --------------------------------------------------------------------------- CLV
 
 
-def predict_clv(bgnbd: BGNBDFit, gg: GammaGammaFit, summary: pd.DataFrame, *, horizon_months: int = 12,
-                annual_discount_rate: float = 0.10, unit_days: float = 7) -> np.ndarray:
+def predict_clv(bgnbd: BGNBDFit, gg: GammaGammaFit, summary: pd.DataFrame, *, horizon_months: int,
+                annual_discount_rate: float, unit_days: float) -> np.ndarray:
     """Discounted expected spend (元) over the next ``horizon_months`` months per customer.
 
     For each month i = 1…H (a month is 365.25/12 days): the expected purchases in that month
@@ -466,20 +468,20 @@ def _correlation(a: pd.Series, b: pd.Series) -> float:
 
 
 def churn_model(orders: pd.DataFrame, as_of, churn_params: dict, *,
-                rule_days: int = 90) -> tuple[pd.DataFrame, dict]:
+                rule_days: int) -> tuple[pd.DataFrame, dict]:
     """Fit BG/NBD and Gamma-Gamma on the orders and predict per customer; never raises on data.
 
     ``churn_params`` is the ``churn`` group of the params (``model``, ``time_unit_days``,
     ``horizon_days``, ``min_repeat_customers``, ``clv_horizon_months``,
-    ``annual_discount_rate``); orders after ``as_of`` are ignored and ``rule_days`` only
-    words the fallback message. Returns ``(per_customer, status)``:
+    ``annual_discount_rate``); orders after ``as_of`` are ignored and ``rule_days``
+    (``tiers.churn_days``) only words the fallback message. Returns ``(per_customer, status)``:
 
     * ``per_customer`` — one row per customer who bought: ``customer_id``, ``frequency``
       (repeat purchase days), ``p_alive``, ``expected_purchases`` (distinct purchase days in
       the next ``horizon_days``), ``expected_spend`` (元 per purchase), ``predicted_clv``
       (元, discounted, ``clv_horizon_months``), ``model_used``;
     * ``status`` — ``fitted`` (BG/NBD used), ``value_model`` (Gamma-Gamma used),
-      ``message`` (Chinese, states the parameters or why no model was used), the counts and
+      ``message`` (in the run's language: the parameters, or why no model was used), the counts and
       the fitted parameters.
 
     With model ``none``, fewer repeat customers than ``min_repeat_customers``, no convergence
@@ -487,78 +489,78 @@ def churn_model(orders: pd.DataFrame, as_of, churn_params: dict, *,
     only the Gamma-Gamma fit fails, p_alive and expected purchases are kept and the spend
     columns are NaN.
     """
-    unit = float(churn_params.get("time_unit_days", 7))
+    unit = float(churn_params["time_unit_days"])
     summary = summarise_orders(orders, as_of, unit_days=unit)
     n_repeat = int((summary["frequency"] > 0).sum())
-    minimum = int(churn_params.get("min_repeat_customers", 30))
-    status = {"fitted": False, "value_model": False, "model": churn_params.get("model", "bgnbd"),
+    minimum = int(churn_params["min_repeat_customers"])
+    status = {"fitted": False, "value_model": False, "model": churn_params["model"],
               "n_customers": len(summary), "n_repeat": n_repeat, "bgnbd": None, "gamma_gamma": None,
               "freq_spend_corr": np.nan, "message": ""}
-    fallback = f"仅按 {rule_days} 天规则预警"
+    fallback = text("churn.model.rule_only", days=rule_days)
     frame = _empty_model(summary)
     if status["model"] in (None, "none", False):
-        status["message"] = f"参数 churn.model 为 none，未拟合模型，{fallback}"
+        status["message"] = text("churn.model.none", fallback=fallback)
         return frame, status
     if status["model"] != "bgnbd":
-        status["message"] = f"不支持的模型「{status['model']}」（可选 bgnbd 或 none），未拟合模型，{fallback}"
+        status["message"] = text("churn.model.unknown", model=status["model"], fallback=fallback)
         return frame, status
     if n_repeat < minimum:
-        status["message"] = f"复购客户仅 {n_repeat:,} 位（少于 {minimum:,} 位），未拟合模型，{fallback}"
+        status["message"] = text("churn.model.few_repeat", n=n_repeat, minimum=minimum, fallback=fallback)
         return frame, status
 
     try:
         bg = fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])
     except (ValueError, FloatingPointError, ArithmeticError) as error:  # pragma: no cover - defensive
-        status["message"] = f"BG/NBD 模型拟合出错（{error}），{fallback}"
+        status["message"] = text("churn.model.fit_error", error=error, fallback=fallback)
         return frame, status
     status["bgnbd"] = {**bg.params(), "log_likelihood": bg.log_likelihood}
     if not bg.converged:
-        status["message"] = f"BG/NBD 模型不可用：{bg.message}，{fallback}"
+        status["message"] = text("churn.model.unusable", reason=bg.message, fallback=fallback)
         return frame, status
     x, t_x, T = summary["frequency"], summary["recency"], summary["T"]
     with np.errstate(all="ignore"):
         p_alive = prob_alive(bg, x, t_x, T)
-        purchases = expected_purchases(bg, float(churn_params.get("horizon_days", 90)) / unit, x, t_x, T)
+        purchases = expected_purchases(bg, float(churn_params["horizon_days"]) / unit, x, t_x, T)
     if not (np.isfinite(p_alive).all() and np.isfinite(purchases).all() and (purchases >= -1e-9).all()):
-        status["message"] = f"BG/NBD 预测出现无效数值（{_fmt_params(bg.params())}），{fallback}"
+        status["message"] = text("churn.model.invalid", params=_fmt_params(bg.params()), fallback=fallback)
         return frame, status
     frame["p_alive"], frame["expected_purchases"], frame["model_used"] = p_alive, purchases.clip(min=0), True
     status["fitted"] = True
-    text = (f"已拟合 BG/NBD 模型（{_fmt_params(bg.params())}；{len(summary):,} 位客户，"
-            f"其中复购 {n_repeat:,} 位）")
+    fitted = text("churn.model.fitted", params=_fmt_params(bg.params()), n=len(summary), n_repeat=n_repeat)
 
     repeat = (summary["frequency"] > 0) & (summary["monetary_value"] > 0)
     if repeat.sum() < minimum:
-        status["message"] = (text + f"；有正消费的复购客户仅 {int(repeat.sum()):,} 位（少于 {minimum:,} 位），"
-                             "未拟合消费模型，无客户终身价值")
+        status["message"] = text("churn.model.few_spenders", fitted=fitted, n=int(repeat.sum()), minimum=minimum)
         return frame, status
     status["freq_spend_corr"] = _correlation(summary.loc[repeat, "frequency"],
                                              summary.loc[repeat, "monetary_value"])
     gg = fit_gamma_gamma(summary["frequency"], summary["monetary_value"])
     status["gamma_gamma"] = {**gg.params(), "log_likelihood": gg.log_likelihood}
     if not gg.converged:
-        status["message"] = text + f"；Gamma-Gamma 消费模型不可用：{gg.message}，无客户终身价值"
+        status["message"] = text("churn.model.spend_unusable", fitted=fitted, reason=gg.message)
         return frame, status
     with np.errstate(all="ignore"):
         spend = expected_spend(gg, summary["frequency"], summary["monetary_value"])
-        clv = predict_clv(bg, gg, summary, horizon_months=int(churn_params.get("clv_horizon_months", 12)),
-                          annual_discount_rate=float(churn_params.get("annual_discount_rate", 0.10)),
-                          unit_days=unit)
+        clv = predict_clv(bg, gg, summary, horizon_months=int(churn_params["clv_horizon_months"]),
+                          annual_discount_rate=float(churn_params["annual_discount_rate"]), unit_days=unit)
     if not (np.isfinite(spend).all() and np.isfinite(clv).all()):
-        status["message"] = text + f"；Gamma-Gamma 预测出现无效数值（{_fmt_params(gg.params())}），无客户终身价值"
+        status["message"] = text("churn.model.spend_invalid", fitted=fitted, params=_fmt_params(gg.params()))
         return frame, status
     frame["expected_spend"], frame["predicted_clv"] = spend, clv
     status["value_model"] = True
     corr = status["freq_spend_corr"]
-    status["message"] = (text + f"与 Gamma-Gamma 消费模型（{_fmt_params(gg.params())}，平均客单价 "
-                         f"{gg.mean_spend:,.0f} 元；复购次数与客单价相关系数 "
-                         + (f"{corr:.2f}）" if np.isfinite(corr) else "无法计算）"))
+    status["message"] = text("churn.model.both_fitted", fitted=fitted, params=_fmt_params(gg.params()),
+                             mean_spend=gg.mean_spend,
+                             corr=f"{corr:.2f}" if np.isfinite(corr) else text("churn.model.no_correlation"))
     return frame, status
 
 
-def churn_warnings(features: pd.DataFrame, model_frame: pd.DataFrame | None = None, *, days: int = 90,
-                   min_spend: float = 2000, p_alive_threshold: float = 0.5) -> pd.DataFrame:
-    """The 90-day rule combined with the model's probability that the customer is still active.
+def churn_warnings(features: pd.DataFrame, model_frame: pd.DataFrame | None = None, *, days: int,
+                   min_spend: float, p_alive_threshold: float) -> pd.DataFrame:
+    """The churn rule combined with the model's probability that the customer is still active.
+
+    ``days`` and ``min_spend`` are the rule's ``tiers.churn_days`` and ``tiers.churn_min_spend``
+    (90 days and 2,000 元 in base.yml), ``p_alive_threshold`` is ``churn.p_alive_threshold``.
 
     ``features`` has ``customer_id``, ``days_since_last`` and ``total_spend`` (元) per
     customer (the segments table); ``model_frame`` is :func:`churn_model`'s per-customer frame
@@ -575,7 +577,7 @@ def churn_warnings(features: pd.DataFrame, model_frame: pd.DataFrame | None = No
     Examples
     --------
     >>> f = pd.DataFrame({"customer_id": ["A"], "days_since_last": [95.0], "total_spend": [3200.0]})
-    >>> churn_warnings(f)["warning_reason"].iloc[0]
+    >>> churn_warnings(f, days=90, min_spend=2000, p_alive_threshold=0.5)["warning_reason"].iloc[0]
     '95天未购买，历史消费3,200元'
     """
     out = pd.DataFrame({"customer_id": features["customer_id"].to_numpy()}, index=features.index)
@@ -592,13 +594,14 @@ def churn_warnings(features: pd.DataFrame, model_frame: pd.DataFrame | None = No
         repeat = used = pd.Series(False, index=out.index)
     model = (used & repeat & (p_alive < p_alive_threshold) & (spend >= min_spend)).fillna(False).astype(bool)
     reasons = []
+    joiner = text("churn.reason.joiner")
     for r, m, d, s, p in zip(rule, model, days_since, spend, p_alive):
         parts = []
         if r:
-            parts.append(f"{int(d)}天未购买，历史消费{s:,.0f}元")
+            parts.append(text("churn.reason.rule", days=int(d), spend=s))
         if m:
-            parts.append(f"模型估计仍活跃概率 {p:.0%}")
-        reasons.append("；".join(parts) if parts else pd.NA)
+            parts.append(text("churn.reason.model", p=p))
+        reasons.append(joiner.join(parts) if parts else pd.NA)
     out["churn_warning"] = rule | model
     out["warning_reason"] = pd.array(reasons, dtype="string")
     out["rule_warning"] = rule
@@ -607,28 +610,28 @@ def churn_warnings(features: pd.DataFrame, model_frame: pd.DataFrame | None = No
     return out
 
 
-def churn_by_tier(churn: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
-    """Per tier: customers, warnings and their share, mean P(active), predicted CLV (元)."""
+def churn_by_tier(churn: pd.DataFrame, segments: pd.DataFrame, roles: TierRoles) -> pd.DataFrame:
+    """Per tier, in the rules' order: customers, warnings and their share, mean P(active),
+    predicted CLV (元). Column labels: ``texts("churn.by_tier")``."""
+    label = texts("churn.by_tier")
     frame = segments[["customer_id", "tier"]].merge(churn, on="customer_id", how="left")
     grouped = frame.groupby("tier", observed=True)
     table = pd.DataFrame({
-        "客户数": grouped.size(),
-        "预警客户数": grouped["churn_warning"].sum().astype(int),
-        "预警占比": grouped["churn_warning"].mean(),
-        "平均仍活跃概率": grouped["p_alive"].mean(),
-        "预测CLV合计(元)": grouped["predicted_clv"].sum(min_count=1),
-        "人均预测CLV(元)": grouped["predicted_clv"].mean(),
+        label["customers"]: grouped.size(),
+        label["warned"]: grouped["churn_warning"].sum().astype(int),
+        label["warned_share"]: grouped["churn_warning"].mean(),
+        label["mean_p_alive"]: grouped["p_alive"].mean(),
+        label["clv_total"]: grouped["predicted_clv"].sum(min_count=1),
+        label["clv_mean"]: grouped["predicted_clv"].mean(),
     })
-    from analysis.steps.segment import TIER_ORDER
-
-    table = table.reindex([t for t in TIER_ORDER if t in table.index])
-    table.index.name = "客户层级"
+    table = table.reindex([t for t in roles.order if t in table.index])
+    table.index.name = text("segment.dimension.tier")
     return table
 
 
 def top_warnings(churn: pd.DataFrame, segments: pd.DataFrame, customers: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The ``n`` warned customers with the most predicted value at stake (else history), masked
-    for sharing: names as *先生/A公司, no contact data."""
+    for sharing: names as *先生/A公司, no contact data. Column labels: ``texts("churn.top")``."""
     from analysis.outputs.privacy import mask_names
 
     frame = (churn[churn["churn_warning"]]
@@ -637,9 +640,10 @@ def top_warnings(churn: pd.DataFrame, segments: pd.DataFrame, customers: pd.Data
                     on="customer_id", how="left"))
     frame = frame.sort_values(["predicted_clv", "total_spend", "customer_id"], ascending=[False, False, True],
                               na_position="last").head(n)
+    label = texts("churn.top")
     return pd.DataFrame({
-        "客户": mask_names(frame["name"]) if "name" in frame else "*客户",
-        "客户层级": frame["tier"], "历史消费(元)": frame["total_spend"],
-        "仍活跃概率": frame["p_alive"], "预测CLV(元)": frame["predicted_clv"],
-        "预警原因": frame["warning_reason"],
+        label["customer"]: mask_names(frame["name"]) if "name" in frame else label["unnamed"],
+        label["tier"]: frame["tier"], label["total_spend"]: frame["total_spend"],
+        label["p_alive"]: frame["p_alive"], label["predicted_clv"]: frame["predicted_clv"],
+        label["warning_reason"]: frame["warning_reason"],
     }).reset_index(drop=True)

@@ -8,6 +8,8 @@ reason, and per table ``rows in = kept + quarantined + merged/duplicate`` is ass
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,6 +19,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from analysis.config import PARAMS_DIR
+from analysis.params import load_yaml
 from analysis.errors import InputError, KitError, ParamsError
 from analysis.steps.order_parts import join_order_parts
 from analysis.intake.parse import (
@@ -25,21 +29,58 @@ from analysis.intake.parse import (
 from analysis.reference.geography import (
     INDUSTRY_ALIASES, INDUSTRY_SECTIONS, PROVINCE_OF_CITY, PROVINCE_SUFFIXES, REGION_OF_PROVINCE,
 )
-from analysis.intake.schema import TABLES
+from analysis.reference.order_words import (
+    CANCELLATION_MARK, CANCELLED_STATUS, CITY_SUFFIXES, COMPANY_NAME_PUNCTUATION, COMPANY_SIZE_WORDS,
+    COMPANY_SUFFIXES, INTERACTION_KIND_WORDS, INTERACTION_KINDS, LOOKUP_PUNCTUATION, MESSAGE_CHANNEL_WORDS,
+    MESSAGE_EVENT_WORDS, ORGANISATION_WORDS, RETURN_STATUS, TOTALS_ROW,
+)
+from analysis.intake.schema import TABLES, column_label
+from analysis.vocab import text, texts
 
 __all__ = [
     "CleanResult", "clean_all", "clean_orders", "clean_customers", "clean_interactions",
     "clean_surveys", "normalise_phones", "normalise_company_names", "standardise_industry",
     "region_of_province", "province_from_city", "normalise_ids", "rekey", "standardise_company_size", "row_accounting", "completeness",
-    "QUARANTINE_COLUMNS", "QUARANTINE_LABELS", "accounting_display", "quarantine_summary",
+    "QUARANTINE_COLUMNS", "quarantine_labels", "accounting_display", "quarantine_summary",
     "quality_display", "checks_display", "totals_rows", "quality_report", "quality_sheets", "checks_frame",
-    "label_columns",
+    "label_columns", "cleaning_params",
 ]
 
 QUARANTINE_COLUMNS = ["table", "source_file", "source_row", "column", "value", "reason"]
-QUARANTINE_LABELS = {"table": "表", "source_file": "来源文件", "source_row": "来源行号",
-                     "column": "列", "value": "原值", "reason": "原因"}
+# Quarantine column -> its header key in the workbook (column.<key>, analysis/vocab/workbooks.yml).
+_QUARANTINE_HEADERS = {"table": "table", "source_file": "source_file", "source_row": "source_row",
+                       "column": "column", "value": "raw_value", "reason": "reason"}
+_MERGE_HEADERS = ("kept_id", "merged_ids", "n_merged", "matched_on")
 _SOURCE = ["_source_file", "_source_row"]
+
+
+def quarantine_labels() -> dict[str, str]:
+    """Quarantine column -> its header in the 隔离明细 sheet, in the run's language.
+
+    Examples
+    --------
+    >>> quarantine_labels()["value"]
+    '原值'
+    """
+    return {col: text(f"column.{key}") for col, key in _QUARANTINE_HEADERS.items()}
+
+
+@functools.cache
+def _base_cleaning() -> dict:
+    return load_yaml(PARAMS_DIR / "base.yml")["cleaning"]
+
+
+def cleaning_params(params: dict | None = None) -> dict:
+    """The ``cleaning`` params: ``params`` over params/base.yml's, so a caller passing ``{}`` or
+    a few keys (a test, a script, a benchmark) gets base.yml's values for the rest — the only
+    defaults there are. A run passes the resolved section, which has every key.
+
+    Examples
+    --------
+    >>> cleaning_params({"dayfirst": True})["dayfirst"], cleaning_params()["max_order_amount"]
+    (True, 5000000)
+    """
+    return {**copy.deepcopy(_base_cleaning()), **(params or {})}
 
 
 # ---------------------------------------------------------------- standardisers
@@ -56,8 +97,8 @@ def normalise_phones(values: pd.Series) -> pd.DataFrame:
     ['13812345678', '021-62345678', <NA>]
     """
     blank = is_blank(values)
-    text = values.astype("string").fillna("").str.normalize("NFKC")
-    digits = text.str.replace(r"\D", "", regex=True)
+    cleaned = values.astype("string").fillna("").str.normalize("NFKC")
+    digits = cleaned.str.replace(r"\D", "", regex=True)
     # Country code: +86 / 0086 / 86 in front of an 11-digit mobile.
     digits = digits.str.replace(r"^(?:0086|86)(?=1[3-9]\d{9}$)", "", regex=True)
     mobile = digits.str.fullmatch(r"1[3-9]\d{9}")
@@ -74,8 +115,7 @@ def normalise_phones(values: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"phone": phone, "phone_kind": kind}, index=values.index)
 
 
-_COMPANY_SUFFIXES = re.compile(
-    r"(集团)?(股份有限公司|有限责任公司|有限公司|股份公司|集团公司|公司|集团)$")
+_COMPANY_SUFFIXES = re.compile(COMPANY_SUFFIXES)
 
 
 def normalise_company_names(values: pd.Series) -> pd.Series:
@@ -86,13 +126,13 @@ def normalise_company_names(values: pd.Series) -> pd.Series:
     >>> normalise_company_names(pd.Series(["恒泰机械（集团）有限公司", "恒泰机械有限责任公司"])).tolist()
     ['恒泰机械', '恒泰机械']
     """
-    text = values.astype("string").str.normalize("NFKC").str.strip().str.lower()
-    text = text.str.replace(r"[()\[\]【】\s·.,，、]", "", regex=True)
-    return text.str.replace(_COMPANY_SUFFIXES, "", regex=True).replace("", pd.NA)
+    names = values.astype("string").str.normalize("NFKC").str.strip().str.lower()
+    names = names.str.replace(COMPANY_NAME_PUNCTUATION, "", regex=True)
+    return names.str.replace(_COMPANY_SUFFIXES, "", regex=True).replace("", pd.NA)
 
 
-def _norm_key(text: str) -> str:
-    return re.sub(r"[\s_\-/、,，()（）]", "", unicodedata.normalize("NFKC", str(text)).lower())
+def _norm_key(value: str) -> str:
+    return re.sub(LOOKUP_PUNCTUATION, "", unicodedata.normalize("NFKC", str(value)).lower())
 
 
 def _industry_lookup(extra_aliases: dict | None) -> dict[str, str]:
@@ -108,7 +148,8 @@ def _industry_lookup(extra_aliases: dict | None) -> dict[str, str]:
 
 
 def standardise_industry(values: pd.Series, extra_aliases: dict | None = None) -> pd.Series:
-    """Map industry spellings onto GB/T 4754 section names; unknown ones become 未识别.
+    """Map industry spellings onto GB/T 4754 section names; unknown ones become 未识别
+    (``clean.industry.unrecognised``, in the run's language).
 
     Tries, in order: the exact alias, a leading section letter (``C 制造业``), then the
     longest alias contained in the value.
@@ -120,6 +161,7 @@ def standardise_industry(values: pd.Series, extra_aliases: dict | None = None) -
     """
     lookup = _industry_lookup(extra_aliases)
     by_length = sorted((k for k in lookup if len(k) >= 2), key=len, reverse=True)
+    unrecognised = text("clean.industry.unrecognised")
 
     def one(raw: str):
         key = _norm_key(raw)
@@ -131,7 +173,7 @@ def standardise_industry(values: pd.Series, extra_aliases: dict | None = None) -
         for alias in by_length:
             if alias in key:
                 return INDUSTRY_SECTIONS[lookup[alias]]
-        return "未识别"
+        return unrecognised
 
     blank = is_blank(values)
     uniques = values[~blank].astype(str).unique()
@@ -149,10 +191,10 @@ def region_of_province(values: pd.Series) -> pd.DataFrame:
     >>> region_of_province(pd.Series(["广西壮族自治区", "上海市", "火星"])).region.tolist()
     ['华南', '华东', <NA>]
     """
-    text = values.astype("string").str.normalize("NFKC").str.strip()
+    names = values.astype("string").str.normalize("NFKC").str.strip()
     for suffix in PROVINCE_SUFFIXES:
-        text = text.str.replace(suffix + "$", "", regex=True)
-    province = text.where(text.isin(list(REGION_OF_PROVINCE)))
+        names = names.str.replace(suffix + "$", "", regex=True)
+    province = names.where(names.isin(list(REGION_OF_PROVINCE)))
     region = province.map(REGION_OF_PROVINCE).astype("string")
     return pd.DataFrame({"province": province.astype("string"), "region": region})
 
@@ -165,18 +207,24 @@ def province_from_city(values: pd.Series) -> pd.Series:
     >>> province_from_city(pd.Series(["杭州市", "大连", "火星市"])).tolist()
     ['浙江', '辽宁', <NA>]
     """
-    text = values.astype("string").str.normalize("NFKC").str.strip()
-    text = text.str.replace(r"(市|地区|自治州|盟)$", "", regex=True)
-    return text.map(PROVINCE_OF_CITY).astype("string")
+    names = values.astype("string").str.normalize("NFKC").str.strip()
+    names = names.str.replace(CITY_SUFFIXES, "", regex=True)
+    return names.map(PROVINCE_OF_CITY).astype("string")
 
 
 def standardise_company_size(values: pd.Series) -> pd.Series:
-    """To 个人 / 中小企业 / 大型企业 (NA when blank or not recognisable)."""
-    text = values.astype("string").str.normalize("NFKC").str.strip().str.lower()
+    """To 个人 / 中小企业 / 大型企业 (``clean.size.*`` in the run's language; NA when blank or
+    not recognisable).
+
+    Examples
+    --------
+    >>> standardise_company_size(pd.Series(["小微企业", "集团", "个体户", "?"])).tolist()
+    ['中小企业', '大型企业', '个人', <NA>]
+    """
+    sizes = values.astype("string").str.normalize("NFKC").str.strip().str.lower()
     out = pd.Series(pd.NA, index=values.index, dtype="string")
-    out[text.str.contains(r"小|中|sme|small|medium", na=False)] = "中小企业"
-    out[text.str.contains(r"大|集团|上市|large|enterprise", na=False)] = "大型企业"
-    out[text.str.contains(r"个人|个体|自然人|person|individual", na=False)] = "个人"
+    for code, pattern in COMPANY_SIZE_WORDS:  # a later match wins
+        out[sizes.str.contains(pattern, na=False)] = text(f"clean.size.{code}")
     return out
 
 
@@ -185,8 +233,8 @@ def standardise_company_size(values: pd.Series) -> pd.Series:
 def normalise_ids(values: pd.Series) -> pd.Series:
     """Ids as text without surrounding spaces; whole numbers a spreadsheet wrote as floats
     (``1001.0``) lose the ``.0`` so they match the same id written as ``1001``."""
-    text = values.astype("string").str.strip()
-    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    ids = values.astype("string").str.strip()
+    return ids.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
 
 
 def rekey(ids: pd.Series, id_map: dict | None) -> pd.Series:
@@ -211,15 +259,12 @@ def _quarantine(frame: pd.DataFrame, mask: pd.Series, table: str, column: str,
     })
 
 
-_TOTALS = r"^\s*(?:合计|總計|总计|合計|小计|小計|总和|total|grand\s*total|sum|subtotal)\s*[:：]?\s*$"
-
-
 def totals_rows(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """Rows a spreadsheet added as totals (合计/小计/Total in the first column or an id
     column), as a mask per column where the word was found."""
     value_cols = [c for c in frame.columns if not str(c).startswith("_")]
     probe = [c for c in dict.fromkeys(["_first_cell"] + value_cols[:1] + ["order_id", "customer_id"]) if c in frame]
-    return {col: frame[col].astype("string").str.contains(_TOTALS, case=False, regex=True, na=False)
+    return {col: frame[col].astype("string").str.contains(TOTALS_ROW, case=False, regex=True, na=False)
             for col in probe}
 
 
@@ -228,7 +273,8 @@ def _split_bad(frame: pd.DataFrame, checks: list[tuple[pd.Series, str, str]], ta
 
     A totals row (合计) is always checked first, so it is not reported as a missing id.
     """
-    checks = [(mask, col, "合计行") for col, mask in totals_rows(frame).items()] + list(checks)
+    totals = text("clean.reason.totals_row")
+    checks = [(mask, col, totals) for col, mask in totals_rows(frame).items()] + list(checks)
     bad = pd.Series(False, index=frame.index)
     parts = []
     for mask, column, reason in checks:
@@ -251,12 +297,13 @@ def clean_customers(raw: pd.DataFrame, params: dict | None = None):
     in that same order. Returns ``(customers, quarantine, merge_log, id_map)`` where
     ``id_map`` maps every merged id to its kept id.
     """
-    params = params or {}
+    params = cleaning_params(params)
     table = "customers"
     frame = raw.copy()
     frame["customer_id"] = normalise_ids(frame["customer_id"])
     kept, quarantined = _split_bad(
-        frame, [(is_blank(frame["customer_id"]), "customer_id", "缺少客户ID")], table)
+        frame, [(is_blank(frame["customer_id"]), "customer_id", text("clean.reason.missing_customer_id"))],
+        table)
 
     out = pd.DataFrame({"customer_id": kept["customer_id"]}, index=kept.index)
     for col in ["name", "email", "owner", "customer_type", "preferred_channel", "city",
@@ -273,7 +320,7 @@ def clean_customers(raw: pd.DataFrame, params: dict | None = None):
     if "industry" in kept:
         out["industry_raw"] = kept["industry"].astype("string")
         out["industry"] = standardise_industry(
-            kept["industry"], params.get("industry_aliases"))
+            kept["industry"], params["industry_aliases"])
     if "province" in kept:
         out = out.join(region_of_province(kept["province"]))
     if "city" in kept:
@@ -282,13 +329,13 @@ def clean_customers(raw: pd.DataFrame, params: dict | None = None):
         out["province"] = out["province"].fillna(from_city) if "province" in out else from_city
         out["region"] = out["province"].map(REGION_OF_PROVINCE).astype("string")
     if "region" in kept:
-        stated = kept["region"].astype("string").str.extract(r"(华东|华北|华南|华中|西南|西北|东北)")[0]
+        stated = kept["region"].astype("string").str.extract(_REGION_NAMES)[0]
         out["region"] = out["region"].fillna(stated) if "region" in out else stated
     if "company_size" in kept:
         out["company_size"] = standardise_company_size(kept["company_size"])
     for col in ["register_date", "birthday"]:
         if col in kept:
-            out[col] = parse_dates(kept[col], dayfirst=params.get("dayfirst"))
+            out[col] = parse_dates(kept[col], dayfirst=params["dayfirst"])
     for col in ["marketing_consent", "unsubscribed"]:
         if col in kept:
             out[col] = parse_bools(kept[col])
@@ -302,18 +349,21 @@ def clean_customers(raw: pd.DataFrame, params: dict | None = None):
     return customers, quarantined, merge_log, id_map
 
 
+# A 大区 stated in a region column (华东大区, 华东区 …): the first region name found in it.
+_REGION_NAMES = "(" + "|".join(dict.fromkeys(REGION_OF_PROVINCE.values())) + ")"
+
+
 def _deduplicate(frame: pd.DataFrame):
     frame = frame.reset_index(drop=True)
-    keys = [("customer_id", frame["customer_id"], "客户ID相同")]
+    keys = [("customer_id", frame["customer_id"], text("clean.match.customer_id"))]
     if "phone" in frame:
         mobile = frame["phone"].where(frame.get("phone_kind") == "mobile")
-        keys.append(("phone", mobile, "手机号相同"))
+        keys.append(("phone", mobile, text("clean.match.phone")))
     if "email" in frame:
-        keys.append(("email", frame["email"], "邮箱相同"))
+        keys.append(("email", frame["email"], text("clean.match.email")))
     if "name" in frame:
-        company = frame["name"].where(frame["name"].str.contains(
-            r"公司|集团|厂|店|中心|研究院|事务所", na=False))
-        keys.append(("name", normalise_company_names(company), "企业名称相同"))
+        company = frame["name"].where(frame["name"].str.contains(ORGANISATION_WORDS, na=False))
+        keys.append(("name", normalise_company_names(company), text("clean.match.name")))
 
     n = len(frame)
     rows, cols = [], []
@@ -350,15 +400,18 @@ def _deduplicate(frame: pd.DataFrame):
     customers = customers.sort_values("customer_id").reset_index(drop=True)
 
     # Which keys actually tie each merged group together (vectorised: one pass per key).
+    separator = text("list.separator")
     in_merge = frame["_group"].isin(merged["_group"])
     reasons = pd.Series("", index=pd.Index(frame.loc[in_merge, "_group"].unique()), dtype="object")
     for _, key, label in keys:
         pairs = pd.DataFrame({"g": frame.loc[in_merge, "_group"], "k": key[in_merge]}).dropna()
         tied = pairs.loc[pairs.duplicated(["g", "k"], keep=False), "g"].unique()
-        reasons[tied] = reasons[tied] + ("、" + label)
-    reasons = reasons.str.lstrip("、").replace("", "关联匹配")
+        reasons[tied] = reasons[tied] + (separator + label)
+    # Every non-empty reason starts with the separator; a group tied only through others is
+    # a linked match.
+    reasons = reasons.str.slice(len(separator)).replace("", text("clean.match.linked"))
     merge_log = (merged.sort_values("customer_id").groupby("_group")
-                 .agg(kept_id=("kept_id", "first"), merged_ids=("customer_id", "、".join),
+                 .agg(kept_id=("kept_id", "first"), merged_ids=("customer_id", separator.join),
                       n_merged=("customer_id", "size")))
     merge_log["matched_on"] = reasons.reindex(merge_log.index).to_numpy()
     merge_log = merge_log.sort_values("kept_id").reset_index(drop=True)[
@@ -389,26 +442,26 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
     purchases. ``table`` names what a row is in the quarantine (``order_lines`` for lines
     joined to their order header). Returns ``(orders, quarantine, n_duplicates)``.
     """
-    params = params or {}
+    params = cleaning_params(params)
     frame = raw.copy()
-    date, impossible = parse_dates_checked(frame["order_date"], dayfirst=params.get("dayfirst"))
+    date, impossible = parse_dates_checked(frame["order_date"], dayfirst=params["dayfirst"])
     date_blank = is_blank(frame["order_date"])
     money_checks, amount = _order_amounts(frame)
-    tolerance = pd.Timedelta(days=params.get("future_tolerance_days", 0))
+    tolerance = pd.Timedelta(days=params["future_tolerance_days"])
     kept, quarantined = _split_bad(frame, [
-        (is_blank(frame["customer_id"]), "customer_id", "缺少客户ID"),
-        (date_blank, "order_date", "缺少下单日期"),
-        (impossible & ~date_blank, "order_date", "日期不存在"),
-        (date.isna() & ~date_blank, "order_date", "日期无法解析"),
+        (is_blank(frame["customer_id"]), "customer_id", text("clean.reason.missing_customer_id")),
+        (date_blank, "order_date", text("clean.reason.missing_order_date")),
+        (impossible & ~date_blank, "order_date", text("clean.reason.impossible_date")),
+        (date.isna() & ~date_blank, "order_date", text("clean.reason.unparseable_date")),
         *money_checks,
         (date > as_of + tolerance + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1),
-         "order_date", "日期晚于分析基准日"),
+         "order_date", text("clean.reason.after_as_of")),
     ], table)
 
     has_order_id = "order_id" in kept and not is_blank(frame["order_id"]).all()
-    mode = str(params.get("drop_exact_duplicates", "auto")).lower()
+    mode = str(params["drop_exact_duplicates"]).lower()
     if mode not in ("auto", "always", "never"):
-        raise ParamsError(f"cleaning.drop_exact_duplicates 应为 auto、always 或 never，而不是「{mode}」")
+        raise ParamsError(text("clean.error.drop_exact_duplicates", mode=mode))
     if "_row_key" in kept:
         identical = kept.duplicated(subset=["_row_key"], keep="first")
     else:
@@ -439,15 +492,19 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
     if "profit" in kept:
         orders["profit"] = parse_amounts(kept["profit"])
     status = orders["status"] if "status" in orders else pd.Series(pd.NA, index=orders.index, dtype="string")
-    orders["is_cancelled"] = (status.str.contains("取消|作废|撤销|cancel|void", case=False, na=False)
+    orders["is_cancelled"] = (status.str.contains(CANCELLED_STATUS, case=False, na=False)
                               | cancellation_marks(order_id))
-    orders["is_return"] = (orders["amount"] < 0) | status.str.contains("退|return|refund", case=False, na=False)
+    orders["is_return"] = (orders["amount"] < 0) | status.str.contains(RETURN_STATUS, case=False, na=False)
     # A cancelled order never happened: it stays in the archive but adds no spend. A
     # cancelling document (negative amount) reverses an earlier order and is netted.
-    orders["net_amount"] = orders["amount"].where(~orders["is_cancelled"] | (orders["amount"] < 0), 0.0)
-    orders["is_purchase"] = ~orders["is_cancelled"] & (orders["amount"] >= 0)
+    # An order whose status says returned/refunded with its original (positive) amount was
+    # bought and given back: like a cancelled one it adds nothing and is not a purchase. A
+    # negative row is a return document and is netted against the purchase it reverses.
+    undone = (orders["is_cancelled"] | orders["is_return"]) & (orders["amount"] >= 0)
+    orders["net_amount"] = orders["amount"].where(~undone, 0.0)
+    orders["is_purchase"] = ~undone & (orders["amount"] >= 0)
     orders["is_zero_amount"] = orders["amount"].eq(0) & ~orders["is_cancelled"]
-    orders["implausible_amount"] = orders["amount"].abs() > params.get("max_order_amount", np.inf)
+    orders["implausible_amount"] = orders["amount"].abs() > params["max_order_amount"]
     orders["suspected_duplicate"] = suspected.loc[kept.index].to_numpy(dtype=bool)
     orders["_source_file"] = kept["_source_file"]
     orders["_source_row"] = kept["_source_row"]
@@ -460,23 +517,25 @@ def _order_amounts(frame: pd.DataFrame):
     if "amount" in frame:
         amount = parse_amounts(frame["amount"])
         blank = is_blank(frame["amount"])
-        return [(blank, "amount", "缺少金额"), (amount.isna() & ~blank, "amount", "金额不是数字")], amount
+        return [(blank, "amount", text("clean.reason.missing_amount")),
+                (amount.isna() & ~blank, "amount", text("clean.reason.amount_not_number"))], amount
     if "unit_price" not in frame:
-        raise KitError("订单表既没有金额列，也没有 数量+单价 列，无法计算金额")
+        raise KitError(text("clean.error.no_amount"))
     checks = []
     # An item export without a quantity (one row per unit sold) prices each row at its price.
     values = {"quantity": pd.Series(1.0, index=frame.index)}
-    for col, label in [("quantity", "数量"), ("unit_price", "单价")]:
+    for col in ["quantity", "unit_price"]:
         if col not in frame:
             continue
         values[col] = parse_amounts(frame[col])
         blank = is_blank(frame[col])
-        checks += [(blank, col, f"缺少{label}"), (values[col].isna() & ~blank, col, f"{label}不是数字")]
+        checks += [(blank, col, text(f"clean.reason.missing_{col}")),
+                   (values[col].isna() & ~blank, col, text(f"clean.reason.{col}_not_number"))]
     amount = values["quantity"] * values["unit_price"]
     if "discount" in frame:
         discount = parse_amounts(frame["discount"])
         blank = is_blank(frame["discount"])
-        checks.append((discount.isna() & ~blank, "discount", "折扣金额不是数字"))
+        checks.append((discount.isna() & ~blank, "discount", text("clean.reason.discount_not_number")))
         amount = amount - discount.fillna(0.0)
     # quantity × price in binary floating point: 6 × 2.55 is 15.299999999999999.
     return checks, amount.round(6)
@@ -495,48 +554,45 @@ def cancellation_marks(order_id: pd.Series) -> pd.Series:
     >>> cancellation_marks(pd.Series(["C001", "C002", "C003"])).tolist()
     [False, False, False]
     """
-    text = order_id.astype("string").str.strip()
-    marked = text.str.match(r"^(?:[Cc]|退|作废)-?\d", na=False)
-    plain = text.str.match(r"^\d", na=False)
+    ids = order_id.astype("string").str.strip()
+    marked = ids.str.match(CANCELLATION_MARK, na=False)
+    plain = ids.str.match(r"^\d", na=False)
     if not marked.any() or plain.sum() <= marked.sum():
         return pd.Series(False, index=order_id.index)
     return marked.astype(bool)
-
-
-_MESSAGE_EVENT = [("点击|click", "clicked"), ("打开|阅读|open", "opened"),
-                  ("发送|送达|触达|send|deliver", "sent")]
-_MESSAGE_CHANNEL = [("邮件|email|mail", "邮件"), ("短信|sms", "短信"), ("企微|企业微信|wecom", "企微")]
 
 
 def clean_interactions(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | None = None,
                        dayfirst: bool | None = None):
     """Type interactions; split campaign messages into ``channel`` × ``event``.
 
-    ``kind`` is one of 咨询 / 投诉 / 活动参与 / 浏览 / 消息 / 其他; for 消息, ``event`` is
-    sent / opened / clicked. Returns ``(interactions, quarantine)``.
+    ``kind`` is one of 咨询 / 投诉 / 活动参与 / 浏览 / 消息 / 其他 (stored words, the same in every
+    language: ``analysis.reference.order_words.INTERACTION_KINDS``, which also holds the type
+    words recognised); for 消息, ``event`` is sent / opened / clicked. A message's ``channel`` is 邮件 / 短信 / 企微 (``clean.channel.*``)
+    when recognised, else the channel as written. Returns ``(interactions, quarantine)``.
     """
     table = "interactions"
     frame = raw.copy()
     date = parse_dates(frame["date"], dayfirst=dayfirst)
     kept, quarantined = _split_bad(frame, [
-        (is_blank(frame["customer_id"]), "customer_id", "缺少客户ID"),
-        (date.isna(), "date", "日期缺失或无法解析"),
-        (date > as_of + pd.Timedelta(days=1), "date", "日期晚于分析基准日"),
+        (is_blank(frame["customer_id"]), "customer_id", text("clean.reason.missing_customer_id")),
+        (date.isna(), "date", text("clean.reason.missing_or_unreadable_date")),
+        (date > as_of + pd.Timedelta(days=1), "date", text("clean.reason.after_as_of")),
     ], table)
     type_text = kept["type"].astype("string").fillna("")
     channel_text = (kept["channel"].astype("string").fillna("") if "channel" in kept
                     else pd.Series("", index=kept.index, dtype="string"))
     both = type_text + " " + channel_text
     event = pd.Series(pd.NA, index=kept.index, dtype="string")
-    for pattern, name in reversed(_MESSAGE_EVENT):
+    for pattern, name in reversed(MESSAGE_EVENT_WORDS):  # the first listed wins
         event[type_text.str.contains(pattern, case=False)] = name
     channel = pd.Series(pd.NA, index=kept.index, dtype="string")
-    for pattern, name in _MESSAGE_CHANNEL:
-        channel[both.str.contains(pattern, case=False) & channel.isna()] = name
+    for pattern, code in MESSAGE_CHANNEL_WORDS:
+        channel[both.str.contains(pattern, case=False) & channel.isna()] = text(f"clean.channel.{code}")
     kind = np.select(
-        [event.notna(), type_text.str.contains("投诉"), type_text.str.contains("咨询"),
-         type_text.str.contains("活动|参会|参与"), type_text.str.contains("浏览|访问|查看")],
-        ["消息", "投诉", "咨询", "活动参与", "浏览"], "其他")
+        [event.notna()] + [type_text.str.contains(pattern) for _, pattern in INTERACTION_KIND_WORDS],
+        [INTERACTION_KINDS["message"]] + [INTERACTION_KINDS[code] for code, _ in INTERACTION_KIND_WORDS],
+        INTERACTION_KINDS["other"])
     out = pd.DataFrame({
         "customer_id": rekey(normalise_ids(kept["customer_id"]), id_map),
         "date": date.loc[kept.index], "type": type_text, "kind": kind,
@@ -559,10 +615,10 @@ def clean_surveys(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | None = 
     date = parse_dates(frame["date"], dayfirst=dayfirst)
     score = parse_amounts(frame["score"])
     kept, quarantined = _split_bad(frame, [
-        (is_blank(frame["customer_id"]), "customer_id", "缺少客户ID"),
-        (date.isna(), "date", "日期缺失或无法解析"),
-        (score.isna(), "score", "评分缺失或不是数字"),
-        ((score < 0) | (score > 100), "score", "评分超出范围"),
+        (is_blank(frame["customer_id"]), "customer_id", text("clean.reason.missing_customer_id")),
+        (date.isna(), "date", text("clean.reason.missing_or_unreadable_date")),
+        (score.isna(), "score", text("clean.reason.missing_or_bad_score")),
+        ((score < 0) | (score > 100), "score", text("clean.reason.score_out_of_range")),
     ], table)
     score = score.loc[kept.index]
     # One file uses one scale: anything above 5 means the file is on 0–100.
@@ -590,8 +646,8 @@ def row_accounting(rows_in: int, kept: int, quarantined: int, merged: int, table
     """
     closes = rows_in == kept + quarantined + merged
     if not closes:
-        raise AssertionError(
-            f"{table}: 行数不平 — 输入 {rows_in} ≠ 保留 {kept} + 隔离 {quarantined} + 合并/重复 {merged}")
+        raise AssertionError(text("clean.error.rows_do_not_close", table=table, rows_in=rows_in,
+                                  kept=kept, quarantined=quarantined, merged=merged))
     return {"table": table, "rows_in": rows_in, "kept": kept, "quarantined": quarantined,
             "merged_or_duplicate": merged, "suspected_duplicates": suspected,
             "amount_source": amount_source, "closes": closes}
@@ -615,22 +671,25 @@ def amount_derivation(frame: pd.DataFrame, sources=(), table: str = "orders") ->
         unused += [h for h in source.alternatives.get("amount", []) if h not in unused]
 
     def name(column):
-        return names.get(column) or TABLES[table][column][0]
+        return names.get(column) or column_label(table, column)
 
     if "amount" in frame:
-        text = f"金额取自列「{name('amount')}」"
+        derivation = text("clean.amount.from_column", column=name("amount"))
         if unused:
-            text += f"（另有{'、'.join(f'「{h}」' for h in unused)}未使用：取实际支付/实收的金额）"
-        return text
-    text = (f"金额 = 「{name('quantity')}」×「{name('unit_price')}」" if "quantity" in frame
-            else f"金额 = 「{name('unit_price')}」（无数量列，每行按 1 件计）")
+            columns = text("list.separator").join(
+                text("clean.amount.unused_column", column=h) for h in unused)
+            derivation += text("clean.amount.unused", columns=columns)
+        return derivation
+    derivation = (text("clean.amount.quantity_times_price", quantity=name("quantity"),
+                       unit_price=name("unit_price")) if "quantity" in frame
+                  else text("clean.amount.price_only", unit_price=name("unit_price")))
     if "discount" in frame:
-        text += f" − 「{name('discount')}」"
-    return text
+        derivation += text("clean.amount.less_discount", discount=name("discount"))
+    return derivation
 
 
 def check_usable(accounting: pd.DataFrame, quarantine: pd.DataFrame, table: str,
-                 max_share: float = 0.5) -> None:
+                 max_share: float) -> None:
     """Stop the run when a required table has no usable rows, or when one reason set aside
     more than ``max_share`` of its rows: the message names the table, the counts, the main
     reason and one raw example with its file, row and column."""
@@ -647,31 +706,37 @@ def check_usable(accounting: pd.DataFrame, quarantine: pd.DataFrame, table: str,
     top = counts.index[0] if len(counts) else None
     if row["kept"] > 0 and (top is None or counts.iloc[0] <= max_share * row["rows_in"]):
         return
-    label = TABLES_LABEL.get(table, table)
-    head = (f"{label}没有可用的行" if row["kept"] == 0 else
-            f"{label}的大部分行（{counts.iloc[0] / row['rows_in']:.0%}）因同一原因被隔离")
-    counts_text = (f"输入 {row['rows_in']:,} 行，可用 {row['kept']:,} 行，隔离 {row['quarantined']:,} 行"
-                   + (f"，重复 {row['merged_or_duplicate']:,} 行" if row["merged_or_duplicate"] else ""))
+    label = _table_label(table)
+    head = (text("clean.gate.no_rows", table=label) if row["kept"] == 0 else
+            text("clean.gate.mostly_one_reason", table=label, share=counts.iloc[0] / row["rows_in"]))
+    counts_text = (text("clean.gate.counts", rows_in=row["rows_in"], kept=row["kept"],
+                        quarantined=row["quarantined"])
+                   + (text("clean.gate.duplicates", n=row["merged_or_duplicate"])
+                      if row["merged_or_duplicate"] else ""))
     if top is None:
-        raise InputError(f"{head}：{counts_text}")
+        raise InputError(text("clean.gate.summary", head=head, counts=counts_text))
     example = mine[mine["reason"] == top].iloc[0]
-    value = "（空）" if pd.isna(example["value"]) else f"「{example['value']}」"
+    value = (text("clean.gate.blank_value") if pd.isna(example["value"])
+             else text("clean.gate.value", value=example["value"]))
     raise InputError(
-        f"{head}，分析无法继续：{counts_text}；主要原因「{top}」（{counts.iloc[0]:,} 行），例如原值 {value}"
-        f"{_GATE_HINTS.get(top, '')}",
+        text("clean.gate.stop", head=head, counts=counts_text, reason=top, n=counts.iloc[0], value=value,
+             hint=_gate_hints().get(top, "")),
         file=example["source_file"], row=int(example["source_row"]), column=example["column"])
 
 
-TABLES_LABEL = {"customers": "客户表", "orders": "订单表", "order_lines": "订单明细表",
-                "payments": "订单支付表", "interactions": "互动记录表", "surveys": "满意度调查表"}
-_GATE_HINTS = {
-    "日期无法解析": "。请确认该列确是日期；年在后的日期可在 params 设 cleaning.dayfirst，列对应错了可在 input.column_map 中改",
-    "日期不存在": "。该日期在日历上不存在，请检查导出的日期列",
-    "日期晚于分析基准日": "。请用 --month 或 --as-of 指定覆盖这些日期的分析月份",
-    "缺少客户ID": "。请确认客户ID列对应正确（input.column_map），或导出时带上客户编号",
-    "金额不是数字": "。请确认金额列对应正确（input.column_map）",
-    "缺少金额": "。请确认金额列对应正确（input.column_map）",
-}
+# Reasons whose stop message says what to do (clean.gate_hint.<reason key>).
+_HINTED_REASONS = ("unparseable_date", "impossible_date", "after_as_of", "missing_customer_id",
+                   "amount_not_number", "missing_amount")
+
+
+def _gate_hints() -> dict[str, str]:
+    """Quarantine reason (as written in the quarantine) -> what to do about it."""
+    return {text(f"clean.reason.{key}"): text(f"clean.gate_hint.{key}") for key in _HINTED_REASONS}
+
+
+def _table_label(table: str) -> str:
+    """A canonical table's name for people (``table.<name>``); an unknown name as it is."""
+    return texts("table").get(table, table)
 
 
 def completeness(frame: pd.DataFrame, columns: list[str], table: str, target: float) -> pd.DataFrame:
@@ -680,7 +745,8 @@ def completeness(frame: pd.DataFrame, columns: list[str], table: str, target: fl
     for col in columns:
         if col not in frame:
             rows.append({"table": table, "field": col, "filled": 0, "total": len(frame),
-                         "completeness": np.nan, "meets_target": False, "note": "缺少此列"})
+                         "completeness": np.nan, "meets_target": False,
+                         "note": text("clean.completeness.column_missing")})
             continue
         filled = int(frame[col].notna().sum())
         share = filled / len(frame) if len(frame) else np.nan
@@ -721,7 +787,7 @@ def _customers_from_orders(orders: pd.DataFrame) -> pd.DataFrame:
 
 def label_columns(quarantine: pd.DataFrame, sources=()) -> pd.Series:
     """The quarantine's column names as the user wrote them in the file (``下单时间``), else
-    the Chinese name of the canonical column."""
+    the kit's name of the canonical column (in the run's language)."""
     headers = {}
     for source in sources:
         for original, canonical in source.column_map.items():
@@ -731,8 +797,8 @@ def label_columns(quarantine: pd.DataFrame, sources=()) -> pd.Series:
         file_name = str(file).split("[")[0]
         found = headers.get((table, file_name), {}).get(column)
         if column == "_first_cell":
-            found = "第1列"
-        labels.append(found or TABLES.get(table, {}).get(column, (column,))[0])
+            found = text("clean.first_column")
+        labels.append(found or (column_label(table, column) if column in TABLES.get(table, {}) else column))
     return pd.Series(labels, index=quarantine.index, dtype="string")
 
 
@@ -759,8 +825,11 @@ def _strip_control_characters(tables: dict[str, pd.DataFrame]):
 def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict, sources=()) -> CleanResult:
     """Run every cleaning rule over the intake tables (``RawData.tables``).
 
-    ``sources`` (``RawData.sources``) lets the quarantine name columns as the file does.
+    ``params`` is the ``cleaning`` section; keys it lacks take params/base.yml's value
+    (:func:`cleaning_params`). ``sources`` (``RawData.sources``) lets the quarantine name
+    columns as the file does.
     """
+    params = cleaning_params(params)
     tables, n_control = _strip_control_characters(tables)
     accounting, quarantines = [], []
     id_map: dict = {}
@@ -769,7 +838,9 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
         raw = tables["customers"]
         customers, q, merge_log, id_map = clean_customers(raw, params)
         quarantines.append(q)
-        accounting.append(row_accounting(len(raw), len(customers), len(q), len(id_map), "customers"))
+        # Merged: records folded into another — under another id (id_map) or the same id.
+        accounting.append(row_accounting(len(raw), len(customers), len(q),
+                                         len(raw) - len(q) - len(customers), "customers"))
     joined = join_order_parts(tables)
     raw = joined.orders
     orders, q, n_dup = clean_orders(raw, as_of, params, id_map, table=joined.table)
@@ -777,8 +848,9 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     for name, rows_in, used, set_aside, copies in joined.accounting:
         accounting.append(row_accounting(rows_in, used, set_aside, copies, name))
     rows_in = len(tables[joined.table])
-    money = "；".join(joined.notes + ([] if joined.money_from == "payments"
-                                      else [amount_derivation(raw, sources, joined.table)]))
+    money = text("clean.note_separator").join(
+        joined.notes + ([] if joined.money_from == "payments"
+                        else [amount_derivation(raw, sources, joined.table)]))
     accounting.append(row_accounting(rows_in, len(orders), len(q) + joined.header_quarantined,
                                      n_dup + joined.header_duplicates, joined.table,
                                      suspected=int(orders["suspected_duplicate"].sum()),
@@ -797,7 +869,7 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     for name, cleaner in [("interactions", clean_interactions), ("surveys", clean_surveys)]:
         if name in tables:
             raw = tables[name]
-            cleaned, q = cleaner(raw, as_of, id_map, dayfirst=params.get("dayfirst"))
+            cleaned, q = cleaner(raw, as_of, id_map, dayfirst=params["dayfirst"])
             quarantines.append(q)
             accounting.append(row_accounting(len(raw), len(cleaned), len(q), 0, name))
             optional[name] = cleaned
@@ -808,7 +880,7 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
         columns=QUARANTINE_COLUMNS)
     quarantine["source_row"] = quarantine["source_row"].astype("Int64")
     quarantine["column"] = label_columns(quarantine, sources)
-    target = params.get("completeness_target", 0.95)
+    target = params["completeness_target"]
     in_table = customers[customers["in_customer_table"]]
     quality = pd.concat([
         completeness(in_table, ["name", "phone", "industry", "region", "company_size", "owner"],
@@ -820,8 +892,7 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     quarantine_all = pd.concat(quarantines, ignore_index=True) if quarantines else None
     if quarantine_all is not None:
         quarantine_all["column"] = label_columns(quarantine_all, sources)
-        check_usable(accounting, quarantine_all, joined.table,
-                     params.get("max_quarantine_share", 0.5))
+        check_usable(accounting, quarantine_all, joined.table, params["max_quarantine_share"])
     checks = {
         "orders_without_customer_record": orphan_orders if "customers" in tables else None,
         "invalid_phones": int((customers.get("phone_kind") == "invalid").sum()) if "phone_kind" in customers else None,
@@ -850,61 +921,55 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
 
 
 # ---------------------------------------------------------------- display
-
-_TABLE_LABELS = TABLES_LABEL
-_FIELD_LABELS = {"name": "客户名称", "phone": "联系电话", "industry": "所属行业", "region": "大区",
-                 "company_size": "企业规模", "owner": "客户经理", "order_id": "订单号",
-                 "category": "产品类别", "channel": "渠道"}
-_CHECK_LABELS = {
-    "duplicate_customers_merged": "合并的重复客户（条）",
-    "duplicate_order_rows": "删除的重复订单行（整行相同且有订单号）",
-    "suspected_duplicate_rows": "疑似重复订单行（整行相同但无订单号，按多次购买保留）",
-    "zero_amount_orders": "金额为 0 的订单（赠品/样品，计为购买）",
-    "control_characters_removed": "ID/名称中去除了控制字符（如 NUL）的值",
-    "invalid_phones": "无效电话号码（已标记，不用于联系）",
-    "orders_without_customer_record": "客户表中找不到的订单",
-    "returns": "退货订单（负金额或退货状态，已冲减）",
-    "cancelled": "已取消订单（正金额的不计消费；负金额的取消单冲减原订单）",
-    "implausible_amounts": "金额异常大的订单（已标记）",
-    "stated_spend_checked": "核对累计消费的客户",
-    "stated_spend_mismatch": "累计消费与订单合计不一致的客户",
-}
+# Every label is looked up when the table is built, in the run's language: the table names
+# (table.*), the key fields (clean.field.*) and the checks (clean.check.*).
 
 
 def accounting_display(accounting: pd.DataFrame) -> pd.DataFrame:
-    """The row account in Chinese: 输入 = 保留 + 隔离 + 合并/重复, with the 疑似重复 rows kept
-    and where an order table's amount came from."""
+    """The row account for people: 输入 = 保留 + 隔离 + 合并/重复, with the 疑似重复 rows kept
+    and where an order table's amount came from (headers: ``clean.accounting_column.*``)."""
+    labels = texts("clean.accounting_column")
     return pd.DataFrame({
-        "表": accounting["table"].map(_TABLE_LABELS),
-        "输入行数": accounting["rows_in"], "保留": accounting["kept"],
-        "隔离": accounting["quarantined"], "合并/重复": accounting["merged_or_duplicate"],
-        "其中疑似重复(保留)": accounting.get("suspected_duplicates", 0),
-        "是否平衡": accounting["closes"].map({True: "✔ 平衡", False: "✘ 不平衡"}),
-        "金额来源": accounting.get("amount_source", "").fillna("") if "amount_source" in accounting else "",
+        labels["table"]: accounting["table"].map(texts("table")),
+        labels["rows_in"]: accounting["rows_in"], labels["kept"]: accounting["kept"],
+        labels["quarantined"]: accounting["quarantined"],
+        labels["merged_or_duplicate"]: accounting["merged_or_duplicate"],
+        labels["suspected_duplicates"]: accounting.get("suspected_duplicates", 0),
+        labels["closes"]: accounting["closes"].map({True: text("clean.accounting.balanced"),
+                                                    False: text("clean.accounting.unbalanced")}),
+        labels["amount_source"]: (accounting.get("amount_source", "").fillna("")
+                                  if "amount_source" in accounting else ""),
     })
 
 
 def quarantine_summary(quarantine: pd.DataFrame) -> pd.DataFrame:
-    """Quarantined rows counted by table and reason."""
+    """Quarantined rows counted by table and reason (headers: ``clean.summary_column.*``)."""
+    labels = texts("clean.summary_column")
     if quarantine.empty:
-        return pd.DataFrame({"表": [], "原因": [], "行数": []})
-    counts = quarantine.groupby(["table", "reason"]).size().rename("行数").reset_index()
-    counts["table"] = counts["table"].map(_TABLE_LABELS)
-    return counts.rename(columns={"table": "表", "reason": "原因"}).sort_values("行数", ascending=False)
+        return pd.DataFrame({labels["table"]: [], labels["reason"]: [], labels["rows"]: []})
+    counts = quarantine.groupby(["table", "reason"]).size().rename(labels["rows"]).reset_index()
+    counts["table"] = counts["table"].map(texts("table"))
+    return (counts.rename(columns={"table": labels["table"], "reason": labels["reason"]})
+            .sort_values(labels["rows"], ascending=False))
 
 
 def quality_display(quality: pd.DataFrame) -> pd.DataFrame:
-    """Completeness of key fields against the target."""
+    """Completeness of key fields against the target (headers: ``clean.completeness_column.*``)."""
+    labels = texts("clean.completeness_column")
     return pd.DataFrame({
-        "表": quality["table"].map(_TABLE_LABELS), "字段": quality["field"].map(_FIELD_LABELS),
-        "已填写": quality["filled"], "总数": quality["total"], "完整率": quality["completeness"],
-        "达标(≥目标)": quality["meets_target"].map({True: "✔", False: "✘"}), "说明": quality["note"],
+        labels["table"]: quality["table"].map(texts("table")),
+        labels["field"]: quality["field"].map(texts("clean.field")),
+        labels["filled"]: quality["filled"], labels["total"]: quality["total"],
+        labels["completeness"]: quality["completeness"],
+        labels["meets_target"]: quality["meets_target"].map({True: "✔", False: "✘"}),
+        labels["note"]: quality["note"],
     })
 
 
 def checks_display(checks: dict) -> pd.DataFrame:
-    """The other quality counts, labelled."""
-    rows = [{"检查项": _CHECK_LABELS.get(k, k), "数量": v} for k, v in checks.items() if v is not None]
+    """The other quality counts, labelled (headers: ``clean.checks_column.*``)."""
+    labels, names = texts("clean.checks_column"), texts("clean.check")
+    rows = [{labels["check"]: names.get(k, k), labels["value"]: v} for k, v in checks.items() if v is not None]
     return pd.DataFrame(rows)
 
 
@@ -913,49 +978,59 @@ def checks_frame(checks: dict) -> pd.DataFrame:
     return pd.DataFrame({"check": list(checks), "value": pd.array(list(checks.values()), dtype="Int64")})
 
 
+# The columns of the data-quality sheet, by header key (column.<key>, workbooks.yml).
+_QUALITY_HEADERS = ("category", "item", "value", "target", "met", "note")
+
+
 def quality_report(accounting: pd.DataFrame, quality: pd.DataFrame, checks: pd.DataFrame,
-                   quarantine: pd.DataFrame, target: float = 0.95) -> pd.DataFrame:
-    """The 数据质量报告 sheet: row accounting, completeness against the target, the other
-    checks, and quarantined rows by reason — one line each, in Chinese."""
+                   quarantine: pd.DataFrame, target: float) -> pd.DataFrame:
+    """The 数据质量报告 sheet: row accounting, completeness against the ``target`` share
+    (``cleaning.completeness_target``), the other checks, and quarantined rows by reason —
+    one line each, in the run's language."""
+    tables, fields, check_names = texts("table"), texts("clean.field"), texts("clean.check")
+    row_check, balanced = text("clean.quality.row_check"), text("clean.quality.balanced")
     rows = []
     for r in accounting.itertuples():
-        label = _TABLE_LABELS.get(r.table, r.table)
+        label = tables.get(r.table, r.table)
         mine = quarantine[quarantine["table"] == r.table]["reason"].value_counts()
-        reasons = "；".join(f"{reason} {n:,}" for reason, n in mine.items())
-        rows.append({"类别": "行数核对", "项目": label,
-                     "数值": f"{r.rows_in:,} = {r.kept:,} + {r.quarantined:,} + {r.merged_or_duplicate:,}",
-                     "目标": "平衡", "是否达标": "✔" if r.closes else "✘",
-                     "说明": "输入 = 保留 + 隔离 + 合并/重复" + (f"（隔离：{reasons}）" if reasons else "")})
+        reasons = text("clean.note_separator").join(f"{reason} {n:,}" for reason, n in mine.items())
+        rows.append((row_check, label,
+                     f"{r.rows_in:,} = {r.kept:,} + {r.quarantined:,} + {r.merged_or_duplicate:,}",
+                     balanced, "✔" if r.closes else "✘",
+                     text("clean.quality.row_rule")
+                     + (text("clean.quality.quarantine_reasons", reasons=reasons) if reasons else "")))
         suspected = int(getattr(r, "suspected_duplicates", 0) or 0)
         if suspected:
-            rows.append({"类别": "行数核对", "项目": f"{label}·疑似重复（保留）", "数值": f"{suspected:,}",
-                         "目标": "", "是否达标": "",
-                         "说明": "与另一行完全相同，但表中没有订单号可证明是重复导出，按多次购买保留"})
+            rows.append((row_check, text("clean.quality.suspected_item", table=label), f"{suspected:,}",
+                         "", "", text("clean.quality.suspected_note")))
         source = getattr(r, "amount_source", "")
         if isinstance(source, str) and source:
-            rows.append({"类别": "金额来源", "项目": label, "数值": "", "目标": "", "是否达标": "",
-                         "说明": source})
+            rows.append((text("clean.quality.amount_source"), label, "", "", "", source))
     for r in quality.itertuples():
-        rows.append({"类别": "完整率", "项目": f"{_TABLE_LABELS.get(r.table, r.table)}·{_FIELD_LABELS.get(r.field, r.field)}",
-                     "数值": "—" if pd.isna(r.completeness) else f"{r.completeness:.1%}",
-                     "目标": f"≥{target:.0%}", "是否达标": "✔" if r.meets_target else "✘",
-                     "说明": r.note or f"{r.filled:,} / {r.total:,}"})
+        rows.append((text("clean.quality.completeness"),
+                     f"{tables.get(r.table, r.table)}·{fields.get(r.field, r.field)}",
+                     "—" if pd.isna(r.completeness) else f"{r.completeness:.1%}",
+                     f"≥{target:.0%}", "✔" if r.meets_target else "✘",
+                     r.note or f"{r.filled:,} / {r.total:,}"))
     for r in checks.itertuples():
         if pd.notna(r.value):
-            rows.append({"类别": "检查", "项目": _CHECK_LABELS.get(r.check, r.check), "数值": f"{int(r.value):,}",
-                         "目标": "", "是否达标": "", "说明": ""})
+            rows.append((text("clean.quality.check"), check_names.get(r.check, r.check),
+                         f"{int(r.value):,}", "", "", ""))
+    see_sheet = text("clean.quality.see_sheet", sheet=text("sheet.quarantine"))
     for r in quarantine_summary(quarantine).itertuples(index=False):
-        rows.append({"类别": "隔离", "项目": f"{r[0]}·{r[1]}", "数值": f"{r[2]:,}", "目标": "", "是否达标": "",
-                     "说明": "明细见「隔离明细」"})
-    return pd.DataFrame(rows, columns=["类别", "项目", "数值", "目标", "是否达标", "说明"])
+        rows.append((text("clean.quality.quarantine"), f"{r[0]}·{r[1]}", f"{r[2]:,}", "", "", see_sheet))
+    return pd.DataFrame(rows, columns=[text(f"column.{key}") for key in _QUALITY_HEADERS])
 
 
 def quality_sheets(accounting: pd.DataFrame, quality: pd.DataFrame, checks: pd.DataFrame,
-                   quarantine: pd.DataFrame, merge_log: pd.DataFrame, target: float = 0.95) -> dict:
-    """The three quality sheets of 客户基础信息表: report, quarantined rows, merges."""
-    detail = quarantine.rename(columns=QUARANTINE_LABELS)
-    detail["表"] = detail["表"].map(_TABLE_LABELS).fillna(detail["表"])
-    merges = merge_log.rename(columns={"kept_id": "保留客户ID", "merged_ids": "合并的客户ID",
-                                       "n_merged": "合并数量", "matched_on": "匹配依据"})
-    return {"数据质量报告": quality_report(accounting, quality, checks, quarantine, target),
-            "隔离明细": detail, "合并记录": merges}
+                   quarantine: pd.DataFrame, merge_log: pd.DataFrame, target: float) -> dict:
+    """The three quality sheets of 客户基础信息表 by sheet key, as
+    :func:`analysis.outputs.workbooks.write_workbooks` takes them: ``quality_report``,
+    ``quarantine`` and ``merges``, each frame's columns the sheet's headers (``column.*``) in
+    the run's language."""
+    labels = quarantine_labels()
+    detail = quarantine.rename(columns=labels)
+    detail[labels["table"]] = detail[labels["table"]].map(texts("table")).fillna(detail[labels["table"]])
+    merges = merge_log.rename(columns={key: text(f"column.{key}") for key in _MERGE_HEADERS})
+    return {"quality_report": quality_report(accounting, quality, checks, quarantine, target),
+            "quarantine": detail, "merges": merges}

@@ -11,21 +11,25 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency, kruskal
 
-from analysis.steps.segment import TIER_ORDER
+from analysis.reference.segment_words import COMPLAINT_KIND, KIND_COUNTS, MESSAGE_KIND
+from analysis.tiers import TierRoles
+from analysis.vocab import text, texts
 
 __all__ = ["crosstab_test", "crosstab_insight", "CrosstabResult", "main_channel",
            "cross_analyse", "cross_specs", "interaction_features", "numeric_test", "numeric_insight",
-           "NumericTestResult", "churn_reasons", "churn_reasons_display", "INTERACTION_MEASURES"]
+           "NumericTestResult", "churn_reasons", "churn_reasons_display", "interaction_measures",
+           "segment_labels", "attribute_labels", "churn_reason_labels", "ATTRIBUTES"]
 
 
-# How the segment columns are called in tables.
-DIMENSION_LABELS = {"tier": "客户层级", "rfm_class": "RFM分类", "value_band": "价值带", "cluster_name": "聚类"}
+def _dimension_label(column: str) -> str:
+    """How a segment column is called in the test table (客户层级 …); other columns as named."""
+    return texts("cross.dimension").get(column, column)
 
 
 class CrosstabResult:
     """A crosstab with its chi-square test and effect size.
 
-    ``untested`` says in Chinese why no test was possible (empty when it was tested).
+    ``untested`` says in the run's language why no test was possible (empty when it was tested).
     """
 
     def __init__(self, table: pd.DataFrame, chi2: float, p_value: float, dof: int, cramers_v: float,
@@ -56,8 +60,9 @@ def crosstab_test(rows: pd.Series, cols: pd.Series) -> CrosstabResult:
     table = pd.crosstab(rows, cols)
     n = int(table.to_numpy().sum())
     if n == 0 or min(table.shape) < 2:
-        why = ("没有两项都填写的客户" if n == 0 else
-               f"只有 {table.shape[0]} 个分组" if table.shape[0] < 2 else "只有 1 个取值")
+        why = (text("cross.untested.no_pairs") if n == 0 else
+               text("cross.untested.groups", n=table.shape[0]) if table.shape[0] < 2
+               else text("cross.untested.one_value"))
         return CrosstabResult(table, 0.0, 1.0, 0, 0.0, untested=why)
     chi2, p, dof, _ = chi2_contingency(table.to_numpy(), correction=False)
     v = float(np.sqrt(chi2 / (n * (min(table.shape) - 1))))
@@ -65,14 +70,13 @@ def crosstab_test(rows: pd.Series, cols: pd.Series) -> CrosstabResult:
 
 
 def crosstab_insight(result: CrosstabResult, row_label: str, col_label: str, *,
-                     alpha: float = 0.05, min_cramers_v: float = 0.1, min_lift: float = 1.2,
-                     min_count: int = 20) -> list[str]:
+                     alpha: float, min_cramers_v: float, min_lift: float, min_count: int) -> list[str]:
     """Plain-language findings, only where the test supports them.
 
     For each row group with at least ``min_count`` customers, the column value whose share
     in the group exceeds its overall share by ``min_lift`` times is stated with both numbers,
-    e.g. ``高价值客户中62.0%偏好线下（全体为41.0%）``. Nothing is said when p ≥ ``alpha`` or
-    V < ``min_cramers_v``.
+    e.g. ``高价值客户中62.0%为主要购买渠道「线下」（全体为41.0%…）``. Nothing is said when
+    p ≥ ``alpha`` or V < ``min_cramers_v`` (thresholds: the ``cross`` group of the params).
     """
     if result.p_value >= alpha or result.cramers_v < min_cramers_v:
         return []
@@ -86,8 +90,9 @@ def crosstab_insight(result: CrosstabResult, row_label: str, col_label: str, *,
         lift = shares.loc[group] / overall
         best = lift.idxmax()
         if lift[best] >= min_lift:
-            lines.append(f"{group}{row_label}中{shares.loc[group, best]:.1%}为{col_label}「{best}」"
-                         f"（全体为{overall[best]:.1%}，χ²检验 p={result.p_value:.2g}，Cramér's V={result.cramers_v:.2f}）")
+            lines.append(text("cross.insight.crosstab", group=group, row_label=row_label,
+                              share=shares.loc[group, best], col_label=col_label, value=best,
+                              overall=overall[best], p=result.p_value, v=result.cramers_v))
     return lines
 
 
@@ -107,29 +112,34 @@ def _untested(why: str) -> dict:
     # A 0 / p = 1 would read as "tested, nothing found": an untested row says why, numbers blank.
     if not why:
         return {}
-    return {"检验": f"未检验：{why}", "统计量": np.nan, "自由度": np.nan, "p值": np.nan, "效应量": np.nan}
+    label = texts("cross.test")
+    return {label["test"]: text("cross.test.untested", why=why), label["statistic"]: np.nan,
+            label["dof"]: np.nan, label["p_value"]: np.nan, label["effect"]: np.nan}
 
 
 def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], measures=(), *,
-                  alpha: float = 0.05, min_cramers_v: float = 0.1, min_lift: float = 1.2, min_count: int = 20,
-                  min_epsilon_squared: float | None = None, max_insights: int = 0):
+                  alpha: float, min_cramers_v: float, min_lift: float, min_count: int,
+                  min_epsilon_squared: float | None, max_insights: int):
     """Test every categorical pair and every numeric measure; write the supported insights.
 
     ``pairs`` are ``(row_col, row_label, col_col, col_label)`` for :func:`crosstab_test`;
     ``measures`` are ``(group_col, group_label, value_col, value_label, unit)`` for
     :func:`numeric_test` (unit "%" formats a rate; see :func:`cross_specs`). Pairs or measures
-    whose columns are missing or empty are skipped. ``min_epsilon_squared`` defaults to
-    ``min_cramers_v²`` — the same share of explained variation as the crosstab threshold.
+    whose columns are missing or empty are skipped. The thresholds are the ``cross`` group of
+    the params; ``min_epsilon_squared`` None means ``min_cramers_v²`` — the same share of
+    explained variation as the crosstab threshold.
 
     Returns ``(tests, insights)``: one row per test (行, 列, 检验, 统计量 = χ² or H, 自由度, p值,
     效应量指标, 效应量 = Cramér's V or ε², 发现 = number of sentences) and the sentences,
     strongest association first (V² and ε² are both shares of explained variation, so they
     rank on one scale). ``max_insights`` > 0 keeps that many and says how many more there are.
     A pair or measure that cannot be tested (one group only, all customers alike — common in a
-    small base) keeps its row with 检验 ``未检验：<why>`` and blank numbers.
+    small base) keeps its row with 检验 ``未检验：<why>`` and blank numbers. Column labels:
+    ``texts("cross.test")``.
     """
     if min_epsilon_squared is None:
         min_epsilon_squared = min_cramers_v ** 2
+    label = texts("cross.test")
     rows, insights = [], []
     for row_col, row_label, col_col, col_label in pairs:
         if row_col not in frame or col_col not in frame or frame[col_col].notna().sum() == 0:
@@ -137,9 +147,10 @@ def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], m
         result = crosstab_test(frame[row_col], frame[col_col])
         found = crosstab_insight(result, row_label, col_label, alpha=alpha, min_cramers_v=min_cramers_v,
                                  min_lift=min_lift, min_count=min_count)
-        rows.append({"行": DIMENSION_LABELS.get(row_col, row_col), "列": col_label, "检验": "卡方检验",
-                     "统计量": result.chi2, "自由度": result.dof, "p值": result.p_value,
-                     "效应量指标": "Cramér's V", "效应量": result.cramers_v, "发现": len(found),
+        rows.append({label["row"]: _dimension_label(row_col), label["column"]: col_label,
+                     label["test"]: label["chi_square"], label["statistic"]: result.chi2, label["dof"]: result.dof,
+                     label["p_value"]: result.p_value, label["effect_measure"]: "Cramér's V",
+                     label["effect"]: result.cramers_v, label["findings"]: len(found),
                      **_untested(result.untested)})
         insights += [(result.cramers_v ** 2, sentence) for sentence in found]
     for spec in measures:
@@ -149,17 +160,19 @@ def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], m
         result = numeric_test(frame[value_col], frame[group_col])
         found = numeric_insight(result, group_label, value_label, unit, alpha=alpha,
                                 min_epsilon_squared=min_epsilon_squared, min_lift=min_lift, min_count=min_count)
-        rows.append({"行": DIMENSION_LABELS.get(group_col, group_col), "列": value_label, "检验": "Kruskal–Wallis",
-                     "统计量": result.h, "自由度": result.dof, "p值": result.p_value,
-                     "效应量指标": "ε²", "效应量": result.epsilon_squared, "发现": len(found),
+        rows.append({label["row"]: _dimension_label(group_col), label["column"]: value_label,
+                     label["test"]: "Kruskal–Wallis", label["statistic"]: result.h, label["dof"]: result.dof,
+                     label["p_value"]: result.p_value, label["effect_measure"]: "ε²",
+                     label["effect"]: result.epsilon_squared, label["findings"]: len(found),
                      **_untested(result.untested)})
         insights += [(result.epsilon_squared, sentence) for sentence in found]
-    columns = ["行", "列", "检验", "统计量", "自由度", "p值", "效应量指标", "效应量", "发现"]
+    columns = [label[key] for key in ("row", "column", "test", "statistic", "dof", "p_value", "effect_measure",
+                                      "effect", "findings")]
     ranked = [sentence for _, sentence in sorted(insights, key=lambda pair: -pair[0])]
     if max_insights and len(ranked) > max_insights:
-        ranked = ranked[:max_insights] + [f"……另有 {len(ranked) - max_insights} 条较弱的发现，见上方检验表的“发现”列。"]
+        ranked = ranked[:max_insights] + [text("cross.insight.more", n=len(ranked) - max_insights)]
     tests = pd.DataFrame(rows, columns=columns)
-    tests["自由度"] = tests["自由度"].astype("Int64")  # whole numbers, blank where untested
+    tests[label["dof"]] = tests[label["dof"]].astype("Int64")  # whole numbers, blank where untested
     return tests, ranked
 
 
@@ -167,8 +180,7 @@ def cross_analyse(frame: pd.DataFrame, pairs: list[tuple[str, str, str, str]], m
 
 INTERACTION_COLUMNS = ["customer_id", "inquiries", "complaints", "events", "page_views",
                        "messages_sent", "opened", "clicked", "open_rate", "click_rate"]
-# Cleaned ``kind`` (and message ``event``) -> feature column.
-_KIND_COUNTS = {"咨询": "inquiries", "投诉": "complaints", "活动参与": "events", "浏览": "page_views"}
+# Cleaned message ``event`` -> feature column (the ``kind`` words: analysis.reference.segment_words).
 _EVENT_COUNTS = {"sent": "messages_sent", "opened": "opened", "clicked": "clicked"}
 
 
@@ -207,8 +219,8 @@ def interaction_features(interactions: pd.DataFrame | None, as_of: pd.Timestamp,
         kind = log["kind"].astype("string")
         event = (log["event"].astype("string") if "event" in log
                  else pd.Series(pd.NA, index=log.index, dtype="string"))
-        feature = kind.map(_KIND_COUNTS).astype("string")
-        is_message = kind.eq("消息").fillna(False)
+        feature = kind.map(KIND_COUNTS).astype("string")
+        is_message = kind.eq(MESSAGE_KIND).fillna(False)
         feature = feature.mask(is_message, event.map(_EVENT_COUNTS).astype("string"))
         keyed = pd.DataFrame({"customer_id": log["customer_id"].astype("string"), "feature": feature}).dropna()
         out = (pd.crosstab(keyed["customer_id"], keyed["feature"])
@@ -227,14 +239,27 @@ def interaction_features(interactions: pd.DataFrame | None, as_of: pd.Timestamp,
 
 # ---------------------------------------------------------------- numeric measures
 
-# The measures the notebook tests across segments: (column, label, unit); unit "%" = a rate.
-INTERACTION_MEASURES = [("complaints", "年均投诉次数", "次"), ("inquiries", "年均咨询次数", "次"),
-                        ("open_rate", "消息打开率", "%"), ("click_rate", "消息点击率", "%")]
-# Segment columns and the word that follows a segment name in a sentence (tiers already end in 客户).
-SEGMENT_LABELS = {"tier": "", "rfm_class": "客户", "value_band": "客户", "cluster_name": "客户"}
-# Customer attributes crossed with every segment: (column, label).
-ATTRIBUTE_LABELS = {"main_channel": "主要购买渠道", "industry": "行业", "region": "大区",
-                    "company_size": "企业规模", "owner": "客户经理"}
+# Customer attributes crossed with every segment (columns; labels: attribute_labels()).
+ATTRIBUTES = ("main_channel", "industry", "region", "company_size", "owner")
+
+
+def interaction_measures() -> list[tuple[str, str, str]]:
+    """The measures the notebook tests across segments: ``(column, label, unit)``; unit "%" = a rate."""
+    label, times = texts("cross.measure"), text("cross.unit.times")
+    return [("complaints", label["complaints"], times), ("inquiries", label["inquiries"], times),
+            ("open_rate", label["open_rate"], "%"), ("click_rate", label["click_rate"], "%")]
+
+
+def segment_labels() -> dict[str, str]:
+    """Segment column -> the word that follows a segment name in a sentence (tier names
+    already end in 客户, so none for them)."""
+    suffix = text("cross.segment_suffix")
+    return {"tier": "", "rfm_class": suffix, "value_band": suffix, "cluster_name": suffix}
+
+
+def attribute_labels() -> dict[str, str]:
+    """Customer attribute column -> its label (主要购买渠道 …)."""
+    return texts("cross.attribute")
 
 
 class NumericTestResult:
@@ -244,7 +269,7 @@ class NumericTestResult:
                  epsilon_squared: float, n: int, untested: str = ""):
         self.summary, self.overall = summary, overall
         self.h, self.p_value, self.dof, self.epsilon_squared, self.n = h, p_value, dof, epsilon_squared, n
-        self.untested = untested  # why no test was possible, in Chinese; empty when tested
+        self.untested = untested  # why no test was possible (run's language); empty when tested
 
     def __repr__(self):
         return (f"NumericTestResult(H={self.h:.2f}, p={self.p_value:.3g}, dof={self.dof}, "
@@ -275,8 +300,8 @@ def numeric_test(values: pd.Series, groups: pd.Series) -> NumericTestResult:
                "mean": float(data["value"].mean()) if n else np.nan}
     samples = [g.to_numpy() for _, g in data.groupby("group", sort=True)["value"]]
     if len(samples) < 2 or data["value"].nunique() < 2:
-        why = ("没有数据" if n == 0 else f"只有 {len(samples)} 个分组" if len(samples) < 2
-               else "所有客户的数值相同")
+        why = (text("cross.untested.no_data") if n == 0 else text("cross.untested.groups", n=len(samples))
+               if len(samples) < 2 else text("cross.untested.all_equal"))
         return NumericTestResult(summary, overall, 0.0, 1.0, 0, 0.0, n, untested=why)
     h, p = kruskal(*samples)
     return NumericTestResult(summary, overall, float(h), float(p), len(samples) - 1, float(h / (n - 1)), n)
@@ -291,8 +316,7 @@ def _format_value(x: float, unit: str) -> str:
 
 
 def numeric_insight(result: NumericTestResult, group_label: str, measure_label: str, unit: str = "", *,
-                    alpha: float = 0.05, min_epsilon_squared: float = 0.01, min_lift: float = 1.2,
-                    min_count: int = 20) -> list[str]:
+                    alpha: float, min_epsilon_squared: float, min_lift: float, min_count: int) -> list[str]:
     """Plain-language findings for a numeric measure, only where the test supports them.
 
     Nothing is said when p ≥ ``alpha`` or ε² < ``min_epsilon_squared``. Otherwise each group
@@ -307,7 +331,7 @@ def numeric_insight(result: NumericTestResult, group_label: str, measure_label: 
     overall_mean, overall_median = result.overall["mean"], result.overall["median"]
     if not overall_mean > 0:
         return []
-    stats = f"Kruskal–Wallis 检验 p={result.p_value:.2g}，ε²={result.epsilon_squared:.2f}"
+    stats = text("cross.insight.kruskal", p=result.p_value, e=result.epsilon_squared)
     lines = []
     # Most striking first: groups in descending order of their mean.
     summary = result.summary.sort_values("mean", ascending=False, kind="mergesort")
@@ -315,33 +339,38 @@ def numeric_insight(result: NumericTestResult, group_label: str, measure_label: 
         if row["n"] < min_count:
             continue
         ratio = row["mean"] / overall_mean
+        overall = _format_value(overall_mean, unit)
         if ratio >= min_lift:
-            compare = f"是全体平均（{_format_value(overall_mean, unit)}）的 {ratio:.1f} 倍"
-            median_says = "高于" if row["median"] > overall_median else None
+            compare = text("cross.insight.times", overall=overall, ratio=ratio)
+            median_says = text("cross.insight.above") if row["median"] > overall_median else None
         elif ratio <= 1 / min_lift:
-            compare = f"仅为全体平均（{_format_value(overall_mean, unit)}）的 {ratio:.0%}"
-            median_says = "低于" if row["median"] < overall_median else None
+            compare = text("cross.insight.fraction", overall=overall, ratio=ratio)
+            median_says = text("cross.insight.below") if row["median"] < overall_median else None
         else:
             continue
-        head = f"{group}{group_label}的{measure_label}"
+        head = text("cross.insight.head", group=group, group_label=group_label, measure=measure_label)
+        mean = _format_value(row["mean"], unit)
         if median_says:
-            lines.append(f"{head}中位数为 {_format_value(row['median'], unit)}，{median_says}全体"
-                         f"（{_format_value(overall_median, unit)}）；平均 {_format_value(row['mean'], unit)}，"
-                         f"{compare}（{stats}）")
+            lines.append(text("cross.insight.with_median", head=head, median=_format_value(row["median"], unit),
+                              says=median_says, overall_median=_format_value(overall_median, unit), mean=mean,
+                              compare=compare, stats=stats))
         else:
-            lines.append(f"{head}平均 {_format_value(row['mean'], unit)}，{compare}（{stats}）")
+            lines.append(text("cross.insight.mean_only", head=head, mean=mean, compare=compare, stats=stats))
     return lines
 
 
 def cross_specs(frame: pd.DataFrame, segments=("tier", "rfm_class", "cluster_name"),
-                attributes=tuple(ATTRIBUTE_LABELS), measures=INTERACTION_MEASURES):
+                attributes=ATTRIBUTES, measures=None):
     """The standard ``(pairs, measures)`` for :func:`cross_analyse`: every segment column ×
-    every customer attribute, and every interaction measure across every segment, keeping
-    only columns that ``frame`` has."""
+    every customer attribute, and every interaction measure (default
+    :func:`interaction_measures`) across every segment, keeping only columns that ``frame`` has."""
+    if measures is None:
+        measures = interaction_measures()
+    seg_labels, attr_labels = segment_labels(), attribute_labels()
     segs = [s for s in segments if s in frame]
-    pairs = [(s, SEGMENT_LABELS.get(s, ""), a, ATTRIBUTE_LABELS.get(a, a)) for s in segs for a in attributes
+    pairs = [(s, seg_labels.get(s, ""), a, attr_labels.get(a, a)) for s in segs for a in attributes
              if a in frame]
-    tests = [(s, SEGMENT_LABELS.get(s, ""), col, label, unit) for s in segs for col, label, unit in measures
+    tests = [(s, seg_labels.get(s, ""), col, label, unit) for s in segs for col, label, unit in measures
              if col in frame]
     return pairs, tests
 
@@ -350,10 +379,11 @@ def cross_specs(frame: pd.DataFrame, segments=("tier", "rfm_class", "cluster_nam
 
 CHURN_REASON_COLUMNS = ["tier", "churn_reason", "mentions", "customers", "share", "tier_customers",
                         "complaints", "complaints_per_customer"]
-CHURN_REASON_LABELS = {"tier": "客户层级", "churn_reason": "流失原因", "mentions": "提及次数",
-                       "customers": "提及客户数", "share": "层级内占比", "tier_customers": "层级客户数",
-                       "complaints": "投诉次数", "complaints_per_customer": "人均投诉次数"}
-UNSEGMENTED = "未分层"
+
+
+def churn_reason_labels() -> dict[str, str]:
+    """:func:`churn_reasons` column -> its label for tables and workbooks."""
+    return texts("cross.churn_reason")
 
 
 def _empty_reasons(note: str) -> pd.DataFrame:
@@ -364,32 +394,36 @@ def _empty_reasons(note: str) -> pd.DataFrame:
 
 
 def churn_reasons(surveys: pd.DataFrame | None, interactions: pd.DataFrame | None,
-                  segments: pd.DataFrame, tier_col: str = "tier") -> pd.DataFrame:
+                  segments: pd.DataFrame, roles: TierRoles, tier_col: str = "tier") -> pd.DataFrame:
     """Survey ``churn_reason`` answers tallied by tier, with each tier's complaint count.
 
     One row per tier × reason: ``mentions`` (answers), ``customers`` (distinct customers giving
     it) and ``share`` (of the tier's answers that name a reason), plus the tier's size and its
     complaints (投诉 in the interaction log, whole history) and complaints per customer. Tiers
-    without any reason answered appear once with a blank reason. Respondents not in
-    ``segments`` are counted under 未分层. Without surveys or reasons the frame is empty and
-    ``attrs["note"]`` says why.
+    without any reason answered appear once with a blank reason; tiers come in the rules'
+    order (``roles.order``). Respondents not in ``segments`` are counted under 未分层. Without
+    surveys or reasons the frame is empty and ``attrs["note"]`` says why.
 
     Examples
     --------
+    >>> from analysis.tiers import tier_roles
+    >>> roles = tier_roles({"rules": [{"tier": "核心客户"}, {"tier": "普通客户"}],
+    ...                     "roles": {"high_value": ["核心客户"], "sleeping": []}})
     >>> seg = pd.DataFrame({"customer_id": ["A", "B"], "tier": ["核心客户", "普通客户"]})
     >>> sv = pd.DataFrame({"customer_id": ["A", "A", "B"], "churn_reason": ["价格竞争", "服务响应慢", None]})
-    >>> churn_reasons(sv, None, seg)[["tier", "churn_reason", "mentions", "share"]].values.tolist()
+    >>> churn_reasons(sv, None, seg, roles)[["tier", "churn_reason", "mentions", "share"]].values.tolist()
     [['核心客户', '价格竞争', 1, 0.5], ['核心客户', '服务响应慢', 1, 0.5], ['普通客户', <NA>, 0, nan]]
     """
     if surveys is None or len(surveys) == 0:
-        return _empty_reasons("没有满意度调查数据，无法统计流失原因。")
+        return _empty_reasons(text("cross.churn_reason_note.no_surveys"))
     if "churn_reason" not in surveys:
-        return _empty_reasons("满意度调查中没有“流失原因”一列，无法统计流失原因。")
+        return _empty_reasons(text("cross.churn_reason_note.no_column"))
     answered = surveys.loc[surveys["churn_reason"].notna(), ["customer_id", "churn_reason"]]
     if answered.empty:
-        return _empty_reasons("满意度调查中没有填写流失原因的回答。")
+        return _empty_reasons(text("cross.churn_reason_note.no_answers"))
+    unsegmented = text("cross.unsegmented")
     tier_of = segments.drop_duplicates("customer_id").set_index("customer_id")[tier_col]
-    answered = answered.assign(tier=answered["customer_id"].map(tier_of).fillna(UNSEGMENTED).astype("string"),
+    answered = answered.assign(tier=answered["customer_id"].map(tier_of).fillna(unsegmented).astype("string"),
                                churn_reason=answered["churn_reason"].astype("string").str.strip())
     tally = (answered.groupby(["tier", "churn_reason"])
              .agg(mentions=("customer_id", "size"), customers=("customer_id", "nunique")).reset_index())
@@ -397,8 +431,8 @@ def churn_reasons(surveys: pd.DataFrame | None, interactions: pd.DataFrame | Non
 
     sizes = segments.drop_duplicates("customer_id")[tier_col].astype("string").value_counts()
     if interactions is not None and len(interactions) and "kind" in interactions:
-        complained = interactions.loc[interactions["kind"] == "投诉", "customer_id"]
-        complaints = complained.map(tier_of).fillna(UNSEGMENTED).astype("string").value_counts()
+        complained = interactions.loc[interactions["kind"] == COMPLAINT_KIND, "customer_id"]
+        complaints = complained.map(tier_of).fillna(unsegmented).astype("string").value_counts()
     else:
         complaints = pd.Series(dtype="int64")
     tiers = pd.Index(sizes.index).union(pd.Index(tally["tier"].unique()))
@@ -407,7 +441,7 @@ def churn_reasons(surveys: pd.DataFrame | None, interactions: pd.DataFrame | Non
     out["tier_customers"] = out["tier"].map(sizes).fillna(0).astype("int64")
     out["complaints"] = out["tier"].map(complaints).fillna(0).astype("int64")
     out["complaints_per_customer"] = out["complaints"] / out["tier_customers"].where(out["tier_customers"] > 0)
-    order = {t: i for i, t in enumerate(TIER_ORDER + [UNSEGMENTED])}
+    order = {t: i for i, t in enumerate([*roles.order, unsegmented])}
     out = out.assign(_order=out["tier"].map(order).fillna(len(order)))
     out = out.sort_values(["_order", "tier", "mentions", "churn_reason"], ascending=[True, True, False, True],
                           kind="mergesort")
@@ -421,5 +455,6 @@ def churn_reasons(surveys: pd.DataFrame | None, interactions: pd.DataFrame | Non
 
 
 def churn_reasons_display(reasons: pd.DataFrame) -> pd.DataFrame:
-    """:func:`churn_reasons` with Chinese column names, for tables and workbooks."""
-    return reasons.rename(columns=CHURN_REASON_LABELS)
+    """:func:`churn_reasons` with labelled column names (:func:`churn_reason_labels`), for
+    tables and workbooks."""
+    return reasons.rename(columns=churn_reason_labels())

@@ -15,20 +15,31 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from analysis.vocab import text, texts
+
 __all__ = ["customer_baskets", "category_rules", "recommend_next_category", "rules_display",
-           "recommendations_display", "RULE_LABELS", "RECOMMENDATION_LABELS"]
+           "recommendations_display", "rule_labels", "recommendation_labels"]
 
 RULE_COLUMNS = ["antecedent", "consequent", "n_antecedent", "n_consequent", "n_both", "n_customers",
                 "support", "confidence", "lift"]
-RULE_LABELS = {"antecedent": "已购品类", "consequent": "推荐品类", "n_antecedent": "已购该品类客户数",
-               "n_consequent": "推荐品类客户数", "n_both": "两类都买客户数", "n_customers": "有购买客户数",
-               "support": "支持度", "confidence": "置信度", "lift": "提升度"}
 RECOMMENDATION_COLUMNS = ["customer_id", "next_category", "basis", "antecedent", "support", "confidence",
                           "lift", "reason"]
-RECOMMENDATION_LABELS = {"customer_id": "客户ID", "next_category": "推荐品类", "basis": "依据",
-                         "antecedent": "关联的已购品类", "support": "支持度", "confidence": "置信度",
-                         "lift": "提升度", "reason": "推荐理由"}
-BASIS_LABELS = {"rule": "关联规则", "popular": "热销品类", "none": "无"}
+
+
+def rule_labels() -> dict[str, str]:
+    """Rule column -> its header for people (``crosssell.rule_column.*``), in the run's language.
+
+    Examples
+    --------
+    >>> rule_labels()["lift"]
+    '提升度'
+    """
+    return texts("crosssell.rule_column")
+
+
+def recommendation_labels() -> dict[str, str]:
+    """Recommendation column -> its header for people (``crosssell.recommendation_column.*``)."""
+    return texts("crosssell.recommendation_column")
 
 
 def customer_baskets(orders: pd.DataFrame) -> pd.DataFrame:
@@ -73,16 +84,16 @@ def _sort_rules(rules: pd.DataFrame) -> pd.DataFrame:
                              ascending=[False, False, False, True, True], kind="mergesort").reset_index(drop=True)
 
 
-def category_rules(orders: pd.DataFrame, *, min_support: float = 0.02, min_confidence: float = 0.20,
-                   min_lift: float = 1.2) -> pd.DataFrame:
+def category_rules(orders: pd.DataFrame, *, min_support: float, min_confidence: float,
+                   min_lift: float) -> pd.DataFrame:
     """Association rules A → B between product categories, over customers' baskets.
 
     Returns one row per ordered pair with support ≥ ``min_support``, confidence ≥
     ``min_confidence`` and lift ≥ ``min_lift`` (params ``crosssell``): ``antecedent`` (A),
     ``consequent`` (B), the customer counts ``n_antecedent``, ``n_consequent``, ``n_both``,
     ``n_customers`` (customers with any purchase), and ``support``, ``confidence``, ``lift``
-    (shares, 0–1; lift a ratio). Sorted by lift, then confidence, then names. Chinese column
-    names: :func:`rules_display`.
+    (shares, 0–1; lift a ratio). Sorted by lift, then confidence, then names. Column names for
+    people: :func:`rules_display`.
 
     Examples
     --------
@@ -101,7 +112,8 @@ def category_rules(orders: pd.DataFrame, *, min_support: float = 0.02, min_confi
 
 
 def _rule_reason(antecedent: str, consequent: str, confidence: float, lift: float) -> str:
-    return f"购买过「{antecedent}」的客户中 {confidence:.0%} 也购买「{consequent}」（提升度 {lift:.1f}）"
+    return text("crosssell.reason.rule", antecedent=antecedent, consequent=consequent,
+                confidence=confidence, lift=lift)
 
 
 def recommend_next_category(orders: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
@@ -116,7 +128,8 @@ def recommend_next_category(orders: pd.DataFrame, rules: pd.DataFrame) -> pd.Dat
 
     Returns ``customer_id``, ``next_category``, ``basis`` (rule / popular / none),
     ``antecedent``, ``support``, ``confidence``, ``lift`` (blank unless basis is rule) and a
-    Chinese ``reason``, e.g. ``购买过「设备」的客户中 42% 也购买「耗材」（提升度 1.8）``.
+    ``reason`` in the run's language (``crosssell.reason.*``), e.g.
+    ``购买过「设备」的客户中 42% 也购买「耗材」（提升度 1.8）``.
     """
     baskets = customer_baskets(orders)
     everyone = pd.Index(orders["customer_id"].dropna().astype("string").unique(), name="customer_id")
@@ -169,22 +182,21 @@ def recommend_next_category(orders: pd.DataFrame, rules: pd.DataFrame) -> pd.Dat
         out.loc[takes, "next_category"] = category
         out.loc[takes, "basis"] = "popular"
         share = buyers / n_buyers
-        out.loc[takes, "reason"] = (f"暂无适用的关联规则，推荐尚未购买的最热销品类「{category}」"
-                                    f"（{share:.0%} 的客户购买过）")
+        out.loc[takes, "reason"] = text("crosssell.reason.popular", category=category, share=share)
         rest = rest.difference(takes, sort=False)
     if len(rest):
         out.loc[rest, "basis"] = "none"
-        out.loc[rest, "reason"] = ("已购买全部品类，暂无可推荐的新品类" if len(popularity)
-                                   else "没有带品类的购买记录，无法推荐")
+        out.loc[rest, "reason"] = text("crosssell.reason.all_bought" if len(popularity)
+                                       else "crosssell.reason.no_categories")
     return out.reset_index()[RECOMMENDATION_COLUMNS]
 
 
 def rules_display(rules: pd.DataFrame) -> pd.DataFrame:
-    """:func:`category_rules` with Chinese column names (support, confidence as shares)."""
-    return rules.rename(columns=RULE_LABELS)
+    """:func:`category_rules` with column names for people (support, confidence as shares)."""
+    return rules.rename(columns=rule_labels())
 
 
 def recommendations_display(recommendations: pd.DataFrame) -> pd.DataFrame:
-    """:func:`recommend_next_category` with Chinese column names and basis labels."""
-    out = recommendations.assign(basis=recommendations["basis"].map(BASIS_LABELS).astype("string"))
-    return out.rename(columns=RECOMMENDATION_LABELS)
+    """:func:`recommend_next_category` with column names and basis labels for people."""
+    out = recommendations.assign(basis=recommendations["basis"].map(texts("crosssell.basis")).astype("string"))
+    return out.rename(columns=recommendation_labels())

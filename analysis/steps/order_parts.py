@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.intake.parse import is_blank, parse_amounts
-from analysis.intake.schema import TABLE_LABELS
+from analysis.intake.schema import table_label
+from analysis.vocab import text
 
 __all__ = ["JoinedOrders", "join_order_parts", "has_money"]
 
@@ -70,6 +71,11 @@ def _set_aside(frame: pd.DataFrame, mask, table: str, column: str, reason: str) 
                          "value": value, "reason": reason})
 
 
+def _unknown_order_id() -> str:
+    """The reason given to a line or payment whose order number the header does not have."""
+    return text("order_parts.reason.unknown_order_id", orders=table_label("orders"))
+
+
 def _usable_headers(header: pd.DataFrame, out: JoinedOrders):
     """Header rows with a unique order number; exact copies counted, the rest set aside."""
     oid = _ids(header["order_id"])
@@ -77,8 +83,10 @@ def _usable_headers(header: pd.DataFrame, out: JoinedOrders):
     exact_copy = header.duplicated(subset=["_row_key"]) if "_row_key" in header else \
         pd.Series(False, index=header.index)
     clash = oid.duplicated(keep="first") & ~blank & ~exact_copy
-    parts = [_set_aside(header, blank, "orders", "order_id", "缺少订单号（无法关联明细）"),
-             _set_aside(header, clash, "orders", "order_id", "订单号重复（同一订单号有两行不同的表头）")]
+    parts = [_set_aside(header, blank, "orders", "order_id",
+                        text("order_parts.reason.header_without_order_id")),
+             _set_aside(header, clash, "orders", "order_id",
+                        text("order_parts.reason.order_id_clash"))]
     keep = ~blank & ~exact_copy & ~clash
     return header.loc[keep].assign(_oid=oid[keep]), parts, int(exact_copy.sum())
 
@@ -103,13 +111,15 @@ def join_order_parts(tables: dict[str, pd.DataFrame]) -> JoinedOrders:
         out = JoinedOrders(orders=header)
         for name, part in (("order_lines", lines), ("payments", payments)):
             if part is not None:
-                out.notes.append(f"订单表已有金额列，{TABLE_LABELS[name]}（{len(part):,} 行）未用于金额")
+                out.notes.append(text("order_parts.note.part_not_used",
+                                      orders=table_label("orders"), table=table_label(name),
+                                      n=len(part)))
         return out
     if payments is not None:
         out = _join_payments(header, payments)
         if lines is not None:
-            out.notes.append(f"金额以{TABLE_LABELS['payments']}为准（实际支付），"
-                             f"{TABLE_LABELS['order_lines']}（{len(lines):,} 行）未用于金额")
+            out.notes.append(text("order_parts.note.payments_win", payments=table_label("payments"),
+                                  lines=table_label("order_lines"), n=len(lines)))
         return out
     if lines is not None:
         return _join_lines(header, lines)
@@ -122,10 +132,10 @@ def _join_payments(header: pd.DataFrame, payments: pd.DataFrame) -> JoinedOrders
     pid = _ids(payments["order_id"])
     amount = parse_amounts(payments["amount"])
     blank_amount = is_blank(payments["amount"])
-    checks = [(pid.isna(), "order_id", "缺少订单号"),
-              (blank_amount, "amount", "缺少金额"),
-              (amount.isna() & ~blank_amount, "amount", "金额不是数字"),
-              (~pid.isin(usable["_oid"]), "order_id", "订单号在订单表中不存在")]
+    checks = [(pid.isna(), "order_id", text("order_parts.reason.missing_order_id")),
+              (blank_amount, "amount", text("clean.reason.missing_amount")),
+              (amount.isna() & ~blank_amount, "amount", text("clean.reason.amount_not_number")),
+              (~pid.isin(usable["_oid"]), "order_id", _unknown_order_id())]
     bad = pd.Series(False, index=payments.index)
     pay_parts = []
     for mask, column, reason in checks:
@@ -134,7 +144,8 @@ def _join_payments(header: pd.DataFrame, payments: pd.DataFrame) -> JoinedOrders
         bad |= hit
     paid = amount[~bad].groupby(pid[~bad]).sum()
     no_payment = ~usable["_oid"].isin(paid.index)
-    parts.append(_set_aside(usable, no_payment, "orders", "order_id", "没有对应的支付记录"))
+    parts.append(_set_aside(usable, no_payment, "orders", "order_id",
+                            text("order_parts.reason.no_payments")))
     joined = usable.loc[~no_payment].copy()
     joined["amount"] = joined["_oid"].map(paid).to_numpy(dtype=float)
     out.orders = joined.drop(columns="_oid")
@@ -143,7 +154,8 @@ def _join_payments(header: pd.DataFrame, payments: pd.DataFrame) -> JoinedOrders
     out.header_duplicates = n_copies
     n_bad = int(bad.sum())
     out.accounting.append(("payments", len(payments), len(payments) - n_bad, n_bad, 0))
-    out.notes.append(f"订单金额取自{TABLE_LABELS['payments']}：按订单号汇总支付金额（{len(paid):,} 个订单）")
+    out.notes.append(text("order_parts.note.from_payments", payments=table_label("payments"),
+                          n=len(paid)))
     return out
 
 
@@ -153,11 +165,13 @@ def _join_lines(header: pd.DataFrame, lines: pd.DataFrame) -> JoinedOrders:
     lid = _ids(lines["order_id"])
     no_id = lid.isna()
     orphan = ~no_id & ~lid.isin(usable["_oid"])
-    line_parts = [_set_aside(lines, no_id, "order_lines", "order_id", "缺少订单号"),
-                  _set_aside(lines, orphan, "order_lines", "order_id", "订单号在订单表中不存在")]
+    line_parts = [_set_aside(lines, no_id, "order_lines", "order_id",
+                             text("order_parts.reason.missing_order_id")),
+                  _set_aside(lines, orphan, "order_lines", "order_id", _unknown_order_id())]
     ok = lines.loc[~no_id & ~orphan].assign(_oid=lid[~no_id & ~orphan])
     no_lines = ~usable["_oid"].isin(ok["_oid"])
-    parts.append(_set_aside(usable, no_lines, "orders", "order_id", "没有对应的订单明细"))
+    parts.append(_set_aside(usable, no_lines, "orders", "order_id",
+                            text("order_parts.reason.no_lines")))
     take = [c for c in _FROM_HEADER if c in usable] + (
         ["status"] if "status" in usable and "status" not in ok else [])
     head = usable.loc[~no_lines, ["_oid", *take, "_source_file", "_source_row"]].rename(
@@ -174,6 +188,6 @@ def _join_lines(header: pd.DataFrame, lines: pd.DataFrame) -> JoinedOrders:
     n_used = len(header) - n_header_bad - n_copies
     out.accounting.append(("orders", len(header), n_used, n_header_bad, n_copies))
     out.header_quarantined = int(no_id.sum() + orphan.sum())  # lines set aside by the join
-    out.notes.append(f"订单表（表头）与{TABLE_LABELS['order_lines']}按订单号关联：{n_used:,} 个订单、"
-                     f"{len(joined):,} 行明细；每行明细为一行订单记录，购买次数按订单号计")
+    out.notes.append(text("order_parts.note.from_lines", orders=table_label("orders"),
+                          lines=table_label("order_lines"), n_orders=n_used, n_lines=len(joined)))
     return out

@@ -5,42 +5,51 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["share_table", "concentration_statements", "customer_behaviour", "value_counts", "PROFILE_DIMENSIONS"]
+from analysis.vocab import all_labels, text, texts
 
-# Customer column -> how a manager calls it.
-PROFILE_DIMENSIONS = {
-    "region": "大区",
-    "province": "省份",
-    "industry": "行业",
-    "company_size": "企业规模",
-    "preferred_channel": "偏好渠道",
-    "owner": "客户经理",
-}
-_STATEMENT_SUFFIX = {"region": "地区", "province": "", "industry": "", "company_size": "客户",
-                     "preferred_channel": "渠道", "owner": "负责"}
+__all__ = ["share_table", "concentration_statements", "customer_behaviour", "value_counts",
+           "PROFILE_COLUMNS", "profile_dimensions"]
+
+# Customer columns profiled, in order; how a manager calls each is profile.dimension.<column>.
+PROFILE_COLUMNS = ("region", "province", "industry", "company_size", "preferred_channel", "owner")
 
 
-def share_table(values: pd.Series | None, *, top_n: int | None = None, missing_label: str = "未填写",
+def profile_dimensions() -> dict[str, str]:
+    """Customer column -> how a manager calls it, in the run's language.
+
+    Examples
+    --------
+    >>> profile_dimensions()["region"]
+    '大区'
+    """
+    return {col: text(f"profile.dimension.{col}") for col in PROFILE_COLUMNS}
+
+
+def share_table(values: pd.Series | None, *, top_n: int | None = None, missing_label: str | None = None,
                 name: str | None = None) -> pd.DataFrame:
-    """Count and share per value, largest first; blanks counted as ``missing_label``.
+    """Count and share per value, largest first; blanks counted as ``missing_label``
+    (default 未填写, ``plotting.missing``: the word the charts use).
 
-    With ``top_n``, the values beyond the first ``top_n`` are summed as 其他. ``values=None``
-    (the data has no such column) gives one row saying so. ``name`` labels the index.
+    With ``top_n``, the values beyond the first ``top_n`` are summed as 其他 (``plotting.other``).
+    ``values=None`` (the data has no such column) gives one row saying so. ``name`` labels the
+    index. Columns: ``profile.column.customers`` (客户数) and ``profile.column.share`` (占比, 0–1).
 
     Examples
     --------
     >>> share_table(pd.Series(["华东", "华东", "华北", None]))["占比"].tolist()
     [0.5, 0.25, 0.25]
     """
+    customers, share = text("profile.column.customers"), text("profile.column.share")
     if values is None:
-        table = pd.DataFrame({"客户数": [0], "占比": [float("nan")]}, index=["（数据中没有此列）"])
+        table = pd.DataFrame({customers: [0], share: [float("nan")]}, index=[text("profile.no_column")])
         table.index.name = name
         return table
+    missing_label = text("plotting.missing") if missing_label is None else missing_label
     counts = values.astype("string").fillna(missing_label).value_counts()
     counts = counts.sort_values(ascending=False, kind="stable")
     if top_n is not None and len(counts) > top_n:
-        counts = pd.concat([counts.iloc[:top_n], pd.Series({"其他": counts.iloc[top_n:].sum()})])
-    table = pd.DataFrame({"客户数": counts.astype(int), "占比": counts / counts.sum()})
+        counts = pd.concat([counts.iloc[:top_n], pd.Series({text("plotting.other"): counts.iloc[top_n:].sum()})])
+    table = pd.DataFrame({customers: counts.astype(int), share: counts / counts.sum()})
     table.index.name = name or values.name
     return table
 
@@ -48,20 +57,25 @@ def share_table(values: pd.Series | None, *, top_n: int | None = None, missing_l
 def concentration_statements(customers: pd.DataFrame, dimensions: dict | None = None) -> list[str]:
     """The largest group per dimension as a sentence, e.g. ``华东地区客户占比40.1%``.
 
-    Only filled values count towards the share; the sentence says how many were filled.
+    ``dimensions`` maps a customer column to its name (default :func:`profile_dimensions`).
+    Only filled values count towards the share (未识别 industries are not filled); the
+    sentence says how many were filled. Its wording is ``profile.statement.<column>``, else
+    ``profile.statement_default``.
     """
     lines = []
-    for col, label in (dimensions or PROFILE_DIMENSIONS).items():
+    unrecognised = text("clean.industry.unrecognised")
+    for col, label in (dimensions or profile_dimensions()).items():
         if col not in customers or customers[col].notna().sum() == 0:
             continue
         filled = customers[col].dropna()
-        filled = filled[filled != "未识别"]
+        filled = filled[filled != unrecognised]
         if filled.empty:
             continue
         counts = filled.value_counts()
         top, share = counts.index[0], counts.iloc[0] / len(filled)
-        lines.append(f"{label}：{top}{_STATEMENT_SUFFIX.get(col, '')}客户占比{share:.1%}"
-                     f"（共{len(filled):,}位已填写{label}的客户）")
+        key = f"profile.statement.{col}"
+        lines.append(text(key if key in all_labels() else "profile.statement_default",
+                          label=label, top=top, share=share, n=len(filled)))
     return lines
 
 
@@ -79,9 +93,11 @@ def customer_behaviour(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFram
     return frame
 
 
-def value_counts(frame: pd.DataFrame, column: str, *, missing_label: str = "未填写") -> pd.Series:
-    """Counts per value of ``column`` (blanks as 未填写) for a share chart; when the data has
-    no such column, one bar saying so, so the chart degrades instead of failing."""
+def value_counts(frame: pd.DataFrame, column: str, *, missing_label: str | None = None) -> pd.Series:
+    """Counts per value of ``column`` (blanks as ``missing_label``, default 未填写) for a share
+    chart; when the data has no such column, one bar saying so, so the chart degrades instead
+    of failing."""
     if column not in frame:
-        return pd.Series({"（数据中没有此列）": len(frame)}, name=column)
+        return pd.Series({text("profile.no_column"): len(frame)}, name=column)
+    missing_label = text("plotting.missing") if missing_label is None else missing_label
     return frame[column].astype("string").fillna(missing_label).value_counts().rename(column)

@@ -2,9 +2,14 @@
 
 Every customer in the archive gets exactly one score, class, band, tier and cluster;
 customers with no purchase in the window are scored explicitly (F = 0, M = 0), not dropped.
+:func:`segment_customers` runs the whole chain (notebook 03 and the backtest); the labels it
+writes (classes, bands, cluster names, rules) come from ``analysis/vocab/segment.yml`` in the
+run's language, and tier names from params (:class:`analysis.tiers.TierRoles`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,36 +18,60 @@ from sklearn.metrics import adjusted_rand_score, pairwise_distances, silhouette_
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from analysis.tiers import TierRoles
+from analysis.vocab import text, texts
+
 __all__ = [
-    "compute_rfm", "score_rfm", "classify_rfm", "assign_value_bands", "assign_tiers",
-    "cluster_customers", "cluster_matrix", "segment_summary", "agreement", "tier_features", "RFM_CLASSES",
-    "TIER_ORDER", "UNCLUSTERED", "FEATURE_LABELS", "RFM_CLASS_DEFINITIONS", "band_definitions",
+    "segment_customers", "SegmentNotes", "compute_rfm", "score_rfm", "classify_rfm", "assign_value_bands",
+    "assign_tiers", "cluster_customers", "cluster_matrix", "segment_summary", "tier_summary", "score_counts",
+    "summary_formats", "agreement", "tier_features", "rfm_classes", "rfm_class_definitions", "value_bands",
+    "band_definitions", "feature_labels", "unclustered", "TIER_FEATURES",
 ]
 
-# (R recent?, F high?, M high?) -> class. "R↑" means recent.
-RFM_CLASSES = {
-    (True, True, True): "重要价值",
-    (True, False, True): "重要发展",
-    (False, True, True): "重要保持",
-    (False, False, True): "重要挽留",
-    (True, True, False): "一般价值",
-    (True, False, False): "一般发展",
-    (False, True, False): "一般保持",
-    (False, False, False): "一般挽留",
+# (R recent?, F high?, M high?) -> the class's key in the vocabulary (segment.rfm_class.<key>).
+RFM_CLASS_KEYS = {
+    (True, True, True): "key_value",
+    (True, False, True): "key_develop",
+    (False, True, True): "key_retain",
+    (False, False, True): "key_win_back",
+    (True, True, False): "regular_value",
+    (True, False, False): "regular_develop",
+    (False, True, False): "regular_retain",
+    (False, False, False): "regular_win_back",
 }
-TIER_ORDER = ["战略客户", "核心客户", "潜力客户", "流失预警客户", "普通客户"]
-# The one cluster of a base too small (or too uniform) for k-means.
-UNCLUSTERED = "全部客户（未聚类）"
+# The customer features a tier rule may test (min_<feature> / max_<feature>).
+TIER_FEATURES = ("total_spend", "referral_rate", "repurchase_rate", "days_since_last", "first_order", "orders")
 
-# Rule condition names -> the customer feature they test, with a label for reports.
-FEATURE_LABELS = {
-    "total_spend": "累计消费(元)",
-    "referral_rate": "推荐率",
-    "repurchase_rate": "复购率",
-    "days_since_last": "距最近购买天数",
-    "first_order": "首单金额(元)",
-    "orders": "累计购买次数",
-}
+
+def rfm_classes() -> dict[tuple[bool, bool, bool], str]:
+    """``(R recent?, F high?, M high?)`` -> the class's label, e.g. ``重要价值``."""
+    return {combo: text(f"segment.rfm_class.{key}") for combo, key in RFM_CLASS_KEYS.items()}
+
+
+def unclustered() -> str:
+    """The name of the one cluster of a base too small (or too uniform) for k-means."""
+    return text("segment.cluster.unclustered")
+
+
+def feature_labels() -> dict[str, str]:
+    """Tier rule feature -> its label for reports, e.g. ``total_spend`` -> ``累计消费(元)``."""
+    return texts("segment.feature")
+
+
+def value_bands() -> list[str]:
+    """The three value band labels, best first: 高价值, 中等价值, 基础价值."""
+    return [text(f"segment.band.{key}") for key in ("high", "middle", "base")]
+
+
+def __getattr__(name):
+    # Deprecated names, looked up in the vocabulary when asked for (never frozen at import):
+    # use rfm_classes() and unclustered(). They stay only while tests/test_properties.py and
+    # tests/steps/test_small_bases.py still import them.
+    if name == "RFM_CLASSES":
+        return rfm_classes()
+    if name == "UNCLUSTERED":
+        return unclustered()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def compute_rfm(orders: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp,
@@ -147,7 +176,7 @@ def score_rfm(rfm: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def classify_rfm(rfm: pd.DataFrame, against: str = "mean", industry: pd.Series | None = None) -> pd.DataFrame:
+def classify_rfm(rfm: pd.DataFrame, against: str, industry: pd.Series | None = None) -> pd.DataFrame:
     """The 8 RFM classes: R, F and M each high or low against a reference.
 
     ``against`` is ``mean``, ``median`` or ``industry_mean`` (then ``industry`` aligned to
@@ -181,41 +210,49 @@ def classify_rfm(rfm: pd.DataFrame, against: str = "mean", industry: pd.Series |
     f_high = values["frequency"] > ref["frequency"]
     m_high = values["monetary"] > ref["monetary"]
     out["r_high"], out["f_high"], out["m_high"] = r_high, f_high, m_high
-    out["rfm_class"] = [RFM_CLASSES[(r, f, m)] for r, f, m in zip(r_high, f_high, m_high)]
+    classes = rfm_classes()
+    out["rfm_class"] = [classes[(r, f, m)] for r, f, m in zip(r_high, f_high, m_high)]
     return out
 
 
-def assign_value_bands(rfm: pd.DataFrame, high: float = 0.20, low: float = 0.20) -> pd.Series:
-    """高价值 top ``high`` / 基础价值 bottom ``low`` / 中等价值 the rest, by ``rfm_score``.
+def assign_value_bands(rfm: pd.DataFrame, high: float, low: float) -> pd.Series:
+    """高价值 top ``high`` / 基础价值 bottom ``low`` / 中等价值 the rest, by ``rfm_score``
+    (``rfm.value_bands`` in params: shares of customers).
 
     Bands are relative: when every customer has the same score (a single customer, or a
     base without spread) there is no top or bottom, and everyone is 中等价值.
 
     Examples
     --------
-    >>> assign_value_bands(pd.DataFrame({"rfm_score": [9]})).tolist()
+    >>> assign_value_bands(pd.DataFrame({"rfm_score": [9]}), 0.2, 0.2).tolist()
     ['中等价值']
     """
+    top, middle, bottom = value_bands()
     if rfm["rfm_score"].nunique() < 2:
-        return pd.Series("中等价值", index=rfm.index, name="value_band", dtype=object)
+        return pd.Series(middle, index=rfm.index, name="value_band", dtype=object)
     pct = rfm["rfm_score"].rank(method="average", pct=True)
-    return pd.Series(np.select([pct > 1 - high, pct <= low], ["高价值", "基础价值"], "中等价值"),
+    return pd.Series(np.select([pct > 1 - high, pct <= low], [top, bottom], middle),
                      index=rfm.index, name="value_band")
 
 
 _OPS = {"min": (lambda s, v: s >= v), "max": (lambda s, v: s <= v)}
 
 
-def assign_tiers(features: pd.DataFrame, rules: list[dict], *, churn_days: int = 90,
-                 churn_min_spend: float = 2000) -> tuple[pd.DataFrame, list[str]]:
+def assign_tiers(features: pd.DataFrame, rules: list[dict], roles: TierRoles, *, churn_days: int,
+                 churn_min_spend: float) -> tuple[pd.DataFrame, list[str]]:
     """Apply the ordered tier rules; the first rule a customer meets gives the tier.
 
     A rule is a dict with ``tier`` and conditions ``min_<feature>`` (≥) or
-    ``max_<feature>`` (≤), features as in :data:`FEATURE_LABELS`. A condition on a feature
-    the data lacks (column absent or all NaN) is skipped and reported. 战略/核心 customers
-    past ``churn_days`` with spend ≥ ``churn_min_spend`` keep their tier and get
-    ``churn_risk``. Returns ``(frame with tier, tier_rule, churn_risk; skipped messages)``.
+    ``max_<feature>`` (≤), features as in :data:`TIER_FEATURES`. A condition on a feature
+    the data lacks (column absent or all NaN) is skipped and reported. A customer no rule
+    claims gets ``roles.default``. ``churn_risk`` flags every customer past ``churn_days``
+    (``tiers.churn_days``) with spend ≥ ``churn_min_spend`` 元 (``tiers.churn_min_spend``),
+    so high-value customers keep their tier and carry the flag, and everyone in the
+    ``roles.win_back`` tier. Returns ``(frame with tier, tier_rule, churn_risk; skipped
+    messages)``.
     """
+    labels = feature_labels()
+    rest = text("segment.tier.rest")
     out = features.copy()
     tier = pd.Series(pd.NA, index=out.index, dtype="string")
     rule_text = pd.Series(pd.NA, index=out.index, dtype="string")
@@ -227,31 +264,34 @@ def assign_tiers(features: pd.DataFrame, rules: list[dict], *, churn_days: int =
             if key == "tier":
                 continue
             op, _, feature = key.partition("_")
-            if op not in _OPS or feature not in FEATURE_LABELS:
+            if op not in _OPS or feature not in TIER_FEATURES:
                 raise ValueError(f"tier rule for {rule.get('tier')}: unknown condition {key!r}")
             column = out.get(feature)
             if column is None or column.isna().all():
-                skipped.append(f"{rule['tier']}: 数据中没有「{FEATURE_LABELS[feature]}」，该条件已跳过")
+                skipped.append(text("segment.tier.skipped", tier=rule["tier"], feature=labels[feature]))
                 continue
             mask &= _OPS[op](column, value).fillna(False)
-            parts.append(f"{FEATURE_LABELS[feature]}{'≥' if op == 'min' else '≤'}{value:,g}")
+            parts.append(text("segment.tier.condition", feature=labels[feature], op="≥" if op == "min" else "≤",
+                              value=value))
         hit = mask & tier.isna()
         tier[hit] = rule["tier"]
-        rule_text[hit] = "，".join(parts) if parts else "其余客户"
-    tier = tier.fillna("普通客户")
-    rule_text = rule_text.fillna("其余客户")
+        rule_text[hit] = text("segment.tier.condition_joiner").join(parts) if parts else rest
+    tier = tier.fillna(roles.default)
+    rule_text = rule_text.fillna(rest)
     out["tier"], out["tier_rule"] = tier, rule_text
+    win_back = (tier == roles.win_back) if roles.win_back is not None else False
     out["churn_risk"] = (
         (out["days_since_last"] >= churn_days) & (out["total_spend"] >= churn_min_spend)
-    ).fillna(False) | (tier == "流失预警客户")
+    ).fillna(False) | win_back
     return out, sorted(set(skipped))
 
 
 def _cluster_name(centroid: pd.Series, overall: pd.Series) -> str:
-    recency = "近期活跃" if centroid["recency_days"] < overall["recency_days"] else "久未购买"
-    freq = "高频" if centroid["frequency"] > overall["frequency"] else "低频"
-    money = "高额" if centroid["monetary"] > overall["monetary"] else "低额"
-    return f"{recency}·{freq}·{money}"
+    recency = "recent" if centroid["recency_days"] < overall["recency_days"] else "lapsed"
+    freq = "frequent" if centroid["frequency"] > overall["frequency"] else "infrequent"
+    money = "high_spend" if centroid["monetary"] > overall["monetary"] else "low_spend"
+    return text("segment.cluster.name", recency=text(f"segment.cluster.{recency}"),
+                frequency=text(f"segment.cluster.{freq}"), spend=text(f"segment.cluster.{money}"))
 
 
 def cluster_matrix(rfm: pd.DataFrame, extra_features: list[str] | tuple = ()) -> tuple[pd.DataFrame, np.ndarray]:
@@ -266,13 +306,13 @@ def cluster_matrix(rfm: pd.DataFrame, extra_features: list[str] | tuple = ()) ->
     return raw, StandardScaler().fit_transform(np.log1p(raw.clip(lower=0)))
 
 
-def cluster_customers(rfm: pd.DataFrame, *, k_range=(3, 8), seed: int = 0,
-                      extra_features: list[str] | tuple = (), sample_size: int = 5000,
+def cluster_customers(rfm: pd.DataFrame, *, k_range, seed: int,
+                      extra_features: list[str] | tuple, sample_size: int = 5000,
                       fit_sample_first: bool = True, n_init: int = 10,
                       n_threads: int | None = 1):
     """k-means on log-transformed, standardised R, F, M (plus extra numeric columns).
 
-    k is chosen from ``k_range`` (inclusive) by silhouette, computed on a seeded sample
+    k is chosen from ``k_range`` (inclusive, ``kmeans.k_range``) by silhouette, computed on a seeded sample
     of at most ``sample_size`` customers. Returns ``(labels, names, silhouettes, centroids)``:
     cluster number per customer, readable Chinese name per cluster, silhouette per k and
     the clusters' centroids in original units.
@@ -287,14 +327,15 @@ def cluster_customers(rfm: pd.DataFrame, *, k_range=(3, 8), seed: int = 0,
 
     A k needs more distinct customers (R, F, M points) than k, and a silhouette at least two
     clusters, so a small base narrows ``k_range`` or, with no k left, is not clustered: every
-    customer is then in cluster 0, named 全部客户（未聚类）. ``silhouettes.attrs["note"]`` says
-    in Chinese which k were tried and chosen, or why none was. No customers give empty results.
+    customer is then in cluster 0, named 全部客户（未聚类） (:func:`unclustered`).
+    ``silhouettes.attrs["note"]`` says in the run's language which k were tried and chosen,
+    or why none was. No customers give empty results.
 
     Examples
     --------
     >>> few = pd.DataFrame({"recency_days": [10.0, 10.0, 200.0], "frequency": [3.0, 3.0, 1.0],
     ...                     "monetary": [900.0, 900.0, 50.0]})
-    >>> labels, names, silhouettes, _ = cluster_customers(few, k_range=(3, 8))
+    >>> labels, names, silhouettes, _ = cluster_customers(few, k_range=(3, 8), seed=0, extra_features=())
     >>> labels.tolist(), names, silhouettes.attrs["note"]
     ([0, 0, 0], {0: '全部客户（未聚类）'}, '3 位客户只有 2 种不同的 R/F/M 组合，不多于 k 的下限 3，未做聚类：全部客户归为一类')
 
@@ -311,7 +352,7 @@ def cluster_customers(rfm: pd.DataFrame, *, k_range=(3, 8), seed: int = 0,
     low, high = k_range
     if len(rfm) == 0:
         silhouettes = pd.Series(dtype="float64", name="silhouette")
-        silhouettes.attrs["note"] = "没有客户，未做聚类"
+        silhouettes.attrs["note"] = text("segment.cluster.note_empty")
         return (pd.Series(dtype="int64", index=rfm.index, name="cluster"), {}, silhouettes,
                 pd.DataFrame(columns=["recency_days", "frequency", "monetary", *extra_features], dtype="float64"))
     raw, x = cluster_matrix(rfm, extra_features)
@@ -320,14 +361,14 @@ def cluster_customers(rfm: pd.DataFrame, *, k_range=(3, 8), seed: int = 0,
     # a k-means with k clusters needs more than k distinct points (silhouette: k < n)
     distinct = len(np.unique(x, axis=0))
     high = min(high, distinct - 1)
-    what = (f"客户只有 {len(x)} 位" if distinct == len(x)
-            else f"{len(x)} 位客户只有 {distinct} 种不同的 R/F/M 组合")
+    what = (text("segment.cluster.few_customers", n=len(x)) if distinct == len(x)
+            else text("segment.cluster.few_points", n=len(x), distinct=distinct))
     if high < low:
-        note = f"{what}，不多于 k 的下限 {low}，未做聚类：全部客户归为一类"
+        note = text("segment.cluster.note_too_few", what=what, low=low)
     elif high < k_range[1]:
-        note = f"{what}，k 只试了 {low}–{high}（参数范围 {low}–{k_range[1]}）"
+        note = text("segment.cluster.note_narrowed", what=what, low=low, high=high, top=k_range[1])
     else:
-        note = f"k 试了 {low}–{high}"
+        note = text("segment.cluster.note_range", low=low, high=high)
     sample_distinct = len(np.unique(x[sample], axis=0))
     # the sample's distances are the same for every k: compute them once
     distances = pairwise_distances(x[sample]) if high >= low else None
@@ -349,73 +390,106 @@ def cluster_customers(rfm: pd.DataFrame, *, k_range=(3, 8), seed: int = 0,
     if not models:
         labels = np.zeros(len(x), dtype=int)
         if high >= low:  # every k tried gave a single cluster on the silhouette sample
-            note = f"k = {low}–{high} 的 k-means 都没有分出至少两类，未做聚类：全部客户归为一类"
+            note = text("segment.cluster.note_no_split", low=low, high=high)
     else:
         best = max(silhouettes, key=silhouettes.get)
         labels = models[best].labels_
-        note += f"，按轮廓系数选定 k = {best}"
+        note = text("segment.cluster.note_chosen", note=note, k=best)
     centroids = raw.groupby(labels).mean()
     overall = raw.mean()
     if models:
         names = {c: _cluster_name(centroids.loc[c], overall) for c in centroids.index}
     else:  # one group is not "above" or "below" itself: a profile name would say nothing
-        names = {0: UNCLUSTERED}
+        names = {0: unclustered()}
     seen: dict[str, int] = {}
     for c in sorted(names, key=lambda c: -centroids.loc[c, "monetary"]):
         seen[names[c]] = seen.get(names[c], 0) + 1
         if seen[names[c]] > 1:
-            names[c] = f"{names[c]}{seen[names[c]]}"
+            names[c] = text("segment.cluster.numbered", name=names[c], n=seen[names[c]])
     centroids.index = [names[c] for c in centroids.index]
     silhouettes = pd.Series(silhouettes, name="silhouette", dtype="float64")
     silhouettes.attrs["note"] = note
     return pd.Series(labels, index=rfm.index, name="cluster"), names, silhouettes, centroids
 
 
-# What each of the 8 classes means, for tables ("R近" = bought recently).
-RFM_CLASS_DEFINITIONS = {
-    name: f"R{'近' if r else '远'}·F{'高' if f else '低'}·M{'高' if m else '低'}"
-    for (r, f, m), name in RFM_CLASSES.items()
-}
+def rfm_class_definitions() -> dict[str, str]:
+    """What each of the 8 classes means, for tables: class -> e.g. ``R近·F高·M高`` (R近 =
+    bought recently)."""
+    level = texts("segment.rfm_level")
+    return {name: text("segment.rfm_class_rule", recency=level["recent" if r else "lapsed"],
+                       frequency=level["high" if f else "low"], spend=level["high" if m else "low"])
+            for (r, f, m), name in rfm_classes().items()}
 
 
-def band_definitions(high: float = 0.20, low: float = 0.20) -> dict[str, str]:
+def band_definitions(high: float, low: float) -> dict[str, str]:
     """The value bands' defining rule, e.g. ``{"高价值": "RFM总分前20%", …}``."""
-    return {"高价值": f"RFM总分前{high:.0%}", "中等价值": f"中间{1 - high - low:.0%}",
-            "基础价值": f"RFM总分后{low:.0%}"}
+    top, middle, bottom = value_bands()
+    return {top: text("segment.band_rule.high", share=high),
+            middle: text("segment.band_rule.middle", share=1 - high - low),
+            bottom: text("segment.band_rule.base", share=low)}
 
 
 def segment_summary(frame: pd.DataFrame, by: str, order: list[str] | None = None,
                     definitions: dict | pd.Series | None = None) -> pd.DataFrame:
-    """Count, share, revenue share and mean R/F/M per segment, in Chinese labels; with
-    ``definitions`` (segment -> its defining rule) a 定义 column first."""
+    """Count, share, revenue share and mean R/F/M per segment, labelled in the run's language;
+    with ``definitions`` (segment -> its defining rule) a 定义 column first."""
+    label = texts("segment.summary")
     revenue = frame["monetary"].clip(lower=0)
     grouped = frame.groupby(by, observed=True)
     table = pd.DataFrame({
-        "客户数": grouped.size(),
-        "客户占比": grouped.size() / len(frame),
-        "窗口内消费占比": grouped["monetary"].apply(lambda s: s.clip(lower=0).sum()) / max(revenue.sum(), 1e-9),
-        "平均R(天)": grouped["recency_days"].mean(),
-        "平均F(次)": grouped["frequency"].mean(),
-        "平均M(元)": grouped["monetary"].mean(),
+        label["customers"]: grouped.size(),
+        label["share"]: grouped.size() / len(frame),
+        label["window_spend_share"]: (grouped["monetary"].apply(lambda s: s.clip(lower=0).sum())
+                                      / max(revenue.sum(), 1e-9)),
+        label["mean_r"]: grouped["recency_days"].mean(),
+        label["mean_f"]: grouped["frequency"].mean(),
+        label["mean_m"]: grouped["monetary"].mean(),
     })
     if order:
         table = table.reindex([o for o in order if o in table.index])
     if definitions is not None:
-        table.insert(0, "定义", pd.Series(table.index, index=table.index).map(definitions))
-    table.index.name = {"tier": "客户层级", "rfm_class": "RFM分类", "value_band": "价值分层",
-                        "cluster_name": "聚类"}.get(by, by)
+        table.insert(0, label["definition"], pd.Series(table.index, index=table.index).map(definitions))
+    table.index.name = texts("segment.dimension").get(by, by)
     return table
 
 
-def agreement(tiers: pd.Series, clusters: pd.Series) -> tuple[pd.DataFrame, float]:
-    """Crosstab of rule tiers × clusters and the adjusted Rand index between them."""
+def tier_summary(segments: pd.DataFrame, roles: TierRoles) -> pd.DataFrame:
+    """:func:`segment_summary` per tier in the rules' order, with each tier's rule (判定规则)
+    and how many of its customers carry the churn flag (流失风险标记)."""
+    label = texts("segment.summary")
+    table = segment_summary(segments, "tier", list(roles.order))
+    by_tier = segments.groupby("tier")
+    table[label["rule"]] = by_tier["tier_rule"].first().reindex(table.index)
+    table[label["churn_flags"]] = by_tier["churn_risk"].sum().reindex(table.index)
+    return table
+
+
+def summary_formats() -> dict[str, list[str]]:
+    """How the columns of :func:`segment_summary` and :func:`tier_summary` are shown, as
+    keyword arguments of :func:`analysis.outputs.present.table`."""
+    label = texts("segment.summary")
+    return {"percent": [label["share"], label["window_spend_share"]],
+            "integer": [label["customers"], label["churn_flags"]],
+            "decimals": [label["mean_r"], label["mean_f"]], "money": [label["mean_m"]]}
+
+
+def score_counts(rfm: pd.DataFrame) -> pd.DataFrame:
+    """Customers per R, F and M score (rows: score 1–5), labelled for a table."""
+    counts = rfm[["r_score", "f_score", "m_score"]].apply(lambda s: s.value_counts()).fillna(0)
+    return counts.rename(columns=texts("segment.scores")).rename_axis(text("segment.scores_index"))
+
+
+def agreement(tiers: pd.Series, clusters: pd.Series, roles: TierRoles) -> tuple[pd.DataFrame, float]:
+    """Crosstab of rule tiers (in the rules' order) × clusters and the adjusted Rand index
+    between them."""
     table = pd.crosstab(tiers, clusters)
-    order = [t for t in TIER_ORDER if t in table.index] + [t for t in table.index if t not in TIER_ORDER]
+    order = ([t for t in roles.order if t in table.index]
+             + [t for t in table.index if t not in roles.order])
     return table.reindex(order), float(adjusted_rand_score(tiers, clusters))
 
 
 def tier_features(rfm: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
-    """The customer features the tier rules test (see :data:`FEATURE_LABELS`).
+    """The customer features the tier rules test (see :data:`TIER_FEATURES`).
 
     ``referral_rate`` is 1 for a customer who has referred anyone and 0 otherwise, and
     NaN for all when the data has no referral column, so that condition is skipped.
@@ -428,3 +502,70 @@ def tier_features(rfm: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
     else:
         out["referral_rate"] = np.nan
     return out
+
+
+@dataclass(frozen=True)
+class SegmentNotes:
+    """What :func:`segment_customers` found besides the segments table.
+
+    Attributes
+    ----------
+    skipped : list[str]
+        Tier rule conditions skipped because the data lacks their feature, one sentence each.
+    silhouettes : pd.Series
+        Silhouette per k tried; ``attrs["note"]`` says which k were tried and chosen, or why
+        the customers were not clustered. Empty when clustering was not asked for.
+    centroids : pd.DataFrame
+        The clusters' centres in original units (days, purchases, 元), by cluster name.
+    """
+
+    skipped: list[str]
+    silhouettes: pd.Series
+    centroids: pd.DataFrame
+
+
+def segment_customers(orders: pd.DataFrame, customers: pd.DataFrame, as_of, params: dict, roles: TierRoles,
+                      *, cluster: bool = True) -> tuple[pd.DataFrame, SegmentNotes]:
+    """The whole step 03 chain: RFM -> scores -> 8 classes -> value bands -> tiers -> clusters.
+
+    ``orders`` and ``customers`` are the cleaned tables (every customer of ``customers`` gets
+    one row, buyer or not); ``params`` the resolved params (groups ``rfm``, ``tiers``,
+    ``kmeans`` and ``run.seed``); ``roles`` their :func:`analysis.tiers.tier_roles`. Returns
+    ``(segments, notes)``: the segments table notebook 03 writes — the columns of
+    :func:`compute_rfm`, :func:`score_rfm`, :func:`classify_rfm`, ``value_band``, the tier
+    features, ``tier``, ``tier_rule``, ``churn_risk``, ``cluster`` and ``cluster_name`` — and
+    the :class:`SegmentNotes`. ``cluster=False`` skips k-means (the backtest needs only the
+    tiers): no cluster columns, empty silhouettes and centroids.
+
+    Examples
+    --------
+    >>> from analysis.config import PARAMS_DIR
+    >>> from analysis.params import load_yaml
+    >>> from analysis.tiers import tier_roles
+    >>> params = load_yaml(PARAMS_DIR / "base.yml")
+    >>> orders = pd.DataFrame({"customer_id": ["A", "B"], "order_id": ["1", "2"],
+    ...     "order_date": pd.to_datetime(["2026-10-20", "2026-03-01"]), "amount": [8000.0, 3000.0],
+    ...     "net_amount": [8000.0, 3000.0], "is_purchase": [True, True]})
+    >>> segments, notes = segment_customers(orders, pd.DataFrame({"customer_id": ["A", "B", "C"]}),
+    ...     pd.Timestamp("2026-10-31"), params, tier_roles(params))
+    >>> segments[["customer_id", "tier", "churn_risk"]].values.tolist()
+    [['A', '潜力客户', False], ['B', '流失预警客户', True], ['C', '普通客户', False]]
+    >>> segments["cluster_name"].unique().tolist(), notes.silhouettes.attrs["note"]
+    (['全部客户（未聚类）'], '客户只有 3 位，不多于 k 的下限 3，未做聚类：全部客户归为一类')
+    """
+    rfm_params, tiers = params["rfm"], params["tiers"]
+    rfm = score_rfm(compute_rfm(orders, customers, as_of, rfm_params["window_months"]))
+    industry = (rfm["customer_id"].map(customers.set_index("customer_id")["industry"])
+                if "industry" in customers else None)
+    rfm = classify_rfm(rfm, rfm_params["high_low_against"], industry)
+    rfm["value_band"] = assign_value_bands(rfm, **rfm_params["value_bands"])
+    segments, skipped = assign_tiers(tier_features(rfm, customers), tiers["rules"], roles,
+                                     churn_days=tiers["churn_days"], churn_min_spend=tiers["churn_min_spend"])
+    if not cluster:
+        return segments, SegmentNotes(skipped, pd.Series(dtype="float64", name="silhouette"), pd.DataFrame())
+    labels, names, silhouettes, centroids = cluster_customers(
+        segments, k_range=params["kmeans"]["k_range"], seed=params["run"]["seed"],
+        extra_features=params["kmeans"]["extra_features"])
+    segments["cluster"] = labels
+    segments["cluster_name"] = labels.map(names)
+    return segments, SegmentNotes(skipped, silhouettes, centroids)

@@ -8,9 +8,11 @@ the header as line 1).
 import pandas as pd
 import pytest
 
+from analysis.config import PARAMS_DIR
 from analysis.steps.clean import clean_all, quality_report, checks_frame
 from analysis.errors import InputError, KitError
 from analysis.intake.read import load_raw_data
+from analysis.params import load_yaml
 from analysis.steps.segment import compute_rfm
 
 AS_OF = pd.Timestamp("2026-10-31")
@@ -108,8 +110,9 @@ def test_identical_rows_without_order_number_are_kept_as_suspected(tmp_path):
     assert _account(result, "orders") == (3, 3, 0, 0)
     assert _spend(result)["1"] == pytest.approx(23.54)
     assert result.checks["suspected_duplicate_rows"] == 1
+    target = load_yaml(PARAMS_DIR / "base.yml")["cleaning"]["completeness_target"]
     report = quality_report(result.accounting, result.quality, checks_frame(result.checks),
-                            result.quarantine)
+                            result.quarantine, target)
     assert "订单表·疑似重复（保留）" in report["项目"].tolist()
 
 

@@ -291,6 +291,20 @@ def test_mixed_orders_read_unambiguous_values_their_only_way_and_warn():
     assert got.tolist() == [T("2024-02-13"), T("2024-02-14"), T("2024-02-15"), T("2024-04-03")]
 
 
+def test_date_order_warning_speaks_the_run_language():
+    from analysis.vocab import language
+    with language("en"), pytest.warns(DateOrderWarning, match=r"2 values\).*\(day first\)"):
+        parse_dates(pd.Series(["13/02/2024", "14/02/2024", "02/15/2024", "03/04/2024"]))
+
+
+def test_recognition_words_are_reference_data_whatever_the_language():
+    from analysis.vocab import language
+    with language("en"):   # what users' files say does not change with the report's language
+        assert parse_bools(pd.Series(["是", "未授权"])).tolist() == [True, False]
+        assert parse_amounts(pd.Series(["1.2万"])).tolist() == [12000.0]
+        assert _one("2024年3月15日 下午3点05分") == T("2024-03-15 15:05")
+
+
 def test_no_warning_without_year_last_dates():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

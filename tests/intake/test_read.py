@@ -13,7 +13,11 @@ import pytest
 
 from analysis.errors import InputError, KitError, ParamsError
 from analysis.intake.read import load_raw_data
-from analysis.intake.schema import ALIASES, TABLES, canonical_for, normalise_header
+from analysis.intake.schema import (
+    ALIASES, REQUIRED, TABLES, canonical_for, column_label, normalise_header, table_disables,
+    table_label,
+)
+from analysis.vocab import language
 
 ORDERS_CSV = "订单编号,客户编号,下单时间,实付金额\nO1,C1,2024-03-15,100\nO2,C2,2024/3/16,\"1,200.50\"\n"
 
@@ -146,6 +150,26 @@ def test_every_canonical_column_has_aliases_and_none_collide():
             for spelling in spellings:
                 key = normalise_header(spelling)
                 assert seen.setdefault(key, column) == column, (table, spelling)
+
+
+def test_labels_are_looked_up_when_asked_for():
+    assert table_label("payments") == "订单支付表"
+    assert column_label("orders", "amount") == "金额(元)"
+    assert TABLES["customers"]["birthday"].disables == "生日关怀名单"
+    assert TABLES["orders"]["amount"].disables == ""       # required: nothing to lose
+    assert table_disables("surveys").startswith("满意度分析") and table_disables("payments") == ""
+    with language("en"):
+        assert table_label("payments") == "Order payments"
+        assert column_label("orders", "amount") == "Amount (yuan)"
+    for code in ("zh", "en"):   # every column has its words in the vocabulary
+        with language(code):
+            for table, columns in TABLES.items():
+                assert table_label(table)
+                for column in columns.values():
+                    assert column.label and bool(column.disables) != column.required
+    # REQUIRED is what the layout says, whatever the language
+    assert REQUIRED["orders"] == ("customer_id", "order_date", "amount")
+    assert REQUIRED["payments"] == ("order_id", "amount")
 
 
 def test_header_normalisation():
@@ -428,6 +452,29 @@ def test_sources_frame(tmp_path):
     assert list(frame.columns) == ["表", "文件", "工作表", "表头行", "编码", "数据行数", "已识别列",
                                    "未使用列"]
     assert frame.iloc[0][["表", "文件", "表头行", "数据行数"]].tolist() == ["订单表", "o.csv", 1, 2]
+
+
+def test_sources_frame_and_notes_follow_the_language(tmp_path):
+    _write(tmp_path, "o.csv", ORDERS_CSV)
+    with language("en"):
+        raw = load_raw_data(tmp_path)
+        frame = raw.sources_frame()
+    assert list(frame.columns) == ["Table", "File", "Sheet", "Header row", "Encoding", "Rows",
+                                   "Columns recognised", "Columns not used"]
+    assert frame.iloc[0]["Table"] == "Orders"
+    assert "No Customers table found (customers). Affects: customer profiles" in "\n".join(raw.skipped)
+    assert 'Orders has no "Product category" column (category)' in "\n".join(raw.skipped)
+
+
+def test_input_error_in_english(tmp_path):
+    _write(tmp_path, "orders.csv", "客户编号,金额,备注\nC1,1,x\n")
+    with language("en"), pytest.raises(InputError) as err:
+        load_raw_data(tmp_path)
+    message = str(err.value)
+    assert message.startswith("orders.csv: ")
+    assert 'the required columns "Order date" (order_date) are missing' in message
+    assert "columns in the file: 客户编号, 金额, 备注" in message
+    assert "(add to the params file: input: {column_map: {备注: order_date}})" in message
 
 
 def test_input_folder_untouched(tmp_path):

@@ -20,25 +20,19 @@ import pandas as pd
 import pytest
 
 import analysis.steps.backtest as bt
+from analysis.config import PARAMS_DIR
+from analysis.params import load_yaml
 from analysis.steps.backtest import backtest, plot_backtest_deciles
+from analysis.tiers import tier_roles
 
 matplotlib.use("Agg")
 
 AS_OF = pd.Timestamp("2026-10-31")
-RULES = [
-    {"tier": "战略客户", "min_total_spend": 500000, "min_referral_rate": 0.90},
-    {"tier": "核心客户", "min_total_spend": 100000, "max_total_spend": 500000, "min_repurchase_rate": 0.70},
-    {"tier": "流失预警客户", "min_days_since_last": 90, "min_total_spend": 2000},
-    {"tier": "潜力客户", "min_first_order": 5000, "min_orders": 1, "max_orders": 2},
-    {"tier": "普通客户"},
-]
-PARAMS = {
-    "rfm": {"window_months": 12},
-    "tiers": {"rules": RULES, "churn_days": 90, "churn_min_spend": 2000},
-    "churn": {"model": "bgnbd", "time_unit_days": 7, "horizon_days": 90, "p_alive_threshold": 0.5,
-              "min_repeat_customers": 30, "clv_horizon_months": 12, "annual_discount_rate": 0.10,
-              "backtest_cutoff_days": 180},
-}
+# params/base.yml: the five tiers (流失预警 = ≥ 90 days and ≥ 2,000 元; 潜力 = first order ≥ 5,000 元
+# and 1–2 orders; 核心 = 100,000–500,000 元 with repurchase ≥ 70%), the 90-day / 2,000 元 churn rule,
+# P(active) < 0.5, at least 30 repeat customers, a 12-month window, cutoff 180 days, horizon 90 days
+PARAMS = load_yaml(PARAMS_DIR / "base.yml")
+ROLES = tier_roles(PARAMS)
 
 
 @pytest.fixture
@@ -64,7 +58,7 @@ def tables():
 
 
 def test_rule_alone_by_hand(tables):
-    result = backtest(*tables, AS_OF, PARAMS)
+    result = backtest(*tables, AS_OF, PARAMS, ROLES)
     assert result.cutoff == pd.Timestamp("2026-05-04") and result.end == pd.Timestamp("2026-08-02")
     assert result.horizon_days == 90
     frame = result.customers.set_index("customer_id")
@@ -90,7 +84,7 @@ def test_rule_alone_by_hand(tables):
 
 
 def test_tier_revenue_shares_by_hand(tables):
-    tiers = backtest(*tables, AS_OF, PARAMS).tiers
+    tiers = backtest(*tables, AS_OF, PARAMS, ROLES).tiers
     assert list(tiers.index) == ["核心客户", "流失预警客户", "普通客户"]
     assert tiers["客户数"].tolist() == [1, 2, 3]
     assert tiers["客户占比"].tolist() == pytest.approx([1 / 6, 2 / 6, 3 / 6])
@@ -102,7 +96,7 @@ def test_tier_revenue_shares_by_hand(tables):
 
 
 def test_new_customers_are_counted_apart(tables):
-    result = backtest(*tables, AS_OF, PARAMS)
+    result = backtest(*tables, AS_OF, PARAMS, ROLES)
     assert result.new_customers == 1 and result.new_customer_revenue == 300
     assert "另有 1 位新客户在截点后首次购买，消费 300 元，不在回测范围内" in result.findings
 
@@ -126,7 +120,7 @@ def _fake_model(calls):
 def test_rule_model_and_combined_by_hand(tables, monkeypatch):
     calls = []
     monkeypatch.setattr(bt, "churn_model", _fake_model(calls))
-    result = backtest(*tables, AS_OF, PARAMS)
+    result = backtest(*tables, AS_OF, PARAMS, ROLES)
     history, cutoff, churn, rule_days = calls[0]
     # the model only sees the history up to the cutoff and predicts the scored period
     assert history["order_date"].max() <= pd.Timestamp("2026-05-04") and cutoff == pd.Timestamp("2026-05-04")
@@ -168,7 +162,7 @@ def test_rule_model_and_combined_by_hand(tables, monkeypatch):
 
 def test_period_is_cut_at_the_as_of_date(tables):
     params = {**PARAMS, "churn": {**PARAMS["churn"], "backtest_cutoff_days": 30}}
-    result = backtest(*tables, AS_OF, params)
+    result = backtest(*tables, AS_OF, params, ROLES)
     assert result.horizon_days == 30 and result.end == AS_OF
     assert result.findings[0] == "截点距分析基准日仅 30 天，评估期由 90 天缩短为 30 天"
 
@@ -179,7 +173,7 @@ def test_fitted_model_on_simulated_history():
     orders = simulate_bgnbd(1500, r=0.8, alpha=6.0, a=0.6, b=3.0, weeks=104, seed=5)
     orders["order_id"] = [f"O{i}" for i in range(len(orders))]
     customers = pd.DataFrame({"customer_id": orders["customer_id"].unique()})
-    result = backtest(orders, customers, AS_OF, PARAMS)
+    result = backtest(orders, customers, AS_OF, PARAMS, ROLES)
     assert result.model_status["fitted"], result.model_status["message"]
     assert len(result.warnings) == 3 and len(result.deciles) == 10
     # on data drawn from the model itself the total prediction is close to what happened
@@ -192,5 +186,33 @@ def test_fitted_model_on_simulated_history():
 
 
 def test_plot_without_model_explains_why(tables):
-    ax = plot_backtest_deciles(backtest(*tables, AS_OF, PARAMS))
+    ax = plot_backtest_deciles(backtest(*tables, AS_OF, PARAMS, ROLES))
     assert "模型未拟合" in ax.texts[0].get_text()
+
+
+def test_tiers_are_the_params_tiers_in_their_order(tables):
+    # the same rules under other names, the catch-all first in the roles' eyes: tables follow params
+    names = {"战略客户": "S", "核心客户": "Core", "流失预警客户": "Lapsed", "潜力客户": "P", "普通客户": "Rest"}
+    rules = [{**rule, "tier": names[rule["tier"]]} for rule in PARAMS["tiers"]["rules"]]
+    params = {**PARAMS, "tiers": {**PARAMS["tiers"], "rules": rules,
+                                  "roles": {"high_value": ["S", "Core"], "win_back": "Lapsed", "sleeping": ["Rest"]}}}
+    result = backtest(*tables, AS_OF, params, tier_roles(params))
+    assert result.customers.set_index("customer_id")["tier"].to_dict() == {
+        "A": "Lapsed", "B": "Lapsed", "C": "Rest", "D": "Rest", "E": "Rest", "F": "Core"}
+    assert list(result.tiers.index) == ["Core", "Lapsed", "Rest"]
+
+
+def test_findings_and_tables_in_english(tables):
+    from analysis.vocab import language
+
+    with language("en"):
+        result = backtest(*tables, AS_OF, PARAMS, ROLES)
+        assert list(result.warnings.index) == ["90-day rule"]
+        assert result.warnings.loc["90-day rule", "Precision"] == pytest.approx(1 / 2)
+        assert result.tiers.index.name == "Tier at the cutoff"
+        assert result.findings[0] == ("Of the 6 customers who had bought before the cutoff, 50% did not buy again "
+                                      "in the 90 days after the 2026-05-04 cutoff")
+        assert ("90-day rule: warned 2 customers; 50% of them did not buy again in the 90 days after the "
+                "2026-05-04 cutoff (precision), 33% of all who stopped (recall)") in result.findings
+        ax = plot_backtest_deciles(result)
+        assert ax.texts[0].get_text().startswith("No model fitted")

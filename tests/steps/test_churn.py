@@ -23,6 +23,9 @@ CDNOW = Path(__file__).parent.parent / "fixtures" / "cdnow_customers_summary_wit
 AS_OF = pd.Timestamp("2026-10-31")
 CHURN = {"model": "bgnbd", "time_unit_days": 7, "horizon_days": 90, "p_alive_threshold": 0.5,
          "min_repeat_customers": 30, "clv_horizon_months": 12, "annual_discount_rate": 0.10}
+# The churn rule of params/base.yml: 90 days without a purchase, 2,000 元 spent to date.
+RULE = {"days": 90, "min_spend": 2000, "p_alive_threshold": 0.5}
+WEEKS = 7  # the model's time unit in days (churn.time_unit_days), as in the published CDNOW fit
 
 
 @pytest.fixture(scope="module")
@@ -117,11 +120,11 @@ def test_predict_clv_by_hand(cdnow_fit):
     summary = pd.DataFrame({"frequency": [2.0], "recency": [30.43], "T": [38.86], "monetary_value": [20.0]})
     spend = expected_spend(gg, 2, 20.0)[0]
     month = 365.25 / 12 / 7
-    one = predict_clv(cdnow_fit, gg, summary, horizon_months=1, annual_discount_rate=0.0)[0]
+    one = predict_clv(cdnow_fit, gg, summary, horizon_months=1, annual_discount_rate=0.0, unit_days=WEEKS)[0]
     assert one == pytest.approx(expected_purchases(cdnow_fit, month, 2, 30.43, 38.86)[0] * spend)
     # two months at 10 % a year: each month's increment discounted by 1.1^(i/12)
     e1, e2 = (expected_purchases(cdnow_fit, i * month, 2, 30.43, 38.86)[0] for i in (1, 2))
-    two = predict_clv(cdnow_fit, gg, summary, horizon_months=2, annual_discount_rate=0.10)[0]
+    two = predict_clv(cdnow_fit, gg, summary, horizon_months=2, annual_discount_rate=0.10, unit_days=WEEKS)[0]
     assert two == pytest.approx(spend * (e1 / 1.1 ** (1 / 12) + (e2 - e1) / 1.1 ** (2 / 12)))
 
 
@@ -148,7 +151,7 @@ def test_summarise_orders_by_hand():
         ("B", "2026-01-08", 50.0, True),    # one-time buyer
         ("C", "2026-03-01", 20.0, True),    # after as-of: not a customer yet
     ])
-    s = summarise_orders(orders, "2026-02-12").set_index("customer_id")
+    s = summarise_orders(orders, "2026-02-12", unit_days=WEEKS).set_index("customer_id")
     assert list(s.index) == ["A", "B"]
     # A: purchase days Jan 1, 15, 29 -> x = 2, t_x = 28 days = 4 weeks, T = 42 days = 6 weeks,
     #    repeat days worth 60 and 80 -> mean 70
@@ -166,7 +169,7 @@ def test_summarise_orders_with_hold_out():
         ("B", "2026-01-08", 50.0, True),
         ("C", "2026-01-20", 20.0, True),   # first purchase in the hold-out: not in the calibration
     ])
-    s = summarise_orders(orders, "2026-02-12", calibration_end="2026-01-15").set_index("customer_id")
+    s = summarise_orders(orders, "2026-02-12", unit_days=WEEKS, calibration_end="2026-01-15").set_index("customer_id")
     assert list(s.index) == ["A", "B"]
     assert s.loc["A", "frequency"] == 1 and s.loc["A", "T"] == 2 and s.loc["A", "monetary_value"] == 60
     # hold-out Jan 16 – Feb 12: A bought on one day (50) and returned 5; B nothing; 28 days = 4 weeks
@@ -210,7 +213,7 @@ def simulated():
 
 
 def test_churn_model_fits_and_recovers_simulated_parameters(simulated):
-    frame, status = churn_model(simulated, AS_OF, CHURN)
+    frame, status = churn_model(simulated, AS_OF, CHURN, rule_days=90)
     assert status["fitted"] and status["value_model"], status["message"]
     assert status["message"].startswith("已拟合 BG/NBD 模型")
     assert list(frame.columns) == clv.MODEL_COLUMNS
@@ -232,7 +235,7 @@ def test_churn_model_fits_and_recovers_simulated_parameters(simulated):
 
 def test_too_few_repeat_customers_degrades(simulated):
     few = simulated[simulated["customer_id"] < "C00030"]
-    frame, status = churn_model(few, AS_OF, {**CHURN, "min_repeat_customers": 1000})
+    frame, status = churn_model(few, AS_OF, {**CHURN, "min_repeat_customers": 1000}, rule_days=90)
     n_repeat = status["n_repeat"]
     assert 0 < n_repeat < 30
     assert not status["fitted"] and not status["value_model"]
@@ -250,13 +253,13 @@ def test_model_none_degrades(simulated):
 
 
 def test_unknown_model_degrades(simulated):
-    _, status = churn_model(simulated, AS_OF, {**CHURN, "model": "pareto"})
+    _, status = churn_model(simulated, AS_OF, {**CHURN, "model": "pareto"}, rule_days=90)
     assert not status["fitted"] and "pareto" in status["message"]
 
 
 def test_no_orders_degrades():
     empty = _orders([])
-    frame, status = churn_model(empty, AS_OF, CHURN)
+    frame, status = churn_model(empty, AS_OF, CHURN, rule_days=90)
     assert frame.empty and not status["fitted"]
     assert status["message"].startswith("复购客户仅 0 位")
 
@@ -264,7 +267,7 @@ def test_no_orders_degrades():
 def test_non_convergence_degrades(simulated, monkeypatch):
     monkeypatch.setattr(clv, "fit_bgnbd", lambda *a: BGNBDFit(np.nan, 1.0, 1.0, 1.0, np.nan, False,
                                                                "参数不是有限数值（NaN/inf）"))
-    frame, status = churn_model(simulated, AS_OF, CHURN)
+    frame, status = churn_model(simulated, AS_OF, CHURN, rule_days=90)
     assert not status["fitted"]
     assert status["message"] == "BG/NBD 模型不可用：参数不是有限数值（NaN/inf），仅按 90 天规则预警"
     assert frame["p_alive"].isna().all()
@@ -273,7 +276,7 @@ def test_non_convergence_degrades(simulated, monkeypatch):
 def test_value_model_failure_keeps_the_churn_model(simulated, monkeypatch):
     monkeypatch.setattr(clv, "fit_gamma_gamma", lambda *a: GammaGammaFit(1.0, 0.5, 1.0, np.nan, False,
                                                                          "q=0.5 ≤ 1，平均客单价不存在"))
-    frame, status = churn_model(simulated, AS_OF, CHURN)
+    frame, status = churn_model(simulated, AS_OF, CHURN, rule_days=90)
     assert status["fitted"] and not status["value_model"]
     assert "Gamma-Gamma 消费模型不可用" in status["message"]
     assert frame["p_alive"].notna().all() and frame["predicted_clv"].isna().all()
@@ -307,7 +310,7 @@ def test_churn_warnings_rule_or_model():
         "p_alive": [0.8, 0.31, 0.1, 0.05, 1.0, 0.9],
         "model_used": [True] * 6,
     })
-    out = churn_warnings(features, model, days=90, min_spend=2000, p_alive_threshold=0.5).set_index("customer_id")
+    out = churn_warnings(features, model, **RULE).set_index("customer_id")
     assert out["rule_warning"].to_dict() == {"rule": True, "model": False, "both": True, "cheap": False,
                                              "once": True, "fine": False, "never": False}
     # "cheap" is below the spend floor; "once" has no repeat purchase (P(active) = 1)
@@ -327,7 +330,7 @@ def test_churn_warnings_without_model_is_the_rule():
     unfitted = pd.DataFrame({"customer_id": ["A", "B"], "frequency": [2.0, 3.0], "p_alive": [np.nan, np.nan],
                              "model_used": [False, False]})
     for model in (None, unfitted):
-        out = churn_warnings(features, model)
+        out = churn_warnings(features, model, **RULE)
         assert out["churn_warning"].tolist() == [True, False]
         assert not out["model_warning"].any()
 
@@ -354,5 +357,63 @@ def test_frequency_spend_correlation_is_nan_where_undefined():
 
 def test_undefined_correlation_is_worded_in_the_status(simulated, monkeypatch):
     monkeypatch.setattr(clv, "_correlation", lambda a, b: float("nan"))
-    _, status = churn_model(simulated, AS_OF, CHURN)
+    _, status = churn_model(simulated, AS_OF, CHURN, rule_days=90)
     assert status["value_model"] and status["message"].endswith("复购次数与客单价相关系数 无法计算）")
+
+
+# --------------------------------------------------------------------------- params, tiers, language
+
+
+def test_churn_model_takes_every_setting_from_params(simulated):
+    # no setting has a fallback in code: a params group without one is an error, not a silent default
+    for key in CHURN:
+        if key in ("p_alive_threshold",):  # read by churn_warnings, not by the model
+            continue
+        with pytest.raises(KeyError):
+            churn_model(simulated, AS_OF, {k: v for k, v in CHURN.items() if k != key}, rule_days=90)
+    with pytest.raises(TypeError):
+        churn_model(simulated, AS_OF, CHURN)  # rule_days is tiers.churn_days, always passed
+
+
+def test_churn_by_tier_in_the_rules_order():
+    from analysis.config import PARAMS_DIR
+    from analysis.params import load_yaml
+    from analysis.steps.churn import churn_by_tier
+    from analysis.tiers import tier_roles
+
+    roles = tier_roles(load_yaml(PARAMS_DIR / "base.yml"))
+    segments = pd.DataFrame({"customer_id": list("ABCD"), "tier": ["普通客户", "核心客户", "普通客户", "流失预警客户"]})
+    churn = pd.DataFrame({"customer_id": list("ABCD"), "churn_warning": [True, False, False, True],
+                          "p_alive": [0.2, 0.9, 0.6, np.nan], "predicted_clv": [100.0, 900.0, 300.0, np.nan]})
+    table = churn_by_tier(churn, segments, roles)
+    assert list(table.index) == ["核心客户", "流失预警客户", "普通客户"] and table.index.name == "客户层级"
+    assert table["预警客户数"].tolist() == [0, 1, 1] and table["预警占比"].tolist() == [0.0, 1.0, 0.5]
+    # 普通: CLV 100 + 300 = 400, mean 200; 流失预警 has no prediction: blank, not 0
+    assert table.loc["普通客户", ["预测CLV合计(元)", "人均预测CLV(元)"]].tolist() == [400.0, 200.0]
+    assert np.isnan(table.loc["流失预警客户", "预测CLV合计(元)"])
+
+
+def test_top_warnings_are_masked_and_labelled():
+    from analysis.steps.churn import top_warnings
+
+    churn = pd.DataFrame({"customer_id": list("ABC"), "churn_warning": [True, True, False],
+                          "p_alive": [0.2, 0.4, 0.9], "predicted_clv": [100.0, 900.0, 50.0],
+                          "warning_reason": ["r1", "r2", pd.NA]})
+    segments = pd.DataFrame({"customer_id": list("ABC"), "tier": ["普通客户"] * 3, "total_spend": [1.0, 2.0, 3.0]})
+    got = top_warnings(churn, segments, pd.DataFrame({"customer_id": list("ABC")}))
+    assert list(got.columns) == ["客户", "客户层级", "历史消费(元)", "仍活跃概率", "预测CLV(元)", "预警原因"]
+    assert got["预警原因"].tolist() == ["r2", "r1"]  # most predicted value first; C is not warned
+    assert (got["客户"] == "*客户").all()  # no names in the data: nobody is named
+
+
+def test_messages_and_reasons_in_english(simulated):
+    from analysis.vocab import language
+
+    features = pd.DataFrame({"customer_id": ["A"], "days_since_last": [95.0], "total_spend": [3200.0]})
+    with language("en"):
+        _, status = churn_model(simulated, AS_OF, {**CHURN, "model": "none"}, rule_days=60)
+        assert status["message"] == ("Parameter churn.model is none: no model fitted, "
+                                     "warnings come from the 60-day rule alone")
+        assert churn_warnings(features, None, **RULE)["warning_reason"].iloc[0] == (
+            "no purchase for 95 days, 3,200 yuan spent to date")
+        assert clv._check({"r": 0.5, "b": 3e9}, True, "")[1] == "parameters run off to a bound (r=0.5, b=3e+09)"

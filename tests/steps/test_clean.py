@@ -45,7 +45,7 @@ def test_industry_aliases_map_to_gbt4754_sections():
 
 
 def test_all_34_provinces_have_a_region():
-    from analysis.intake.reference import REGION_OF_PROVINCE
+    from analysis.reference.geography import REGION_OF_PROVINCE
 
     assert len(REGION_OF_PROVINCE) == 34
     assert set(REGION_OF_PROVINCE.values()) == {"华东", "华北", "华南", "华中", "西南", "西北", "东北"}
@@ -71,7 +71,7 @@ def test_orders_quarantined_with_reasons_and_duplicates_counted():
         ("5", "C1", "2026-01-05", "待定", "已完成"),      # row 6 non-numeric
         ("6", "C1", "2026-11-01", "100", "已完成"),       # row 7 after as-of
         ("1", "C1", "2026-01-05", "100", "已完成"),       # row 8 exact duplicate of row 2
-        ("7", "C2", "2026/3/15", "¥1,234.50", "退货"),    # row 9 kept (return flag)
+        ("7", "C2", "2026/3/15", "¥1,234.50", "退货"),    # row 9 kept (returned: adds nothing)
         ("8", "C2", "20261031", "-56", "退货"),           # row 10 kept: on the as-of day
         ("9", "C2", "2026-02-01", "300", "已取消"),       # row 11 kept, cancelled
     ], ORDER_COLS)
@@ -83,8 +83,9 @@ def test_orders_quarantined_with_reasons_and_duplicates_counted():
     assert orders["amount"].tolist() == [100.0, 1234.5, -56.0, 300.0]
     assert orders["is_return"].tolist() == [False, True, True, False]
     assert orders["is_cancelled"].tolist() == [False, False, False, True]
-    assert orders["net_amount"].tolist() == [100.0, 1234.5, -56.0, 0.0]
-    assert orders["is_purchase"].tolist() == [True, True, False, False]
+    # row 9: returned with its original amount -> bought and given back: adds nothing
+    assert orders["net_amount"].tolist() == [100.0, 0.0, -56.0, 0.0]
+    assert orders["is_purchase"].tolist() == [True, False, False, False]
     assert row_accounting(len(raw), len(orders), len(quarantine), dup, "orders")["closes"]
 
 
@@ -193,7 +194,7 @@ def test_quality_report_lines():
     quarantine = pd.DataFrame({"table": ["orders", "orders"], "source_file": ["o.csv"] * 2,
                                "source_row": [3, 9], "column": ["amount"] * 2, "value": ["待定", "x"],
                                "reason": ["金额不是数字"] * 2})
-    report = quality_report(accounting, quality, checks, quarantine)
+    report = quality_report(accounting, quality, checks, quarantine, target=0.95)
     assert report["类别"].tolist() == ["行数核对", "完整率", "完整率", "检查", "隔离"]
     assert report.iloc[0]["数值"] == "10 = 7 + 2 + 1" and report.iloc[0]["是否达标"] == "✔"
     assert report.iloc[1][["数值", "是否达标"]].tolist() == ["95.0%", "✔"]
@@ -201,6 +202,74 @@ def test_quality_report_lines():
     assert report.iloc[3]["数值"] == "3"            # the None check is left out
     assert report.iloc[4][["项目", "数值"]].tolist() == ["订单表·金额不是数字", "2"]
     sheets = quality_sheets(accounting, quality, checks, quarantine, pd.DataFrame(
-        columns=["kept_id", "merged_ids", "n_merged", "matched_on"]))
-    assert list(sheets["隔离明细"].columns) == ["表", "来源文件", "来源行号", "列", "原值", "原因"]
-    assert sheets["隔离明细"]["来源行号"].tolist() == [3, 9]
+        columns=["kept_id", "merged_ids", "n_merged", "matched_on"]), target=0.95)
+    assert list(sheets) == ["quality_report", "quarantine", "merges"]     # sheet keys (workbooks.py)
+    assert list(sheets["quarantine"].columns) == ["表", "来源文件", "来源行号", "列", "原值", "原因"]
+    assert sheets["quarantine"]["来源行号"].tolist() == [3, 9]
+    assert list(sheets["merges"].columns) == ["保留客户ID", "合并的客户ID", "合并数量", "匹配依据"]
+
+
+def test_params_missing_keys_take_base_yml_values():
+    from analysis.config import PARAMS_DIR
+    from analysis.params import load_yaml
+    from analysis.steps.clean import cleaning_params
+
+    base = load_yaml(PARAMS_DIR / "base.yml")["cleaning"]
+    assert cleaning_params({}) == base
+    assert cleaning_params({"dayfirst": True}) == {**base, "dayfirst": True}
+    # base.yml flags single orders above 5,000,000 元 as implausible (kept, counted)
+    raw = _raw([("1", "C1", "2026-01-05", "5000001", None), ("2", "C1", "2026-01-06", "5000000", None)],
+               ORDER_COLS)
+    orders, _, _ = clean_orders(raw, AS_OF)
+    assert orders["implausible_amount"].tolist() == [True, False]
+    assert clean_orders(raw, AS_OF, {"max_order_amount": 10**7})[0]["implausible_amount"].sum() == 0
+
+
+def test_labels_and_stored_categories_follow_the_run_language():
+    from analysis.steps.clean import checks_frame, quality_sheets, quarantine_labels
+    from analysis.vocab import language
+
+    assert quarantine_labels() == {"table": "表", "source_file": "来源文件", "source_row": "来源行号",
+                                   "column": "列", "value": "原值", "reason": "原因"}
+    raw = _raw([("C1", "2026-01-01", "邮件点击", None), ("C2", "2026-01-02", "投诉", None),
+                ("C3", "2026-01-03", "看直播", "抖音"), (None, "2026-01-03", "咨询", None)],
+               ["customer_id", "date", "type", "channel"])
+    with language("en"):
+        got, quarantine = clean_interactions(raw, AS_OF)
+        assert got["kind"].tolist() == ["消息", "投诉", "其他"]    # stored words, not labels
+        assert got["channel"].tolist() == ["Email", pd.NA, "抖音"]      # unrecognised: as written
+        assert quarantine["reason"].tolist() == ["Customer ID missing"]
+        assert standardise_industry(pd.Series(["火星殖民", "制造"])).tolist() == ["Unrecognised", "制造业"]
+        assert standardise_company_size(pd.Series(["个体", "中小企业"])).tolist() == ["Individual", "SME"]
+        customers = _raw([("C1", "甲公司", "13812345678", "a@x.cn", None, None, None),
+                          ("C2", "甲有限公司", "13812345678", "a@x.cn", None, None, None),
+                          ("C3", "乙", None, None, None, None, None)], CUSTOMER_COLS)
+        _, _, merge_log, _ = clean_customers(customers)
+        assert merge_log.loc[0, "matched_on"] == "Same mobile number, Same e-mail, Same company name"
+        accounting = pd.DataFrame([{"table": "orders", "rows_in": 1, "kept": 1, "quarantined": 0,
+                                    "merged_or_duplicate": 0, "closes": True}])
+        sheets = quality_sheets(accounting, pd.DataFrame(columns=["table", "field"]), checks_frame({}),
+                                quarantine, merge_log, target=0.95)
+        report = sheets["quality_report"]
+        assert list(report.columns) == ["Category", "Item", "Value", "Target", "Met", "Note"]
+        assert report.iloc[0][["Category", "Item", "Target"]].tolist() == ["Row count", "Orders", "Adds up"]
+        assert sheets["quarantine"]["Table"].tolist() == ["Interactions"]
+        assert list(sheets["merges"].columns) == [
+            "Kept customer ID", "Merged customer IDs", "Records merged", "Matched on"]
+        assert sheets["merges"].iloc[0][["Kept customer ID", "Merged customer IDs"]].tolist() == ["C1", "C2"]
+
+
+def test_cancellation_and_return_words_are_recognised():
+    raw = _raw([("1", "C1", "2026-01-05", "100", "订单作废"), ("2", "C1", "2026-01-05", "100", "VOID"),
+                ("3", "C1", "2026-01-05", "100", "已退款"), ("4", "C1", "2026-01-05", "100", "已完成")],
+               ORDER_COLS)
+    orders, _, _ = clean_orders(raw, AS_OF)
+    assert orders["is_cancelled"].tolist() == [True, True, False, False]
+    assert orders["is_return"].tolist() == [False, False, True, False]
+
+
+def test_interaction_kinds_are_the_words_the_cross_analysis_counts():
+    from analysis.reference.order_words import INTERACTION_KINDS
+    from analysis.reference.segment_words import COMPLAINT_KIND, KIND_COUNTS, MESSAGE_KIND
+
+    assert set(KIND_COUNTS) | {MESSAGE_KIND, COMPLAINT_KIND} <= set(INTERACTION_KINDS.values())

@@ -5,7 +5,17 @@ import math
 import pandas as pd
 import pytest
 
+from analysis.config import PARAMS_DIR
+from analysis.params import load_yaml
 from analysis.steps.cross import crosstab_insight, crosstab_test
+from analysis.tiers import tier_roles
+
+PARAMS = load_yaml(PARAMS_DIR / "base.yml")
+ROLES = tier_roles(PARAMS)
+# params/base.yml cross: p < 0.05, Cramér's V ≥ 0.10, ε² ≥ 0.01, lift ≥ 1.2, groups of ≥ 20, 12 sentences
+CROSS = PARAMS["cross"]
+CROSSTAB = {k: CROSS[k] for k in ("alpha", "min_cramers_v", "min_lift", "min_count")}
+NUMERIC = {k: CROSS[k] for k in ("alpha", "min_epsilon_squared", "min_lift", "min_count")}
 
 
 def _pairs(counts):
@@ -26,7 +36,7 @@ def test_chi_square_and_cramers_v_by_hand():
     assert result.dof == 1
     assert result.cramers_v == pytest.approx(math.sqrt(1 / 6), rel=1e-9)
     assert result.p_value < 0.001
-    lines = crosstab_insight(result, "客户", "渠道", min_count=10)
+    lines = crosstab_insight(result, "客户", "渠道", **{**CROSSTAB, "min_count": 10})
     # 高价值: 75% 线下 vs 50% overall (lift 1.5); 普通: 66.7% 线上 vs 50% (lift 1.33)
     assert len(lines) == 2
     assert any(line.startswith("高价值客户中75.0%为渠道「线下」（全体为50.0%") for line in lines)
@@ -39,7 +49,7 @@ def test_insight_suppressed_when_not_significant():
     result = crosstab_test(rows, cols)
     assert result.chi2 == pytest.approx(0.4)
     assert result.p_value > 0.05
-    assert crosstab_insight(result, "", "渠道", min_count=1) == []
+    assert crosstab_insight(result, "", "渠道", **{**CROSSTAB, "min_count": 1}) == []
 
 
 def test_insight_suppressed_when_effect_trivial():
@@ -47,7 +57,7 @@ def test_insight_suppressed_when_effect_trivial():
     rows, cols = _pairs({("A", "x"): 5200, ("A", "y"): 4800, ("B", "x"): 4800, ("B", "y"): 5200})
     result = crosstab_test(rows, cols)
     assert result.p_value < 0.05 and result.cramers_v < 0.1
-    assert crosstab_insight(result, "", "渠道") == []
+    assert crosstab_insight(result, "", "渠道", **CROSSTAB) == []
 
 
 def test_single_column_has_no_test():
@@ -60,7 +70,9 @@ def test_churn_rule_boundaries():
 
     features = pd.DataFrame({"customer_id": list("abcd"), "days_since_last": [90, 89, 200, None],
                              "total_spend": [2000, 5000, 1999, 9000]})
-    got = churn_warnings(features)   # no model: the rule alone
+    got = churn_warnings(features, days=PARAMS["tiers"]["churn_days"],   # no model: the rule alone
+                         min_spend=PARAMS["tiers"]["churn_min_spend"],
+                         p_alive_threshold=PARAMS["churn"]["p_alive_threshold"])
     assert got["churn_warning"].tolist() == [True, False, False, False]
     assert got["warning_reason"].iloc[0] == "90天未购买，历史消费2,000元"
 
@@ -136,7 +148,7 @@ def test_kruskal_wallis_and_epsilon_squared_by_hand():
 
 def test_numeric_insight_states_medians_and_means():
     result = numeric_test(*_complaints_fixture())
-    lines = numeric_insight(result, "", "年均投诉次数", "次")
+    lines = numeric_insight(result, "", "年均投诉次数", "次", **NUMERIC)
     assert len(lines) == 2
     # 战略: mean 2.5 vs 0.83 overall -> 3.0 times; median 2.5 vs 0.
     assert lines[0].startswith("战略客户的年均投诉次数中位数为 2.5 次，高于全体（0 次）；"
@@ -148,7 +160,7 @@ def test_numeric_insight_states_medians_and_means():
 def test_numeric_insight_rates_as_percentages():
     values = pd.Series([0.5] * 20 + [0.1] * 20 + [0.2] * 20)
     groups = pd.Series(["A"] * 20 + ["B"] * 20 + ["C"] * 20)
-    lines = numeric_insight(numeric_test(values, groups), "类", "消息打开率", "%")
+    lines = numeric_insight(numeric_test(values, groups), "类", "消息打开率", "%", **NUMERIC)
     assert lines[0].startswith("A类的消息打开率中位数为 50.0%，高于全体（20.0%）；平均 50.0%，是全体平均（26.7%）的 1.9 倍")
 
 
@@ -157,7 +169,7 @@ def test_numeric_insight_suppressed_when_not_significant():
     groups = pd.Series(["A"] * 20 + ["B"] * 20)
     result = numeric_test(values, groups)
     assert result.p_value > 0.05
-    assert numeric_insight(result, "", "投诉", "次", min_count=1) == []
+    assert numeric_insight(result, "", "投诉", "次", **{**NUMERIC, "min_count": 1}) == []
 
 
 def test_numeric_insight_suppressed_when_effect_trivial():
@@ -166,8 +178,8 @@ def test_numeric_insight_suppressed_when_effect_trivial():
     groups = pd.Series(["A"] * 10000 + ["B"] * 10000)
     result = numeric_test(values, groups)
     assert result.p_value < 0.05 and result.epsilon_squared < 0.01
-    assert numeric_insight(result, "", "投诉", "次") == []
-    assert numeric_insight(result, "", "投诉", "次", min_epsilon_squared=0) != []
+    assert numeric_insight(result, "", "投诉", "次", **NUMERIC) == []
+    assert numeric_insight(result, "", "投诉", "次", **{**NUMERIC, "min_epsilon_squared": 0}) != []
 
 
 def test_numeric_test_without_variation_or_groups():
@@ -186,7 +198,7 @@ def test_cross_analyse_runs_pairs_and_measures_in_one_call():
     pairs, measures = cross_specs(frame)
     assert pairs == [("tier", "", "main_channel", "主要购买渠道")]
     assert [m[2] for m in measures] == ["complaints", "open_rate"]
-    tests, insights = cross_analyse(frame, pairs, measures)
+    tests, insights = cross_analyse(frame, pairs, measures, **CROSS)
     # open_rate is all blank: skipped.
     assert tests["检验"].tolist() == ["卡方检验", "Kruskal–Wallis"]
     assert tests["效应量指标"].tolist() == ["Cramér's V", "ε²"]
@@ -194,7 +206,7 @@ def test_cross_analyse_runs_pairs_and_measures_in_one_call():
     assert any(s.startswith("战略客户中100.0%为主要购买渠道「线下」") for s in insights)
     assert any(s.startswith("战略客户的年均投诉次数中位数为 2.5 次") for s in insights)
     # A stricter alpha than the tests reach silences everything.
-    tests, insights = cross_analyse(frame, pairs, measures, alpha=1e-30)
+    tests, insights = cross_analyse(frame, pairs, measures, **{**CROSS, "alpha": 1e-30})
     assert insights == [] and tests["发现"].sum() == 0
 
 
@@ -207,7 +219,7 @@ def test_churn_reasons_by_tier_with_shares_and_complaints():
                             "churn_reason": ["价格竞争", "产品质量", "价格竞争", "服务响应慢", "价格竞争"]})
     interactions = pd.DataFrame({"customer_id": ["A", "A", "B", "D", "D"],
                                  "kind": ["投诉", "投诉", "咨询", "投诉", "消息"]})
-    got = churn_reasons(surveys, interactions, segments)
+    got = churn_reasons(surveys, interactions, segments, ROLES)
     rows = got[["tier", "churn_reason", "mentions", "customers", "share"]].values.tolist()
     # 流失预警: 价格竞争 2 of 3 answers (A and B), 产品质量 1 of 3; 核心: 服务响应慢 1 of 1;
     # 普通: no answer; X is not segmented.
@@ -228,7 +240,7 @@ def test_churn_reasons_by_tier_with_shares_and_complaints():
     (pd.DataFrame({"customer_id": ["A"], "churn_reason": [pd.NA]}), "没有填写流失原因"),
 ])
 def test_churn_reasons_without_answers_is_empty_with_a_note(surveys, says):
-    got = churn_reasons(surveys, None, pd.DataFrame({"customer_id": ["A"], "tier": ["普通客户"]}))
+    got = churn_reasons(surveys, None, pd.DataFrame({"customer_id": ["A"], "tier": ["普通客户"]}), ROLES)
     assert got.empty and "churn_reason" in got.columns and "share" in got.columns
     assert says in got.attrs["note"]
 
@@ -244,9 +256,9 @@ def test_insights_ranked_by_strength_and_capped():
         "strong": ["x"] * 90 + ["y"] * 10 + ["x"] * 10 + ["y"] * 90,
     })
     pairs = [("g", "组", "weak", "弱"), ("g", "组", "strong", "强")]
-    _, insights = cross_analyse(frame, pairs, min_lift=1.1)
+    _, insights = cross_analyse(frame, pairs, **{**CROSS, "min_lift": 1.1})
     assert "「强」" not in insights[0] and "为强「" in insights[0]  # the strong association first
-    _, capped = cross_analyse(frame, pairs, min_lift=1.1, max_insights=1)
+    _, capped = cross_analyse(frame, pairs, **{**CROSS, "min_lift": 1.1, "max_insights": 1})
     assert len(capped) == 2 and capped[1].startswith("……另有 3 条")
 
 
@@ -268,7 +280,7 @@ def test_untestable_pairs_and_measures_say_why_with_blank_numbers():
     pairs = [("tier", "", "industry", "行业"), ("cluster_name", "客户", "industry", "行业"),
              ("cluster_name", "客户", "region", "大区")]
     measures = [("tier", "", "complaints", "年均投诉次数", "次"), ("cluster_name", "客户", "complaints", "年均投诉次数", "次")]
-    tests, insights = cross_analyse(frame, pairs, measures)
+    tests, insights = cross_analyse(frame, pairs, measures, **CROSS)
     assert tests["检验"].tolist() == ["未检验：只有 1 个分组", "未检验：只有 1 个取值", "卡方检验",
                                     "未检验：只有 1 个分组", "未检验：所有客户的数值相同"]
     untested = tests[tests["检验"].str.startswith("未检验")]
@@ -298,3 +310,39 @@ def test_main_channel_without_a_channel_column_merges_onto_any_customer_table():
     one = pd.DataFrame({"customer_id": pd.Series(["C1"], dtype="string")})
     merged = one.merge(main_channel(orders), left_on="customer_id", right_index=True, how="left")
     assert merged["main_channel"].isna().all()
+
+
+# ---------------------------------------------------------------- tier order and language
+
+def test_churn_reasons_follow_the_rules_order_of_renamed_tiers():
+    from analysis.tiers import TierRoles
+
+    roles = TierRoles(order=("Gold", "Silver"), default="Silver", high_value=("Gold",), win_back=None,
+                      sleeping=("Silver",))
+    segments = pd.DataFrame({"customer_id": ["A", "B"], "tier": ["Silver", "Gold"]})
+    surveys = pd.DataFrame({"customer_id": ["A", "B", "X"], "churn_reason": ["价格竞争", "产品质量", "价格竞争"]})
+    got = churn_reasons(surveys, None, segments, roles)
+    assert got["tier"].tolist() == ["Gold", "Silver", "未分层"]
+
+
+def test_tables_and_sentences_in_english():
+    from analysis.vocab import language
+
+    values, groups = _complaints_fixture()
+    frame = pd.DataFrame({"tier": groups, "complaints": values, "main_channel": ["线下"] * 20 + ["线上"] * 40})
+    with language("en"):
+        pairs, measures = cross_specs(frame)
+        assert pairs == [("tier", "", "main_channel", "Main channel")]
+        assert measures[0][2:] == ("complaints", "Complaints per year", "times")
+        tests, insights = cross_analyse(frame, pairs, measures, **CROSS)
+        assert list(tests.columns) == ["Row", "Column", "Test", "Statistic", "df", "p-value",
+                                       "Effect size measure", "Effect size", "Findings"]
+        assert tests["Row"].tolist() == ["Tier", "Tier"] and tests["Test"].iloc[0] == "Chi-square test"
+        assert any(s.startswith("100.0% of 战略客户 have Main channel “线下” (overall 33.3%; χ² test p=")
+                   for s in insights)
+        assert any(s.startswith("战略客户, Complaints per year: median 2.5 times, above everyone's (0 times); "
+                                "mean 2.5 times, 3.0 times the overall mean (0.83 times) (Kruskal–Wallis test p=")
+                   for s in insights)
+        assert crosstab_test(pd.Series(["a"]), pd.Series(["x"])).untested == "only 1 group"
+        got = churn_reasons(None, None, frame.assign(customer_id=range(60)), ROLES)
+        assert got.attrs["note"] == "No satisfaction survey data, so churn reasons cannot be counted."

@@ -2,9 +2,16 @@
 
 import pandas as pd
 import pytest
+import yaml
 
+from analysis.config import PARAMS_DIR
 from analysis.steps.crosssell import (category_rules, customer_baskets, recommend_next_category,
-                                recommendations_display, rules_display)
+                                      recommendation_labels, recommendations_display, rule_labels,
+                                      rules_display)
+from analysis.vocab import language
+
+# The thresholds of params/base.yml (crosssell), for tests that do not set their own.
+BASE = yaml.safe_load((PARAMS_DIR / "base.yml").read_text(encoding="utf-8"))["crosssell"]
 
 # Ten customers' baskets (设备 E, 耗材 C, 礼品 G, 软件 S):
 #   c01 E C | c02 E C | c03 E C S | c04 E | c05 C | c06 G | c07 G S | c08 G | c09 S | c10 E C G
@@ -85,7 +92,7 @@ def test_equal_rules_break_ties_deterministically():
 def test_customer_with_everything_or_nothing():
     orders = pd.DataFrame({"customer_id": ["a", "a", "b", "z"], "category": ["设备", "耗材", "设备", "耗材"],
                            "is_purchase": [True, True, True, False]})
-    got = recommend_next_category(orders, category_rules(orders)).set_index("customer_id")
+    got = recommend_next_category(orders, category_rules(orders, **BASE)).set_index("customer_id")
     assert got.loc["a", "basis"] == "none" and pd.isna(got.loc["a", "next_category"])
     assert got.loc["a", "reason"] == "已购买全部品类，暂无可推荐的新品类"
     # z only has a cancelled order: the most popular category (设备, 2 of 2 buyers).
@@ -95,6 +102,20 @@ def test_customer_with_everything_or_nothing():
 
 def test_no_categories_at_all():
     orders = pd.DataFrame({"customer_id": ["a"], "is_purchase": [True]})
-    assert category_rules(orders).empty
-    got = recommend_next_category(orders, category_rules(orders))
+    assert category_rules(orders, **BASE).empty
+    got = recommend_next_category(orders, category_rules(orders, **BASE))
     assert got["basis"].tolist() == ["none"] and got["reason"].iloc[0] == "没有带品类的购买记录，无法推荐"
+
+
+def test_labels_and_reasons_follow_the_run_language():
+    orders = _orders()
+    rules = category_rules(orders, min_support=0.2, min_confidence=0.2, min_lift=1.2)
+    assert rule_labels()["support"] == "支持度" and set(rule_labels()) == set(rules.columns)
+    assert set(recommendation_labels()) == set(recommend_next_category(orders, rules).columns)
+    with language("en"):
+        got = recommend_next_category(orders, rules).set_index("customer_id")
+        assert got.loc["c04", "reason"] == '80% of customers who bought "设备" also bought "耗材" (lift 1.6)'
+        assert got.loc["c01", "reason"].startswith('No rule applies: "礼品"')
+        shown = recommendations_display(got.reset_index())
+        assert "Lift" in rules_display(rules).columns and "Recommended category" in shown.columns
+        assert shown["Basis"].tolist().count("Association rule") == 2

@@ -30,3 +30,23 @@ def test_customer_behaviour_by_hand():
     # the return is not a purchase: 2 orders averaging 200; last purchase 07-01 -> 122 days
     assert got["orders"] == 2 and got["avg_order_value"] == 200.0
     assert got["recency_days"] == 122 and got["tenure_days"] == 303
+
+
+def test_statements_and_tables_follow_the_run_language():
+    from analysis.steps.profile import profile_dimensions, value_counts
+    from analysis.vocab import language
+
+    assert list(profile_dimensions()) == ["region", "province", "industry", "company_size",
+                                          "preferred_channel", "owner"]
+    customers = pd.DataFrame({"region": ["华东", "华东", "华北"], "owner": ["王", None, "王"],
+                              "company_size": ["中小企业", "个人", "中小企业"]})
+    assert concentration_statements(customers)[1] == "企业规模：中小企业客户客户占比66.7%（共3位已填写企业规模的客户）"
+    with language("en"):
+        lines = concentration_statements(customers)
+        assert lines[0] == "Region: 66.7% of customers are in 华东 (of 3 with a region filled in)"
+        assert lines[2] == "Account manager: 100.0% of customers are looked after by 王 (of 2 with an account manager filled in)"
+        assert concentration_statements(customers, {"region": "Area"})[0].startswith("Area: 66.7%")
+        table = share_table(customers["owner"], top_n=1)
+        assert list(table.columns) == ["Customers", "Share"] and table.index.tolist() == ["王", "Other"]
+        assert share_table(None)["Customers"].index.tolist() == ["(no such column in the data)"]
+        assert value_counts(customers, "owner").index.tolist() == ["王", "Not given"]

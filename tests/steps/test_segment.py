@@ -4,12 +4,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.config import PARAMS_DIR
+from analysis.params import load_yaml
 from analysis.steps.segment import (
-    UNCLUSTERED, assign_tiers, assign_value_bands, classify_rfm, cluster_customers, compute_rfm, score_rfm,
-    tier_features,
+    assign_tiers, assign_value_bands, classify_rfm, cluster_customers, compute_rfm, score_rfm, tier_features,
+    unclustered,
 )
+from analysis.tiers import tier_roles
 
 AS_OF = pd.Timestamp("2026-10-31")
+PARAMS = load_yaml(PARAMS_DIR / "base.yml")
+ROLES = tier_roles(PARAMS)
+BANDS = PARAMS["rfm"]["value_bands"]          # top 20% / bottom 20%
+CHURN_RULE = {"churn_days": PARAMS["tiers"]["churn_days"],              # 90 days
+              "churn_min_spend": PARAMS["tiers"]["churn_min_spend"]}    # 2,000 元
+NO_EXTRAS = ()
+UNCLUSTERED = unclustered()
 
 
 def _orders(rows):
@@ -62,7 +72,7 @@ def test_bought_yesterday_scores_r5():
 
 
 def test_eight_classes_against_mean(five):
-    classes = classify_rfm(five.reset_index()).set_index("customer_id")["rfm_class"]
+    classes = classify_rfm(five.reset_index(), "mean").set_index("customer_id")["rfm_class"]
     # mean R over buyers = (1+91+517+30)/4 = 159.75; mean F = 0.8; mean M = 266
     assert classes.to_dict() == {"A": "重要价值", "B": "重要价值", "C": "一般挽留",
                                  "D": "一般价值", "E": "一般挽留"}
@@ -73,7 +83,7 @@ def test_every_one_of_the_eight_classes_is_reachable():
     combos = [(r, f, m) for r in (10, 300) for f in (5, 1) for m in (1000, 10)]
     rfm = pd.DataFrame({"customer_id": range(8), "recency_days": [c[0] for c in combos],
                         "frequency": [c[1] for c in combos], "monetary": [c[2] for c in combos]})
-    classes = classify_rfm(rfm)["rfm_class"]
+    classes = classify_rfm(rfm, "mean")["rfm_class"]
     assert sorted(classes) == sorted(["重要价值", "重要发展", "重要保持", "重要挽留",
                                       "一般价值", "一般发展", "一般保持", "一般挽留"])
     assert classes.iloc[0] == "重要价值" and classes.iloc[7] == "一般挽留"
@@ -92,7 +102,7 @@ def test_median_and_industry_mean_references():
 
 
 def test_value_bands(five):
-    bands = assign_value_bands(five.reset_index()).set_axis(five.index)
+    bands = assign_value_bands(five.reset_index(), **BANDS).set_axis(five.index)
     # scores E5 C6 D11 B12 A14 -> pct .2 .4 .6 .8 1.0: top 20% is A only, bottom 20% is E.
     assert bands.to_dict() == {"A": "高价值", "B": "中等价值", "C": "中等价值", "D": "中等价值", "E": "基础价值"}
 
@@ -123,7 +133,7 @@ def test_tier_boundaries():
         first_order=[0, 0, 0, 0, 0, 5000, 5000, 0],
         orders=[10, 4, 2, 1, 1, 2, 3, 1],
     )
-    tiers, skipped = assign_tiers(f, RULES)
+    tiers, skipped = assign_tiers(f, RULES, ROLES, **CHURN_RULE)
     assert tiers["tier"].tolist() == ["战略客户", "核心客户", "普通客户", "流失预警客户", "普通客户",
                                       "潜力客户", "普通客户", "普通客户"]
     assert skipped == []
@@ -132,14 +142,14 @@ def test_tier_boundaries():
 def test_strategic_customer_past_churn_rule_keeps_tier_with_flag():
     f = _features(total_spend=[600000, 150000, 1000], referral_rate=[1, 0, 0],
                   repurchase_rate=[0.9, 0.9, 0], days_since_last=[120, 95, 95])
-    tiers, _ = assign_tiers(f, RULES)
+    tiers, _ = assign_tiers(f, RULES, ROLES, **CHURN_RULE)
     assert tiers["tier"].tolist() == ["战略客户", "核心客户", "普通客户"]
     assert tiers["churn_risk"].tolist() == [True, True, False]  # the last spent < 2,000
 
 
 def test_condition_on_missing_data_is_skipped_and_reported():
     f = _features(total_spend=[500000], referral_rate=[np.nan])
-    tiers, skipped = assign_tiers(f, RULES)
+    tiers, skipped = assign_tiers(f, RULES, ROLES, **CHURN_RULE)
     assert tiers["tier"].tolist() == ["战略客户"]
     assert any("推荐率" in s for s in skipped)
 
@@ -151,8 +161,8 @@ def test_kmeans_reproducible_with_seed_and_names_every_cluster():
         "frequency": np.concatenate([rng.integers(5, 12, 60), rng.integers(0, 2, 60)]).astype(float),
         "monetary": np.concatenate([rng.uniform(5000, 20000, 60), rng.uniform(0, 500, 60)]),
     })
-    a = cluster_customers(rfm, k_range=(2, 4), seed=7)
-    b = cluster_customers(rfm, k_range=(2, 4), seed=7)
+    a = cluster_customers(rfm, k_range=(2, 4), seed=7, extra_features=NO_EXTRAS)
+    b = cluster_customers(rfm, k_range=(2, 4), seed=7, extra_features=NO_EXTRAS)
     assert (a[0] == b[0]).all() and a[2].equals(b[2])
     # two well-separated groups: k = 2 wins, and the groups are named by their profile
     assert a[2].idxmax() == 2
@@ -264,7 +274,8 @@ def test_customer_with_a_single_order():
     # F: S, T tie at ranks 1, 2 -> 1.5 (.5 -> ceil 2.5 = 3); U rank 3 -> 5
     assert group["f_score"].to_dict() == {"S": 3, "T": 3, "U": 5}
     # a 6,000 first order with one purchase meets the 潜力客户 rule
-    tiers, _ = assign_tiers(tier_features(group.reset_index(), pd.DataFrame({"customer_id": list("STU")})), RULES)
+    tiers, _ = assign_tiers(tier_features(group.reset_index(), pd.DataFrame({"customer_id": list("STU")})), RULES,
+                            ROLES, **CHURN_RULE)
     assert tiers["tier"].tolist() == ["潜力客户", "普通客户", "普通客户"]
 
 
@@ -287,10 +298,10 @@ def test_empty_window_scores_everyone_and_nothing_raises(rows):
         assert rfm["r_score"].to_dict() == {"P": 5, "Q": 4, "R": 3, "S": 1}
     else:
         assert rfm["recency_days"].isna().all() and (rfm["r_score"] == 1).all()
-    frame = classify_rfm(rfm.reset_index())
-    frame["value_band"] = assign_value_bands(frame)
-    tiers, _ = assign_tiers(tier_features(frame, customers), RULES)
-    labels, names, _, _ = cluster_customers(tiers, k_range=(3, 8), seed=0)
+    frame = classify_rfm(rfm.reset_index(), "mean")
+    frame["value_band"] = assign_value_bands(frame, **BANDS)
+    tiers, _ = assign_tiers(tier_features(frame, customers), RULES, ROLES, **CHURN_RULE)
+    labels, names, _, _ = cluster_customers(tiers, k_range=(3, 8), seed=0, extra_features=NO_EXTRAS)
     assert frame["rfm_class"].notna().all() and frame["value_band"].notna().all()
     assert not frame["f_high"].any() and not frame["m_high"].any()  # 0 is not above a mean of 0
     assert labels.notna().all() and set(labels.map(names).dropna().index) == set(labels.index)
@@ -301,12 +312,12 @@ def test_value_bands_ties_at_the_20_percent_boundaries():
     # Bottom: 4, 4 take ranks 2, 3 -> 2.5 (.25 > .20) -> both 中等价值, so 基础价值 is only the 3.
     # Top: 11, 11 take ranks 8, 9 -> 8.5 (.85 > .80) -> both 高价值 with the 12 (30% of customers).
     scores = pd.DataFrame({"rfm_score": [3, 4, 4, 6, 7, 8, 9, 11, 11, 12]})
-    assert assign_value_bands(scores).tolist() == (
+    assert assign_value_bands(scores, **BANDS).tolist() == (
         ["基础价值"] + ["中等价值"] * 6 + ["高价值"] * 3)
     # Exactly on the boundary: 3, 3, 3 ranks 1-3 -> 2 (.2 ≤ .20) -> all 基础价值 (30%);
     # 10, 10, 10 ranks 7-9 -> 8 (.8, not > .80) -> 中等价值, so 高价值 is only the 13.
     scores = pd.DataFrame({"rfm_score": [3, 3, 3, 6, 7, 8, 10, 10, 10, 13]})
-    assert assign_value_bands(scores).tolist() == (
+    assert assign_value_bands(scores, **BANDS).tolist() == (
         ["基础价值"] * 3 + ["中等价值"] * 6 + ["高价值"])
 
 
@@ -314,11 +325,11 @@ def test_value_bands_ties_at_the_20_percent_boundaries():
 
 def test_value_bands_without_spread_put_everyone_in_the_middle():
     # One customer is not in anyone's top 20%; nor is a base where every score is tied.
-    assert assign_value_bands(pd.DataFrame({"rfm_score": [15]})).tolist() == ["中等价值"]
-    assert assign_value_bands(pd.DataFrame({"rfm_score": [9, 9, 9]})).tolist() == ["中等价值"] * 3
+    assert assign_value_bands(pd.DataFrame({"rfm_score": [15]}), **BANDS).tolist() == ["中等价值"]
+    assert assign_value_bands(pd.DataFrame({"rfm_score": [9, 9, 9]}), **BANDS).tolist() == ["中等价值"] * 3
     # two different scores: ranks .5 and 1.0 -> 中等, 高 (the ordinary rule)
-    assert assign_value_bands(pd.DataFrame({"rfm_score": [6, 9]})).tolist() == ["中等价值", "高价值"]
-    assert assign_value_bands(pd.DataFrame({"rfm_score": pd.Series([], dtype="int64")})).tolist() == []
+    assert assign_value_bands(pd.DataFrame({"rfm_score": [6, 9]}), **BANDS).tolist() == ["中等价值", "高价值"]
+    assert assign_value_bands(pd.DataFrame({"rfm_score": pd.Series([], dtype="int64")}), **BANDS).tolist() == []
 
 
 def _rfm_points(points, repeat=1):
@@ -329,7 +340,7 @@ def _rfm_points(points, repeat=1):
 def test_kmeans_with_fewer_distinct_points_than_k_is_one_group_and_says_so():
     # 7 customers but only 2 distinct (R, F, M): k = 3 would need at least 4 distinct points.
     rfm = _rfm_points([(10, 3, 900), (200, 1, 50)], repeat=4).iloc[:7]
-    labels, names, silhouettes, centroids = cluster_customers(rfm, k_range=(3, 8), seed=0)
+    labels, names, silhouettes, centroids = cluster_customers(rfm, k_range=(3, 8), seed=0, extra_features=NO_EXTRAS)
     assert labels.tolist() == [0] * 7 and names == {0: UNCLUSTERED}
     assert silhouettes.empty
     assert silhouettes.attrs["note"] == "7 位客户只有 2 种不同的 R/F/M 组合，不多于 k 的下限 3，未做聚类：全部客户归为一类"
@@ -340,7 +351,7 @@ def test_kmeans_with_fewer_distinct_points_than_k_is_one_group_and_says_so():
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_kmeans_with_fewer_customers_than_k_is_one_group(n):
     rfm = _rfm_points([(10, 3, 900), (200, 1, 50), (60, 2, 300)][:n])
-    labels, names, silhouettes, _ = cluster_customers(rfm, k_range=(3, 8), seed=0)
+    labels, names, silhouettes, _ = cluster_customers(rfm, k_range=(3, 8), seed=0, extra_features=NO_EXTRAS)
     assert labels.tolist() == [0] * n and names == {0: UNCLUSTERED} and silhouettes.empty
     assert silhouettes.attrs["note"].startswith(f"客户只有 {n} 位，不多于 k 的下限 3，未做聚类")
 
@@ -348,7 +359,7 @@ def test_kmeans_with_fewer_customers_than_k_is_one_group(n):
 def test_kmeans_narrows_the_k_range_to_the_distinct_points():
     # 6 distinct customers: k can be 3, 4 or 5 (k < 6), not up to 8.
     rfm = _rfm_points([(5, 9, 9000), (8, 8, 8000), (100, 2, 500), (120, 1, 400), (300, 1, 50), (330, 1, 40)])
-    labels, names, silhouettes, _ = cluster_customers(rfm, k_range=(3, 8), seed=0)
+    labels, names, silhouettes, _ = cluster_customers(rfm, k_range=(3, 8), seed=0, extra_features=NO_EXTRAS)
     assert set(silhouettes.index) <= {3, 4, 5} and len(silhouettes)
     best = silhouettes.idxmax()
     assert labels.nunique() == best and UNCLUSTERED not in names.values()
@@ -358,12 +369,13 @@ def test_kmeans_narrows_the_k_range_to_the_distinct_points():
 def test_kmeans_note_on_the_full_range():
     rng = np.random.default_rng(1)
     rfm = _rfm_points(zip(rng.integers(1, 400, 50), rng.integers(0, 10, 50), rng.uniform(0, 9000, 50)))
-    _, _, silhouettes, _ = cluster_customers(rfm, k_range=(2, 4), seed=0)
+    _, _, silhouettes, _ = cluster_customers(rfm, k_range=(2, 4), seed=0, extra_features=NO_EXTRAS)
     assert silhouettes.attrs["note"] == f"k 试了 2–4，按轮廓系数选定 k = {silhouettes.idxmax()}"
 
 
 def test_kmeans_without_customers_returns_empty_results():
-    labels, names, silhouettes, centroids = cluster_customers(_rfm_points([]), k_range=(3, 8))
+    labels, names, silhouettes, centroids = cluster_customers(_rfm_points([]), k_range=(3, 8), seed=0,
+                                                              extra_features=NO_EXTRAS)
     assert labels.empty and names == {} and silhouettes.empty and centroids.empty
     assert silhouettes.attrs["note"] == "没有客户，未做聚类"
 
@@ -380,3 +392,142 @@ def test_industry_mean_with_an_all_blank_industry_column_uses_the_overall_mean(d
     # partly blank: the blank customer is compared with the overall mean (265), the others within x
     partly = pd.Series(["x", "x", None, None], dtype=dtype)
     assert classify_rfm(rfm, "industry_mean", partly)["m_high"].tolist() == [False, True, False, True]
+
+
+# --- the whole chain, tier roles from params, labels in either language -------------------------
+
+def _random_base(n=80, seed=3):
+    """``n`` customers (industry, referrals) and their orders over two years before AS_OF."""
+    rng = np.random.default_rng(seed)
+    ids = [f"C{i:03d}" for i in range(n)]
+    rows = []
+    for i, cid in enumerate(ids[:-5]):  # the last five never bought
+        for j in range(rng.integers(1, 6)):
+            day = AS_OF - pd.Timedelta(days=int(rng.integers(0, 700)))
+            rows.append((cid, f"O{i}-{j}", day.strftime("%Y-%m-%d"), float(rng.choice([300, 3000, 30000, 150000]))))
+    customers = pd.DataFrame({"customer_id": ids, "industry": rng.choice(["制造业", "批发和零售业", None], n),
+                              "referrals": rng.integers(0, 3, n)})
+    return _orders(rows), customers
+
+
+def test_segment_customers_is_the_notebook_chain_step_by_step():
+    from analysis.steps.segment import segment_customers
+
+    orders, customers = _random_base()
+    params = {**PARAMS, "rfm": {**PARAMS["rfm"], "high_low_against": "industry_mean"}}
+    # the chain as notebook 03 ran it, one call per step
+    rfm = score_rfm(compute_rfm(orders, customers, AS_OF, params["rfm"]["window_months"]))
+    industry = rfm["customer_id"].map(customers.set_index("customer_id")["industry"])
+    rfm = classify_rfm(rfm, "industry_mean", industry)
+    rfm["value_band"] = assign_value_bands(rfm, **BANDS)
+    expected, skipped = assign_tiers(tier_features(rfm, customers), params["tiers"]["rules"], ROLES, **CHURN_RULE)
+    labels, names, silhouettes, centroids = cluster_customers(
+        expected, k_range=params["kmeans"]["k_range"], seed=params["run"]["seed"],
+        extra_features=params["kmeans"]["extra_features"])
+    expected["cluster"] = labels
+    expected["cluster_name"] = labels.map(names)
+
+    segments, notes = segment_customers(orders, customers, AS_OF, params, ROLES)
+    pd.testing.assert_frame_equal(segments, expected)
+    assert notes.skipped == skipped
+    pd.testing.assert_series_equal(notes.silhouettes, silhouettes)
+    assert notes.silhouettes.attrs["note"] == silhouettes.attrs["note"]
+    pd.testing.assert_frame_equal(notes.centroids, centroids)
+    assert len(segments) == len(customers) and segments["cluster_name"].notna().all()
+
+    # without k-means (the backtest): the same table less the cluster columns
+    tiers_only, quiet = segment_customers(orders, customers, AS_OF, params, ROLES, cluster=False)
+    pd.testing.assert_frame_equal(tiers_only, expected.drop(columns=["cluster", "cluster_name"]))
+    assert quiet.silhouettes.empty and quiet.centroids.empty and quiet.skipped == skipped
+
+
+def test_tier_names_default_and_win_back_come_from_the_roles():
+    from analysis.tiers import TierRoles
+
+    rules = [{"tier": "VIP", "min_total_spend": 10000}, {"tier": "Lapsed", "min_days_since_last": 90},
+             {"tier": "Rest", "min_orders": 5}]
+    roles = TierRoles(order=("VIP", "Lapsed", "Rest"), default="Rest", high_value=("VIP",), win_back="Lapsed",
+                      sleeping=("Rest",))
+    # X: big spender 400 days away; Y: 120 days away, little spend; Z: recent, one order (no rule)
+    f = _features(total_spend=[20000, 100, 100], days_since_last=[400, 120, 10], orders=[3, 1, 1])
+    tiers, _ = assign_tiers(f, rules, roles, churn_days=365, churn_min_spend=2000)
+    assert tiers["tier"].tolist() == ["VIP", "Lapsed", "Rest"]
+    assert tiers["tier_rule"].tolist() == ["累计消费(元)≥10,000", "距最近购买天数≥90", "其余客户"]
+    # X past 365 days with ≥ 2,000 元 keeps VIP and is flagged; Y is flagged for being in the win-back tier
+    assert tiers["churn_risk"].tolist() == [True, True, False]
+    no_win_back = TierRoles(order=roles.order, default="Rest", high_value=("VIP",), win_back=None, sleeping=())
+    again, _ = assign_tiers(f, rules, no_win_back, churn_days=365, churn_min_spend=2000)
+    assert again["churn_risk"].tolist() == [True, False, False]
+
+
+def test_tier_summary_and_agreement_list_tiers_in_the_rules_order():
+    from analysis.steps.segment import agreement, tier_summary
+
+    segments = pd.DataFrame({
+        "tier": ["普通客户", "核心客户", "普通客户", "流失预警客户", "核心客户"],
+        "tier_rule": ["其余客户", "r1", "其余客户", "r3", "r1"],
+        "churn_risk": [False, True, False, True, False],
+        "recency_days": [10.0, 20.0, 30.0, 200.0, 40.0], "frequency": [1.0, 5.0, 1.0, 0.0, 3.0],
+        "monetary": [100.0, 5000.0, 300.0, 0.0, 4600.0],
+        "cluster_name": ["甲", "乙", "甲", "丙", "乙"],
+    })
+    table = tier_summary(segments, ROLES)
+    assert list(table.index) == ["核心客户", "流失预警客户", "普通客户"] and table.index.name == "客户层级"
+    assert table["客户数"].tolist() == [2, 1, 2]
+    assert table["判定规则"].tolist() == ["r1", "r3", "其余客户"]
+    assert table["流失风险标记"].tolist() == [1, 1, 0]
+    # window spend share: 核心 9,600 of 10,000
+    assert table.loc["核心客户", "窗口内消费占比"] == pytest.approx(0.96)
+    crosstab, ari = agreement(segments["tier"].replace({"普通客户": "自定义"}), segments["cluster_name"], ROLES)
+    assert list(crosstab.index) == ["核心客户", "流失预警客户", "自定义"]  # a tier not in the rules comes last
+    assert ari == pytest.approx(1.0)  # the clusters split the customers exactly as the tiers do
+
+
+def test_definitions_scores_and_formats_by_hand(five):
+    from analysis.steps.segment import band_definitions, rfm_class_definitions, score_counts, summary_formats
+
+    definitions = rfm_class_definitions()
+    assert definitions["重要价值"] == "R近·F高·M高" and definitions["一般挽留"] == "R远·F低·M低"
+    assert len(definitions) == 8
+    assert band_definitions(0.2, 0.2) == {"高价值": "RFM总分前20%", "中等价值": "中间60%", "基础价值": "RFM总分后20%"}
+    # five customers' scores (see test_quintile_scores_with_ties): R 5,3,2,4,1; F 5,4,2,4,2; M 4,5,2,3,2
+    counts = score_counts(five)
+    assert list(counts.columns) == ["R 分", "F 分", "M 分"] and counts.index.name == "分数"
+    assert counts.loc[2].tolist() == [1, 2, 2] and counts.loc[4].tolist() == [1, 2, 1]
+    formats = summary_formats()
+    assert formats["percent"] == ["客户占比", "窗口内消费占比"] and "流失风险标记" in formats["integer"]
+
+
+def test_labels_follow_the_run_language():
+    from analysis.steps.segment import band_definitions, segment_summary
+    from analysis.vocab import language
+
+    rfm = pd.DataFrame({"customer_id": range(8), "recency_days": [10, 300] * 4, "frequency": [5, 5, 1, 1] * 2,
+                        "monetary": [1000] * 4 + [10] * 4, "rfm_score": [15, 9, 9, 9, 9, 9, 9, 3]})
+    with language("en"):
+        classes = classify_rfm(rfm, "mean")
+        assert classes["rfm_class"].iloc[0] == "Key value" and classes["rfm_class"].iloc[7] == "Regular to win back"
+        assert assign_value_bands(rfm, **BANDS).tolist()[::7] == ["High value", "Base value"]
+        assert band_definitions(0.2, 0.2)["High value"] == "Top 20% by RFM score"
+        table = segment_summary(classes, "rfm_class")
+        assert table.index.name == "RFM class" and "Share of customers" in table.columns
+        _, names, silhouettes, _ = cluster_customers(rfm.iloc[:2], k_range=(3, 8), seed=0, extra_features=())
+        assert names == {0: "All customers (not clustered)"}
+        assert silhouettes.attrs["note"] == ("Only 2 customers, no more than the lowest k (3): "
+                                             "not clustered, all customers form one group")
+        tiers, skipped = assign_tiers(_features(total_spend=[500000], referral_rate=[np.nan]), RULES, ROLES,
+                                      **CHURN_RULE)
+        assert tiers["tier"].tolist() == ["战略客户"]  # tier names are params, not labels
+        assert tiers["tier_rule"].tolist() == ["Total spend (yuan) ≥ 500,000"]
+        assert skipped == ["战略客户: the data has no “Referral rate”, so this condition was skipped"]
+    assert classify_rfm(rfm, "mean")["rfm_class"].iloc[0] == "重要价值"
+
+
+def test_deprecated_label_names_resolve_in_the_current_language():
+    import analysis.steps.segment as segment
+    from analysis.vocab import language
+
+    assert segment.UNCLUSTERED == "全部客户（未聚类）" and segment.RFM_CLASSES[(True, True, True)] == "重要价值"
+    with language("en"):
+        assert segment.UNCLUSTERED == "All customers (not clustered)"
+    assert not hasattr(segment, "TIER_ORDER")  # tier names come from params: analysis.tiers.tier_roles
