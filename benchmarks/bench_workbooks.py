@@ -28,6 +28,7 @@ from analysis.steps.segment import (assign_tiers, assign_value_bands, classify_r
 from analysis.steps.strategy import customer_plan, workbook_sheets
 from analysis.outputs.workbooks import write_workbooks
 from analysis.steps.workdays import working_calendar
+from analysis.tiers import tier_roles
 
 AS_OF = pd.Timestamp("2026-10-31")
 
@@ -50,10 +51,12 @@ def main(argv=None) -> int:
         segments, _ = assign_tiers(tier_features(rfm, result.customers), params["tiers"]["rules"])
         calendar = working_calendar()
         tiers = params["strategy"]["tiers"]
-        plan = customer_plan(segments, result.customers, tiers, AS_OF, calendar=calendar,
-                             churn_flag_action=params["strategy"]["churn_flag_action"])
+        roles = tier_roles(params)
+        plan = customer_plan(segments, result.customers, tiers, AS_OF, calendar=calendar, roles=roles,
+                             churn_flag_action=params["strategy"]["churn_flag_action"],
+                             window_months=params["rfm"]["window_months"])
         lists = build_lists(result.customers, segments, result.orders, result.interactions, result.surveys,
-                            AS_OF, params["automation"], calendar)
+                            AS_OF, params["automation"], calendar, roles=roles)
         sheets = workbook_sheets(result.customers, segments, plan, tiers, "2026-10", lists=lists)
         rows = {f"{wb}/{sheet}": len(frame) for wb, frames in sheets.items() for sheet, frame in frames.items()
                 if len(frame) > 1000}

@@ -6,7 +6,8 @@ no system font, no ``mplfonts`` command line. Call it once at the top of a noteb
 helper below calls it too.
 
 The helpers take a Series/DataFrame plus the labels to show, draw on ``ax`` (a new figure
-when ``ax`` is None) and return the Axes.
+when ``ax`` is None) and return the Axes. The words they draw themselves (其他, 中位数, 无可用数据
+…) come from analysis/vocab/plotting.yml in the run's language; the bundled font draws both.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.ticker import FuncFormatter, MaxNLocator, StrMethodFormatter
 
+from analysis.vocab import text
+
 __all__ = [
     "CJK_FONT_FILE",
     "use_chinese_font",
@@ -31,8 +34,6 @@ __all__ = [
 ]
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
-OTHER_LABEL = "其他"
-MISSING_LABEL = "未填写"
 
 # One accent colour for single-series charts, a muted one for the 其他 bar.
 _ACCENT = "#2f6db5"
@@ -45,10 +46,10 @@ def _font_path() -> Path:
     # Locate the package folder without importing mplfonts (its import pulls extra modules).
     spec = importlib.util.find_spec("mplfonts")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("找不到 mplfonts 包：请在 .venv 中安装依赖（make setup）")
+        raise RuntimeError(text("plotting.error.no_mplfonts"))
     path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / CJK_FONT_FILE
     if not path.is_file():
-        raise RuntimeError(f"mplfonts 中缺少中文字体文件 {path}")
+        raise RuntimeError(text("plotting.error.no_font_file", path=path))
     return path
 
 
@@ -139,21 +140,22 @@ def _new_axes(ax, figsize=None):
 
 def _group_tail(counts: pd.Series, top_n: int) -> pd.Series:
     """Largest ``top_n`` categories, the rest (and any existing 其他) summed as 其他, last."""
+    other_label, missing_label = text("plotting.other"), text("plotting.missing")
     counts = counts.copy()
-    counts.index = [MISSING_LABEL if pd.isna(key) else str(key) for key in counts.index]
+    counts.index = [missing_label if pd.isna(key) else str(key) for key in counts.index]
     counts = counts.groupby(level=0, sort=False).sum()
-    other = counts.get(OTHER_LABEL, 0)
-    named = counts.drop(OTHER_LABEL, errors="ignore")
+    other = counts.get(other_label, 0)
+    named = counts.drop(other_label, errors="ignore")
     named = named.sort_values(ascending=False, kind="stable")
     other = other + named.iloc[top_n:].sum()
     shown = named.iloc[:top_n]
     if other > 0:
-        shown = pd.concat([shown, pd.Series({OTHER_LABEL: other})])
+        shown = pd.concat([shown, pd.Series({other_label: other})])
     return shown
 
 
 def plot_share_bar(counts: pd.Series, *, title: str, ax=None, top_n: int = 10,
-                   xlabel: str = "客户数"):
+                   xlabel: str | None = None):
     """Horizontal bars of counts per category, labelled with count and share.
 
     The ``top_n`` largest categories are shown by name, largest on top; all other categories,
@@ -171,8 +173,8 @@ def plot_share_bar(counts: pd.Series, *, title: str, ax=None, top_n: int = 10,
         Axes to draw on; a new figure is made when None.
     top_n : int, default 10
         How many categories to show by name.
-    xlabel : str, default "客户数"
-        X-axis label.
+    xlabel : str, optional
+        X-axis label; 客户数 (``plotting.customers``) when None.
 
     Returns
     -------
@@ -189,20 +191,21 @@ def plot_share_bar(counts: pd.Series, *, title: str, ax=None, top_n: int = 10,
     """
     use_chinese_font()
     if top_n < 1:
-        raise ValueError("top_n 必须 ≥ 1")
+        raise ValueError(text("plotting.error.top_n"))
     shown = _group_tail(pd.Series(counts, dtype="float64"), top_n)
     total = float(pd.Series(counts, dtype="float64").sum())
     ax = _new_axes(ax, figsize=(8.0, max(2.5, 0.42 * len(shown) + 1.2)))
     if not total > 0:
         # Nothing counted (e.g. no purchases, so no order channels): say so on the chart.
-        ax.text(0.5, 0.5, "无可用数据", transform=ax.transAxes, ha="center", va="center")
+        ax.text(0.5, 0.5, text("plotting.no_data"), transform=ax.transAxes, ha="center", va="center")
         ax.set_axis_off()
         ax.set_title(title, loc="left")
         return ax
 
     labels = list(shown.index)
     values = shown.to_numpy(dtype=float)
-    colors = [_MUTED if label == OTHER_LABEL else _ACCENT for label in labels]
+    other_label = text("plotting.other")
+    colors = [_MUTED if label == other_label else _ACCENT for label in labels]
     positions = np.arange(len(labels))
     ax.barh(positions, values, color=colors, height=0.65)
     ax.set_yticks(positions, labels)
@@ -211,13 +214,13 @@ def plot_share_bar(counts: pd.Series, *, title: str, ax=None, top_n: int = 10,
     for pos, value in zip(positions, values):
         share = value / total if total else 0.0
         ax.annotate(
-            f"{value:,.0f}（{share:.1%}）", (value, pos), xytext=(4, 0),
+            text("plotting.bar_label", value=value, share=share), (value, pos), xytext=(4, 0),
             textcoords="offset points", va="center", ha="left", fontsize=10, color="#333333",
         )
     # Leave room on the right for the labels.
     ax.set_xlim(0, (values.max() if len(values) else 1) * 1.28)
     ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(text("plotting.customers") if xlabel is None else xlabel)
     ax.set_ylabel("")
     ax.grid(axis="y", visible=False)
     ax.set_title(title, loc="left")
@@ -225,7 +228,7 @@ def plot_share_bar(counts: pd.Series, *, title: str, ax=None, top_n: int = 10,
 
 
 def plot_histogram(values: pd.Series, *, title: str, xlabel: str, ax=None, log: bool = False,
-                   bins: int | str = "auto", ylabel: str = "客户数"):
+                   bins: int | str = "auto", ylabel: str | None = None):
     """Histogram of a numeric column, with its median marked.
 
     Missing values are dropped. With ``log=True`` the x axis is logarithmic with
@@ -244,8 +247,8 @@ def plot_histogram(values: pd.Series, *, title: str, xlabel: str, ax=None, log: 
         Logarithmic x axis.
     bins : int or str, default "auto"
         Number of bins, or a numpy rule name.
-    ylabel : str, default "客户数"
-        Y-axis label.
+    ylabel : str, optional
+        Y-axis label; 客户数 (``plotting.customers``) when None.
 
     Returns
     -------
@@ -266,7 +269,7 @@ def plot_histogram(values: pd.Series, *, title: str, xlabel: str, ax=None, log: 
         dropped = int((data <= 0).sum())
         data = data[data > 0]
     if len(data) == 0:
-        ax.text(0.5, 0.5, "无可用数据", transform=ax.transAxes, ha="center", va="center")
+        ax.text(0.5, 0.5, text("plotting.no_data"), transform=ax.transAxes, ha="center", va="center")
         ax.set_title(title, loc="left")
         return ax
 
@@ -280,16 +283,17 @@ def plot_histogram(values: pd.Series, *, title: str, xlabel: str, ax=None, log: 
         ax.hist(data, bins=bins, color=_ACCENT, edgecolor="white", linewidth=0.6)
 
     median = float(np.median(data))
-    label = f"中位数 {median:,.0f}" if abs(median) >= 100 else f"中位数 {median:,.2f}"
+    label = text("plotting.median_whole" if abs(median) >= 100 else "plotting.median_decimal",
+                 median=median)
     ax.axvline(median, color="#d9822b", linestyle="--", linewidth=1.5, label=label)
     if dropped:
-        ax.plot([], [], " ", label=f"未显示 {dropped:,} 个 ≤0 的值")
+        ax.plot([], [], " ", label=text("plotting.not_shown", n=dropped))
     ax.legend(loc="best")
     ax.xaxis.set_major_formatter(FuncFormatter(_format_tick))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(text("plotting.customers") if ylabel is None else ylabel)
     ax.set_title(title, loc="left")
     return ax
 
@@ -342,7 +346,8 @@ def plot_crosstab_heatmap(table: pd.DataFrame, *, title: str, ax=None, fmt: str 
     data = table.astype(float)
     if data.size == 0 or data.isna().all().all():
         # Nothing to cross (e.g. the export has no channel column): say so on the chart.
-        ax.text(0.5, 0.5, "没有可用于交叉的数据", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, text("plotting.no_crosstab_data"), ha="center", va="center",
+                transform=ax.transAxes)
         ax.set_axis_off()
         ax.set_title(title, loc="left")
         return ax

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from IPython.display import Markdown
+
+from analysis.reference.report_tables import RATE_COLUMN
+from analysis.vocab import text
 
 __all__ = ["bullets", "table", "sections"]
 
 
-def bullets(lines, empty: str = "（无）") -> Markdown:
-    """A markdown bullet list (``empty`` when there is nothing to say)."""
+def bullets(lines, empty: str | None = None) -> Markdown:
+    """A markdown bullet list (``empty`` when there is nothing to say, by default （无）)."""
     lines = list(lines)
-    return Markdown("\n".join(f"- {line}" for line in lines) if lines else empty)
+    if not lines:
+        return Markdown(text("present.none") if empty is None else empty)
+    return Markdown("\n".join(f"- {line}" for line in lines))
 
 
 def table(frame: pd.DataFrame, *, percent=(), money=(), integer=(), decimals=(), pvalues=(),
@@ -32,15 +39,15 @@ def table(frame: pd.DataFrame, *, percent=(), money=(), integer=(), decimals=(),
 
 
 def _auto_formats(frame: pd.DataFrame) -> dict:
-    """Formats guessed from the column names and values: rates (…率, 差值…) as percentages,
-    whole-number floats (counts read back with blanks) as integers, other floats to 2 places."""
+    """Formats guessed from the column names and values: rates (…率, 占比, 差值…, … rate, Share;
+    :data:`analysis.reference.report_tables.RATE_COLUMN`) as percentages, whole-number floats
+    (counts read back with blanks) as integers, other floats to 2 places."""
     percent, integer, decimals = [], [], []
     for col in frame.columns:
         values = pd.to_numeric(frame[col], errors="coerce") if frame[col].dtype != bool else None
         if values is None or values.notna().sum() == 0 or frame[col].dtype == object and values.isna().any():
             continue
-        name = str(col)
-        if "率" in name or name.startswith("差值") or "占比" in name:
+        if re.search(RATE_COLUMN, str(col)):
             percent.append(col)
         elif (values.dropna() % 1 == 0).all():
             integer.append(col)
@@ -49,11 +56,13 @@ def _auto_formats(frame: pd.DataFrame) -> dict:
     return {"percent": percent, "integer": integer, "decimals": decimals}
 
 
-def sections(tables: dict, *, empty: str = "（无数据）"):
+def sections(tables: dict, *, empty: str | None = None):
     """Several tables under their titles, as one HTML block (h3 + table each), formatted by
-    :func:`_auto_formats`; a plain row number is hidden, a named index kept."""
+    :func:`_auto_formats`; a plain row number is hidden, a named index kept. An empty table
+    shows ``empty`` (by default （无数据）)."""
     from IPython.display import HTML
 
+    empty = text("present.no_data") if empty is None else empty
     parts = []
     for title, frame in tables.items():
         parts.append(f"<h3>{title}</h3>")

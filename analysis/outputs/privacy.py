@@ -3,6 +3,11 @@
 Full contact data appears only in the internal customer table. Shared copies of the workbooks
 go through :func:`mask_workbook_sheets`; :func:`scan_for_personal_data` checks a written file
 (or the HTML report) for anything left unmasked.
+
+Columns to mask are named by key (:data:`NAME_COLUMNS`, :data:`CONTACT_COLUMNS`) and found by
+their header in the run's language; masked labels (``A公司``, ``*先生`` …) come from
+analysis/vocab/privacy.yml, the words that tell a company or a salutation from
+analysis/reference/personal_data.py.
 """
 
 from __future__ import annotations
@@ -13,15 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import KitError
+from analysis.reference.personal_data import COMPANY_MARKERS, FEMALE_MARKERS, MALE_MARKERS
+from analysis import vocab
 
 __all__ = [
     "mask_phones", "mask_names", "mask_emails", "mask_text", "mask_workbook_sheets",
     "contains_unmasked_mobile", "scan_for_personal_data", "COMPANY_MARKERS", "NAME_COLUMNS",
     "CONTACT_COLUMNS",
 ]
-
-COMPANY_MARKERS = r"公司|集团|厂|店|中心|研究院|事务所|工作室|合作社|银行|医院|学校"
-
 
 def mask_phones(values: pd.Series) -> pd.Series:
     """``13812345678`` -> ``138****5678``; landlines keep the area code and last 2 digits.
@@ -52,18 +56,18 @@ def mask_names(values: pd.Series, salutations: pd.Series | None = None, *,
         if name in letters:
             continue
         n = len(letters)
-        label = ""
+        letter = ""
         while True:
-            label = chr(ord("A") + n % 26) + label
+            letter = chr(ord("A") + n % 26) + letter
             n = n // 26 - 1
             if n < 0:
                 break
-        letters[name] = f"{label}公司"
-    out = pd.Series("*客户", index=values.index, dtype="string")
+        letters[name] = vocab.text("privacy.company", letter=letter)
+    out = pd.Series(vocab.text("privacy.person.unknown"), index=values.index, dtype="string")
     if salutations is not None:
         sal = salutations.astype("string")
-        out[sal.str.contains("男|先生", na=False)] = "*先生"
-        out[sal.str.contains("女", na=False)] = "*女士"
+        out[sal.str.contains(MALE_MARKERS, na=False)] = vocab.text("privacy.person.male")
+        out[sal.str.contains(FEMALE_MARKERS, na=False)] = vocab.text("privacy.person.female")
     out[is_company] = text[is_company].map(letters)
     out[text.isna()] = pd.NA
     return out
@@ -81,10 +85,11 @@ _LANDLINE = re.compile(r"(?<![\d*])(0\d{2,3})[ -](\d{5,6})(\d{2})(?![\d*])")
 # An e-mail address whose local part is not already masked (a masked one has "*" before "@").
 _EMAIL = re.compile(r"(?<![A-Za-z0-9.%+*_-])([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
 
-# Workbook columns holding customer names or contact data; any other text column is still
-# scrubbed of phone numbers and e-mails typed into it (客户反馈, 备注, 原值, …).
-NAME_COLUMNS = ("客户名称",)
-CONTACT_COLUMNS = ("联系方式", "手机", "手机号", "电话", "邮箱", "电子邮箱")
+# Keys of the workbook columns (analysis/outputs/workbooks.py) holding customer names or contact
+# data; any other text column is still scrubbed of phone numbers and e-mails typed into it
+# (feedback, remark, raw_value, …).
+NAME_COLUMNS = ("customer_name",)
+CONTACT_COLUMNS = ("contact",)
 
 
 def contains_unmasked_mobile(text: str) -> list[str]:
@@ -131,7 +136,12 @@ def _mask_contact(values: pd.Series) -> pd.Series:
 
 def mask_workbook_sheets(sheets: dict[str, dict[str, pd.DataFrame]], *,
                          salutations: pd.Series | None = None) -> dict[str, dict[str, pd.DataFrame]]:
-    """A masked copy of the workbook frames (``workbook -> sheet -> frame``) for sharing.
+    """A masked copy of the workbook frames for sharing.
+
+    ``sheets`` is what :func:`analysis.outputs.workbooks.write_workbooks` takes: workbook key ->
+    sheet key -> frame whose columns are header texts in the run's language. Columns are
+    recognised by key (:data:`NAME_COLUMNS`, :data:`CONTACT_COLUMNS`, ``customer_id``) through
+    their header; headers, keys and column order are kept as they are.
 
     * 客户名称: companies -> ``A公司``, ``B公司`` … with one letter per company across every
       sheet of every workbook in this call; people -> ``*先生`` / ``*女士`` where the name or
@@ -145,9 +155,12 @@ def mask_workbook_sheets(sheets: dict[str, dict[str, pd.DataFrame]], *,
     Examples
     --------
     >>> info = pd.DataFrame({"客户ID": ["C1"], "客户名称": ["王先生"], "联系方式": ["13812345678"]})
-    >>> mask_workbook_sheets({"客户基础信息表": {"客户基础信息": info}})["客户基础信息表"]["客户基础信息"].iloc[0].tolist()
+    >>> mask_workbook_sheets({"customer_info": {"info": info}})["customer_info"]["info"].iloc[0].tolist()
     ['C1', '*先生', '138****5678']
     """
+    name_headers = {vocab.text(f"column.{key}") for key in NAME_COLUMNS}
+    contact_headers = {vocab.text(f"column.{key}") for key in CONTACT_COLUMNS}
+    id_header = vocab.text("column.customer_id")
     letters: dict[str, str] = {}
     out: dict[str, dict[str, pd.DataFrame]] = {}
     for workbook, frames in sheets.items():
@@ -156,13 +169,13 @@ def mask_workbook_sheets(sheets: dict[str, dict[str, pd.DataFrame]], *,
             masked = frame.copy()
             for col in masked.columns:
                 values = masked[col]
-                if col in NAME_COLUMNS:
+                if col in name_headers:
                     hint = values.astype("string")
-                    if salutations is not None and "客户ID" in masked:
-                        given = masked["客户ID"].astype("string").map(salutations.astype("string"))
+                    if salutations is not None and id_header in masked:
+                        given = masked[id_header].astype("string").map(salutations.astype("string"))
                         hint = given.fillna(hint) if hint is not None else given
                     masked[col] = mask_names(values, hint, letters=letters).astype(object)
-                elif col in CONTACT_COLUMNS:
+                elif col in contact_headers:
                     masked[col] = _mask_contact(values).astype(object)
                 elif _is_text(values):
                     masked[col] = _mask_text_keep_types(values)
@@ -221,7 +234,7 @@ def scan_for_personal_data(path_or_text: str | Path) -> list[str]:
     path = _as_file(path_or_text)
     findings = []
     if path is not None and not path.is_file():
-        raise KitError(f"找不到要检查的文件 {path}")
+        raise KitError(vocab.text("privacy.error.no_file", path=path))
     if path is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
         import openpyxl
         from openpyxl.utils import get_column_letter
@@ -234,20 +247,26 @@ def scan_for_personal_data(path_or_text: str | Path) -> list[str]:
                         if value is None or not isinstance(value, (str, int)) or isinstance(value, bool):
                             continue
                         for hit in _hits(str(value)):
-                            findings.append(f"{path.name} 工作表「{ws.title}」{get_column_letter(c)}{r}: "
-                                            f"{_masked_hit(hit)}")
+                            findings.append(vocab.text(
+                                "privacy.finding.cell", file=path.name, sheet=ws.title,
+                                cell=f"{get_column_letter(c)}{r}", value=_masked_hit(hit)))
         finally:
             wb.close()
         return findings
     if path is not None:
         text = path.read_text(encoding="utf-8", errors="replace")
-        where = f"{path.name} "
     else:
-        text, where = str(path_or_text), ""
+        text = str(path_or_text)
     # Base64 images are long digit-bearing runs: an 11-digit stretch in one is noise, not data.
     text = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+", "data:", text)
     for line_number, line in enumerate(text.splitlines(), start=1):
-        findings += [f"{where}第{line_number}行: {_masked_hit(hit)}" for hit in _hits(line)]
+        for hit in _hits(line):
+            if path is not None:
+                findings.append(vocab.text("privacy.finding.file_line", file=path.name,
+                                           line=line_number, value=_masked_hit(hit)))
+            else:
+                findings.append(vocab.text("privacy.finding.line", line=line_number,
+                                           value=_masked_hit(hit)))
     return findings
 
 

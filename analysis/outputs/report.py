@@ -12,6 +12,10 @@ Cells are steered by tags (JupyterLab: property inspector → Cell Tags):
 
 - ``parameters`` / ``injected-parameters`` (papermill) — never in the report;
 - ``report-skip`` — leave this cell out of the report (e.g. a diagnostic table).
+
+The page's own words (目录, 生成时间, the footer, image alt text, the ``lang`` attribute) come
+from analysis/vocab/report.yml in the run's language and reach the template as
+``resources.report.labels``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook
 
 from analysis.config import TEMPLATES_DIR
+from analysis.reference.report_tables import CURRENCY_SIGNS, NUMBER_UNITS
+from analysis.vocab import text
 
 __all__ = [
     "REPORT_TEMPLATE",
@@ -163,7 +169,7 @@ def _papermill_finished(notebooks: list[Path]) -> str:
         latest = moment if latest is None else max(latest, moment)
     if latest is None:
         return ""
-    return latest.astimezone(_CHINA_TIME).strftime("%Y-%m-%d %H:%M（北京时间）")
+    return text("report.beijing_time", time=latest.astimezone(_CHINA_TIME).strftime("%Y-%m-%d %H:%M"))
 
 
 # --------------------------------------------------------------------------- render
@@ -192,6 +198,9 @@ def render_report(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
                   generated: str = "", base_dir: Path | None = None) -> str:
     """Render a merged notebook to the report HTML (a string).
 
+    The page's own words (目录, 生成时间, footer, ``lang``) are in the run's language
+    (``report.*`` in analysis/vocab/report.yml).
+
     Parameters
     ----------
     nb : nbformat.NotebookNode
@@ -210,7 +219,8 @@ def render_report(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
     """
     resources = {
         "metadata": {"name": title, "path": str(base_dir) if base_dir else ""},
-        "report": {"title": title, "subtitle": subtitle, "generated": generated},
+        "report": {"title": title, "subtitle": subtitle, "generated": generated,
+                   "labels": _page_labels(generated)},
     }
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     head, rest = body.split(_CONTENT_START, 1)
@@ -219,6 +229,17 @@ def render_report(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
     content = _TABLE.sub(lambda m: _align_table(m.group(0)), content)
     head = head.replace(_TOC_MARKER, _toc_html(toc))
     return head + content + tail
+
+
+def _page_labels(generated: str) -> dict[str, str]:
+    """The template's own words in the run's language (``resources.report.labels``)."""
+    return {
+        "lang": text("report.html_lang"),
+        "generated": text("report.generated", time=generated),
+        "footer": text("report.footer"),
+        "chart_alt": text("report.chart_alt"),
+        "image_alt": text("report.image_alt"),
+    }
 
 
 def build_report(notebooks: list[Path], out_path: Path, *, title: str,
@@ -300,11 +321,12 @@ def _toc_html(toc: list[tuple[int, str, str]]) -> str:
     """Nested list: each h1 with its h2s beneath; an h2 before any h1 stands on its own."""
     if not toc:
         return ""
-    lines = ['<nav class="report-toc" aria-label="目录">', '<p class="report-toc-title">目录</p>',
+    title = html_lib.escape(text("report.toc"))
+    lines = [f'<nav class="report-toc" aria-label="{title}">', f'<p class="report-toc-title">{title}</p>',
              "<ol>"]
     open_group = False
-    for level, anchor, text in toc:
-        link = f'<a href="#{anchor}">{text}</a>'
+    for level, anchor, heading in toc:
+        link = f'<a href="#{anchor}">{heading}</a>'
         if level == 1:
             if open_group:
                 lines.append("</ol></li>")
@@ -326,10 +348,10 @@ _CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", re.DOTALL | re.IGNORECASE)
 _THEAD = re.compile(r"<thead\b.*?</thead>", re.DOTALL | re.IGNORECASE)
 _SPAN = re.compile(r"""\b(rowspan|colspan)\s*=\s*["']?(\d+)""", re.IGNORECASE)
 _CLASS = re.compile(r"""\bclass\s*=\s*"([^"]*)\"""", re.IGNORECASE)
-# 1,234 · -5.2 · ¥3,000 · 12.5% · 3万元 · 1.2e+05 · 30天
+# 1,234 · -5.2 · ¥3,000 · 12.5% · 3万元 · 1.2e+05 · 30天 (signs and units: analysis/reference)
 _NUMBER = re.compile(
-    r"^[-+−]?\s*[¥￥$]?\s*[-+−]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?\s*"
-    r"(%|‰|pp|元|万元|万|亿元|亿|倍|天|次|个|人|单|分)?$"
+    r"^[-+−]?\s*[" + re.escape(CURRENCY_SIGNS) + r"]?\s*[-+−]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?"
+    r"([eE][-+]?\d+)?\s*(" + "|".join(map(re.escape, NUMBER_UNITS)) + r")?$"
 )
 _BLANK = {"", "nan", "NaN", "<NA>", "NaT", "None", "-", "—", "--", "…", "..."}
 _WIDE_TEXT = 18  # characters; longer text cells may wrap instead of widening the table

@@ -1,4 +1,10 @@
-"""The executive summary at the top of the HTML report, from the run's interim tables."""
+"""The executive summary at the top of the HTML report, from the run's interim tables.
+
+Every sentence is a template in analysis/vocab/report.yml (``summary.*``) in the run's
+language; tier names and their order come from params (:class:`analysis.tiers.TierRoles`),
+last month's folder from :func:`analysis.outputs.staff_files.previous_run` — the same one
+notebook 05's closed loop reads.
+"""
 
 from __future__ import annotations
 
@@ -6,97 +12,140 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.config import interim_dir
 from analysis.catalog import read_interim
-from analysis.steps.segment import TIER_ORDER
+from analysis.config import interim_dir
+from analysis.outputs.staff_files import previous_run
+from analysis.tiers import TierRoles
+from analysis.vocab import all_labels, join, text
 
-__all__ = ["executive_summary", "previous_month"]
+__all__ = ["executive_summary", "DUE_SOON_DAYS"]
+
+# Actions due within this many days of the as-of date are counted as due soon.
+DUE_SOON_DAYS = 7
 
 
-def previous_month(month: str) -> str:
-    """``"2026-01"`` -> ``"2025-12"``."""
-    return (pd.Period(month, freq="M") - 1).strftime("%Y-%m")
+def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp, roles: TierRoles,
+                      previous_dir: str | Path | None) -> str:
+    """Markdown: customers, tiers, changes since last month, top insights, actions due.
 
-
-def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp,
-                      previous_out_dir: Path | None = None) -> str:
-    """Markdown: customers, tiers, changes since last month, top insights, actions due."""
+    Parameters
+    ----------
+    out_dir : the run's output folder (its ``interim/`` tables are read; any may be missing).
+    month : the run's ``YYYY-MM``.
+    as_of : the run's analysis date.
+    roles : the run's tiers (``tier_roles(params)``): their order, the high-value tiers whose
+        churn flags are counted, and the win-back tier whose rate is reported.
+    previous_dir : params ``closed_loop.previous_dir`` (``""``: the sibling month folder).
+    """
     folder = interim_dir(out_dir)
     segments = read_interim(folder, "segments", optional=True)
     accounting = read_interim(folder, "row_accounting", optional=True)
     churn = read_interim(folder, "churn", optional=True)
     insights = read_interim(folder, "insights", optional=True)
     plan = read_interim(folder, "plan", optional=True)
-    lines = ["## 执行摘要", ""]
+    lines = [f"## {text('summary.title')}", ""]
     if segments is None:
-        return "\n".join(lines + ["（本次运行未生成分层结果。）"])
+        return "\n".join(lines + [text("summary.no_segments")])
 
+    as_of_date = pd.Timestamp(as_of).date()
     n = len(segments)
     if n == 0:
-        return "\n".join(lines + [f"- 截至 **{pd.Timestamp(as_of).date()}**，客户档案中没有客户，未做分层与预警。"])
+        return "\n".join(lines + ["- " + text("summary.no_customers", date=as_of_date)])
     active = int(segments["purchased_in_window"].sum())
-    lines.append(f"- 截至 **{pd.Timestamp(as_of).date()}**，客户档案共 **{n:,}** 位客户，"
-                 f"其中近一个统计窗口内有购买的 **{active:,}** 位（{active / n:.1%}）。")
+    lines.append("- " + text("summary.customers", date=as_of_date, n=n, active=active,
+                             share=active / n))
     counts = segments["tier"].value_counts()
-    tier_text = "，".join(f"{t} {counts.get(t, 0):,} 位（{counts.get(t, 0) / n:.1%}）"
-                          for t in TIER_ORDER if counts.get(t, 0))
-    lines.append(f"- 客户分层：{tier_text}。")
+    tier_text = text("summary.separator").join(
+        text("summary.tier_count", tier=t, n=counts.get(t, 0), share=counts.get(t, 0) / n)
+        for t in roles.order if counts.get(t, 0))
+    lines.append("- " + text("summary.tiers", tiers=tier_text))
     risky = int(segments["churn_risk"].sum())
     if churn is not None:
-        lines.append(f"- 流失预警：**{int(churn['churn_warning'].sum()):,}** 位客户触发预警"
-                     f"（其中战略/核心客户带流失风险标记 {int((segments['churn_risk'] & segments['tier'].isin(['战略客户', '核心客户'])).sum())} 位）。")
+        flagged = int((segments["churn_risk"] & segments["tier"].isin(roles.high_value)).sum())
+        lines.append("- " + text("summary.churn_warnings", warned=int(churn["churn_warning"].sum()),
+                                 high_value=join(roles.high_value), flagged=flagged))
     else:
-        lines.append(f"- 流失风险标记：{risky:,} 位客户。")
+        lines.append("- " + text("summary.churn_flags", n=risky))
 
-    prev_dir = previous_out_dir or (Path(out_dir).parent / previous_month(month))
+    prev_dir, month_prev = previous_run(out_dir, month, previous_dir)
     prev = read_interim(interim_dir(prev_dir), "segments", optional=True)
     if prev is not None:
         moved = segments[["customer_id", "tier"]].merge(
             prev[["customer_id", "tier"]], on="customer_id", how="left", suffixes=("", "_prev"))
         changed = moved[moved["tier_prev"].notna() & (moved["tier"] != moved["tier_prev"])]
         new = int(moved["tier_prev"].isna().sum())
-        lines.append(f"- 与上月（{previous_month(month)}）相比：{len(changed):,} 位客户层级变化，新增 {new:,} 位客户。")
+        lines.append("- " + text("summary.since_last_month", month=month_prev, changed=len(changed),
+                                 new=new))
     else:
-        lines.append(f"- 与上月对比：未找到上月（{previous_month(month)}）的运行结果，本月为对比基线。")
+        lines.append("- " + text("summary.no_last_month", month=month_prev))
 
     if plan is not None:
         due = pd.to_datetime(plan["due_date"])
-        soon = int((due <= pd.Timestamp(as_of) + pd.Timedelta(days=7)).sum())
-        lines.append(f"- 行动计划：共 **{len(plan):,}** 项，其中 **{soon:,}** 项须在 7 天内完成"
-                     "（明细见《客户分层维护策略表》与《维护执行记录表》）。")
-    lists = read_interim(folder, "lists_overview", optional=True)
-    if lists is not None and len(lists):
-        parts = "，".join(f"{r['名单']} {int(r['入选人数']):,} 位" for _, r in lists.iterrows() if r["入选人数"])
-        lines.append(f"- 自动化触达名单：{parts or '本期无人入选'}（退订、未授权与对照组客户已排除）。")
-    completion = read_interim(folder, "loop_completion", optional=True)
-    win_back = read_interim(folder, "loop_win_back", optional=True)
-    if completion is not None and len(completion):
-        total = completion.iloc[-1]
-        lines.append(f"- 上月执行：{int(total['任务数']):,} 项任务中已填结果 {int(total['已填结果']):,} 项"
-                     f"（完成率 {total['完成率']:.0%}）。")
-    if win_back is not None and len(win_back) and {"干预组比率", "对照组比率", "结论"} <= set(win_back.columns):
-        row = win_back.iloc[0]
-        rates = "、".join(f"{g} {row[g + '比率']:.0%}" for g in ["干预组", "对照组"] if pd.notna(row[g + "比率"]))
-        lines.append(f"- 上月流失预警客户挽回率：{rates}（{row['结论']}）。")
+        soon = int((due <= pd.Timestamp(as_of) + pd.Timedelta(days=DUE_SOON_DAYS)).sum())
+        lines.append("- " + text("summary.plan", n=len(plan), soon=soon, days=DUE_SOON_DAYS,
+                                 strategy_workbook=text("workbook.tier_strategy"),
+                                 log_workbook=text("workbook.execution_log")))
+    lines += _lists_line(read_interim(folder, "lists_overview", optional=True))
+    lines += _loop_lines(read_interim(folder, "loop_completion", optional=True),
+                         read_interim(folder, "loop_win_back", optional=True), roles)
     if accounting is not None:
-        quarantined = int(accounting["quarantined"].sum())
-        closes = bool(accounting["closes"].all())
-        lines.append(f"- 数据质量：共隔离 {quarantined:,} 行无法使用的记录（附原因），"
-                     f"行数核对{'全部平衡' if closes else '**不平衡**'}。")
-        for row in accounting.to_dict("records"):
-            source = row.get("amount_source") or ""
-            if not isinstance(source, str) or not source:
-                continue  # only the order tables carry money
-            suspected = int(row.get("suspected_duplicates") or 0)
-            lines.append(
-                f"  - {_TABLE_NAMES.get(row['table'], row['table'])}：输入 {row['rows_in']:,} 行，保留 "
-                f"{row['kept']:,}，隔离 {row['quarantined']:,}，删除重复 {row['merged_or_duplicate']:,}"
-                + (f"，疑似重复 {suspected:,} 行已按多次购买保留" if suspected else "")
-                + f"；{source}。")
+        lines += _quality_lines(accounting)
     if insights is not None and len(insights):
-        lines += ["", "**主要发现**", ""]
-        lines += [f"{i}. {text}" for i, text in enumerate(insights["insight"].head(5), 1)]
+        lines += ["", f"**{text('summary.findings')}**", ""]
+        lines += [f"{i}. {finding}" for i, finding in enumerate(insights["insight"].head(5), 1)]
     return "\n".join(lines)
 
 
-_TABLE_NAMES = {"orders": "订单表", "order_lines": "订单明细表"}
+def _lists_line(lists: pd.DataFrame | None) -> list[str]:
+    """The automation lists and how many each selected (``lists_overview``, its headers in the
+    run's language)."""
+    if lists is None or not len(lists):
+        return []
+    name, selected = text("automation.overview.list"), text("automation.overview.selected")
+    parts = text("summary.separator").join(
+        text("summary.list_count", name=row[name], n=int(row[selected]))
+        for _, row in lists.iterrows() if row[selected])
+    return ["- " + text("summary.lists", lists=parts or text("summary.lists_empty"))]
+
+
+def _loop_lines(completion: pd.DataFrame | None, win_back: pd.DataFrame | None,
+                roles: TierRoles) -> list[str]:
+    """Last month's tasks completed and win-back rate (``loop_completion``, ``loop_win_back``)."""
+    lines = []
+    if completion is not None and len(completion):
+        total = completion.iloc[-1]
+        lines.append("- " + text("summary.completion",
+                                 tasks=int(total[text("closed_loop.completion.tasks")]),
+                                 done=int(total[text("closed_loop.completion.done")]),
+                                 rate=total[text("closed_loop.completion.rate")]))
+    groups = {"treated": text("closed_loop.repurchase.treated_rate"),
+              "control": text("closed_loop.repurchase.control_rate")}
+    verdict = text("closed_loop.repurchase.verdict")
+    if (roles.win_back is not None and win_back is not None and len(win_back)
+            and {*groups.values(), verdict} <= set(win_back.columns)):
+        row = win_back.iloc[0]
+        rates = join(text("summary.group_rate", group=text(f"summary.group.{g}"), rate=row[column])
+                     for g, column in groups.items() if pd.notna(row[column]))
+        lines.append("- " + text("summary.win_back", tier=roles.win_back, rates=rates,
+                                 verdict=row[verdict]))
+    return lines
+
+
+def _quality_lines(accounting: pd.DataFrame) -> list[str]:
+    """Rows set aside and whether the row counts close, then one line per order table."""
+    quarantined = int(accounting["quarantined"].sum())
+    closes = bool(accounting["closes"].all())
+    lines = ["- " + text("summary.quality", quarantined=quarantined,
+                         balance=text("summary.balanced" if closes else "summary.unbalanced"))]
+    for row in accounting.to_dict("records"):
+        source = row.get("amount_source") or ""
+        if not isinstance(source, str) or not source:
+            continue  # only the order tables carry money
+        suspected = int(row.get("suspected_duplicates") or 0)
+        table = f"table.{row['table']}"
+        lines.append("  - " + text(
+            "summary.table_rows", table=text(table) if table in all_labels() else row["table"],
+            rows_in=row["rows_in"], kept=row["kept"], quarantined=row["quarantined"],
+            duplicates=row["merged_or_duplicate"], source=source,
+            suspected=text("summary.suspected", n=suspected) if suspected else ""))
+    return lines

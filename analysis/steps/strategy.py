@@ -1,5 +1,12 @@
 """Step 05 — strategy: the tier table, a dated, owned next action per customer, and the
-frames the five workbooks are written from."""
+frames the five workbooks are written from.
+
+Tables come back with the workbooks' header texts in the run's language
+(``text("column.<key>")``, analysis/vocab/workbooks.yml); sentences and labels are in
+analysis/vocab/strategy.yml. Tier names and roles come from params
+(:func:`analysis.tiers.tier_roles`); a tier's channel in params is recognised by the words of
+:mod:`analysis.reference.channels`.
+"""
 
 from __future__ import annotations
 
@@ -7,49 +14,61 @@ import numpy as np
 import pandas as pd
 
 from analysis.outputs.privacy import mask_names, mask_phones
+from analysis.steps.automation import channel_kinds, channel_label, list_label, money_formatter
 from analysis.steps.workdays import add_working_days, working_calendar
+from analysis.tiers import TierRoles
+from analysis.vocab import join, text
 
 __all__ = [
     "strategy_table", "customer_features_text", "customer_plan",
-    "workbook_sheets", "masked_plan_preview",
+    "workbook_sheets", "masked_plan_preview", "tasks_per_owner",
 ]
 
 
+def _col(key: str) -> str:
+    """A workbook column's header in the run's language (analysis/vocab/workbooks.yml)."""
+    return text(f"column.{key}")
+
+
 def strategy_table(segments: pd.DataFrame, tiers: dict) -> pd.DataFrame:
-    """The tier table of SPEC §8 with customer counts and shares."""
+    """The tier table of SPEC §8 with customer counts and shares (headers of the 分层策略 sheet)."""
     counts = segments["tier"].value_counts()
     rows = []
     for tier, spec in tiers.items():
         n = int(counts.get(tier, 0))
-        rows.append({"层级": tier, "核心特征": spec["features"], "维护策略": spec["strategy"],
-                     "负责人": spec["owner_role"], "执行周期": spec["cycle"], "客户数": n,
-                     "占比": n / len(segments) if len(segments) else 0.0})
+        rows.append({_col("tier_level"): tier, _col("features"): spec["features"],
+                     _col("strategy"): spec["strategy"], _col("owner"): spec["owner_role"],
+                     _col("cycle"): spec["cycle"], _col("customers"): n,
+                     _col("share"): n / len(segments) if len(segments) else 0.0})
     return pd.DataFrame(rows)
 
 
-def _money(value: float) -> str:
-    return f"{value / 10000:.1f}万元" if abs(value) >= 10000 else f"{value:,.0f}元"
-
-
-def customer_features_text(segments: pd.DataFrame, window_months: int = 12) -> pd.Series:
-    """A short description of each customer from their numbers.
+def customer_features_text(segments: pd.DataFrame, window_months: int) -> pd.Series:
+    """A short description of each customer from their numbers (``window_months``: params
+    ``rfm.window_months``).
 
     Examples
     --------
     >>> s = pd.DataFrame({"total_spend": [120000.0], "frequency": [8.0], "recency_days": [31.0]})
-    >>> customer_features_text(s).iloc[0]
+    >>> customer_features_text(s, 12).iloc[0]
     '累计12.0万元，近12个月购买8次，最近购买31天前'
     """
+    # The templates are looked up once, not once per customer (text() without fields
+    # returns the template itself).
+    summary, last_bought = text("strategy.features.summary"), text("strategy.features.last_bought")
+    never, today = text("strategy.features.never_bought"), text("strategy.features.bought_today")
+    money = money_formatter()
     parts = []
     for spend, freq, recency in zip(segments["total_spend"], segments["frequency"], segments["recency_days"]):
-        last = ("从未购买" if pd.isna(recency) else "基准日当天有购买" if recency == 0
-                else f"最近购买{int(recency)}天前")
-        parts.append(f"累计{_money(spend)}，近{window_months}个月购买{int(freq)}次，{last}")
+        last = (never if pd.isna(recency) else today if recency == 0
+                else last_bought.format(days=int(recency)))
+        parts.append(summary.format(spend=money(spend), months=window_months, orders=int(freq),
+                                    last=last))
     return pd.Series(parts, index=segments.index, dtype="string")
 
 
 def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, as_of: pd.Timestamp, *,
-                  churn_flag_action: str, window_months: int = 12, holidays=(),
+                  roles: TierRoles, churn_flag_action: str, window_months: int, holidays=(),
                   recommendations: pd.DataFrame | None = None, best_channel: pd.Series | None = None,
                   control: pd.Series | None = None, calendar=None,
                   warnings: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -59,9 +78,11 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
     recommend (``recommendations``: customer_id, recommended_category). The channel is the
     tier's default; for tiers not served by phone, the customer's best historical channel
     (``best_channel`` by customer_id) where known.
-    The owner is the customer's 客户经理 where known, else the tier's owner role. A 战略/核心
-    customer carrying the churn flag gets ``churn_flag_action``. Customers in the control group
-    (``control`` by customer_id) get no proactive action and status 对照组. Due dates count
+    The owner is the customer's 客户经理 where known, else the tier's owner role. A customer of
+    a high-value tier (``roles.high_value``, params ``tiers.roles``) carrying the churn flag gets
+    ``churn_flag_action``, due within 3 working days. Customers in the control group
+    (``control`` by customer_id) get no proactive action and status 对照组. ``window_months``
+    (params ``rfm.window_months``) is the window the features text names. Due dates count
     working days on ``calendar`` (:func:`analysis.steps.workdays.working_calendar`: Chinese public
     holidays and 调休; by default the built-in one plus ``holidays``). With ``warnings`` (notebook
     04's churn table: customer_id, churn_warning, warning_reason) a warned customer's features
@@ -76,28 +97,32 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
         # astype: with no warned customer every lookup misses, and pandas then infers a
         # numeric dtype for the all-missing result (double[pyarrow]) that cannot join text
         reason = frame["customer_id"].map(warned.set_index("customer_id")["warning_reason"]).astype("string")
-        frame["features"] = frame["features"].where(reason.isna(), frame["features"] + "；预警：" + reason)
+        warned_text = text("strategy.features.with_warning")
+        has = reason.notna()
+        frame.loc[has, "features"] = [warned_text.format(features=f, reason=r)
+                                      for f, r in zip(frame.loc[has, "features"], reason[has])]
     frame["strategy"] = frame["tier"].map(spec["strategy"])
-    flagged = frame["churn_risk"] & frame["tier"].isin(["战略客户", "核心客户"])
+    flagged = frame["churn_risk"] & frame["tier"].isin(roles.high_value)
     action = frame["tier"].map(spec["next_action"]).where(~flagged, churn_flag_action)
-    frame["offer"] = frame["tier"].map(spec.get("offer", pd.Series(dtype=object)))
-    frame["content_key"] = frame["tier"].map(spec.get("content_key", pd.Series(dtype=object)))
+    frame["offer"] = frame["tier"].map(spec["offer"])
+    frame["content_key"] = frame["tier"].map(spec["content_key"])
     frame["recommended_category"] = (
         frame["customer_id"].map(recommendations.set_index("customer_id")["recommended_category"])
         if recommendations is not None and len(recommendations) else pd.NA)
-    default_channel = frame["tier"].map(spec.get("channel", pd.Series(dtype=object)))
+    default_channel = frame["tier"].map(spec["channel"])
     frame["channel"] = default_channel
     if best_channel is not None:
         # A tier served by phone (the account manager calls) keeps the phone; messages go
         # where the customer has historically opened and clicked.
-        messaged = default_channel != "电话"
+        messaged = ~_is_phone(default_channel)
         # astype(object): when no customer has a known channel the lookup is all missing and
         # typed as a number by pandas, which cannot be filled with the default's text
         known = frame.loc[messaged, "customer_id"].map(best_channel).astype(object)
         frame.loc[messaged, "channel"] = known.fillna(default_channel[messaged])
-    offer_text = frame["offer"].map(lambda o: f"（{o}）" if isinstance(o, str) and o else "")
+    offer_template, category_template = text("strategy.action.offer"), text("strategy.action.category")
+    offer_text = frame["offer"].map(lambda o: offer_template.format(offer=o) if isinstance(o, str) and o else "")
     category_text = frame["recommended_category"].map(
-        lambda c: f"；推荐品类：{c}" if isinstance(c, str) and c else "")
+        lambda c: category_template.format(category=c) if isinstance(c, str) and c else "")
     frame["next_action"] = action + offer_text + category_text
     role = frame["tier"].map(spec["owner_role"])
     frame["owner"] = frame["owner"].fillna(role) if "owner" in frame else role
@@ -108,12 +133,18 @@ def customer_plan(segments: pd.DataFrame, customers: pd.DataFrame, tiers: dict, 
     frame["due_date"] = pd.to_datetime(pd.Series(due).to_numpy())
     frame["control"] = (frame["customer_id"].map(control).fillna(False).astype(bool)
                         if control is not None else False)
-    frame.loc[frame["control"], "next_action"] = "对照组：本月不做主动维护，仅提供标准服务（用于衡量策略效果）"
-    frame["status"] = np.where(frame["control"], "对照组", "待执行")
+    frame.loc[frame["control"], "next_action"] = text("strategy.action.control")
+    frame["status"] = np.where(frame["control"], text("strategy.status.control"), text("choice.status.todo"))
     frame["task_id"] = ("T" + pd.Timestamp(as_of).strftime("%Y%m") + "-" + frame["customer_id"].astype(str))
     order = {t: i for i, t in enumerate(tiers)}
     return frame.sort_values(["tier", "due_date", "customer_id"],
                              key=lambda s: s.map(order) if s.name == "tier" else s).reset_index(drop=True)
+
+
+def _is_phone(channels: pd.Series) -> pd.Series:
+    """Whether each tier channel in params names the phone (电话, phone …): such tiers are
+    served by the account manager's call, whatever the customer's message history."""
+    return channel_kinds(channels).eq("phone").fillna(False).astype(bool)
 
 
 def _region_text(customers: pd.DataFrame) -> pd.Series:
@@ -129,13 +160,17 @@ def _region_text(customers: pd.DataFrame) -> pd.Series:
 def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.DataFrame,
                     tiers: dict, month: str, quality: dict | None = None, lists=None,
                     review: pd.DataFrame | None = None) -> dict[str, dict[str, pd.DataFrame]]:
-    """The frames for the five workbooks, with the SPEC's exact column headers.
+    """The frames for the five workbooks: ``{workbook key: {sheet key: frame}}`` as
+    :func:`analysis.outputs.workbooks.write_workbooks` takes them, each frame's columns the
+    sheet's headers in the run's language (SPEC §8).
 
-    ``quality`` (from :func:`analysis.steps.clean.quality_sheets`) adds the data-quality sheets to
-    客户基础信息表; ``lists`` (from :func:`analysis.steps.automation.build_lists`) adds one sheet per
-    target list, an exclusions sheet and a campaign row per list to 营销活动执行表; ``review``
-    (from :func:`analysis.steps.closed_loop.draft_review`) replaces the default 效果复盘 draft. Control-group
-    customers appear in 客户策略 (status 对照组) but get no task in 执行记录.
+    ``quality`` (sheet key -> frame, from :func:`analysis.steps.clean.quality_sheets`) adds the
+    data-quality sheets to ``customer_info``; ``lists`` (from
+    :func:`analysis.steps.automation.build_lists`) adds one sheet per target list
+    (``list_<name>``), the exclusions sheet and a campaign row per list to ``campaign``;
+    ``review`` (from :func:`analysis.steps.closed_loop.draft_review`) replaces the default
+    review draft. Control-group customers appear in ``customer_strategy`` (status 对照组) but
+    get no task in ``execution``.
     """
     seg = segments.set_index("customer_id")
     cust = customers.set_index("customer_id")
@@ -143,64 +178,78 @@ def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.Da
     contact = cust["phone"] if "phone" in cust else pd.Series(pd.NA, index=cust.index)
     if "email" in cust:
         contact = contact.fillna(cust["email"])
-    tags = seg["rfm_class"].astype(str) + "；" + seg["value_band"].astype(str)
-    tags = tags.where(~seg["churn_risk"], tags + "；流失风险")
+    separator = text("strategy.label_separator")
+    tags = seg["rfm_class"].astype(str) + separator + seg["value_band"].astype(str)
+    tags = tags.where(~seg["churn_risk"], tags + separator + text("strategy.label.churn_risk"))
     info = pd.DataFrame({
-        "客户ID": ids,
-        "客户名称": cust["name"].reindex(ids).to_numpy() if "name" in cust else pd.NA,
-        "联系方式": contact.reindex(ids).to_numpy(),
-        "所属行业": cust["industry"].reindex(ids).to_numpy() if "industry" in cust else pd.NA,
-        "地域": _region_text(cust).reindex(ids).to_numpy(),
-        "企业规模": cust["company_size"].reindex(ids).to_numpy() if "company_size" in cust else pd.NA,
-        "首次购买时间": seg["first_order_date"].to_numpy(),
-        "最近购买时间": seg["last_order_date"].to_numpy(),
-        "累计消费(元)": seg["total_spend"].to_numpy(),
-        "客户层级": seg["tier"].to_numpy(),
-        "标签": tags.to_numpy(),
-        "客户经理": cust["owner"].reindex(ids).to_numpy() if "owner" in cust else pd.NA,
+        _col("customer_id"): ids,
+        _col("customer_name"): cust["name"].reindex(ids).to_numpy() if "name" in cust else pd.NA,
+        _col("contact"): contact.reindex(ids).to_numpy(),
+        _col("industry"): cust["industry"].reindex(ids).to_numpy() if "industry" in cust else pd.NA,
+        _col("region"): _region_text(cust).reindex(ids).to_numpy(),
+        _col("company_size"): (cust["company_size"].reindex(ids).to_numpy() if "company_size" in cust
+                               else pd.NA),
+        _col("first_purchase"): seg["first_order_date"].to_numpy(),
+        _col("last_purchase"): seg["last_order_date"].to_numpy(),
+        _col("total_spend"): seg["total_spend"].to_numpy(),
+        _col("tier"): seg["tier"].to_numpy(),
+        _col("labels"): tags.to_numpy(),
+        _col("account_manager"): cust["owner"].reindex(ids).to_numpy() if "owner" in cust else pd.NA,
     })
     per_customer = pd.DataFrame({
-        "客户层级": plan["tier"], "客户ID": plan["customer_id"], "核心特征": plan["features"],
-        "维护策略": plan["strategy"], "当前状态": plan["status"], "下一步动作": plan["next_action"],
-        "时间节点": plan["due_date"], "任务编号": plan["task_id"],
+        _col("tier"): plan["tier"], _col("customer_id"): plan["customer_id"],
+        _col("features"): plan["features"], _col("strategy"): plan["strategy"],
+        _col("status"): plan["status"], _col("next_action"): plan["next_action"],
+        _col("due_date"): plan["due_date"], _col("task_id"): plan["task_id"],
     })
     control = plan["control"] if "control" in plan else pd.Series(False, index=plan.index)
     tasks = plan[~control]
     execution = pd.DataFrame({
-        "执行日期": pd.NaT, "客户ID": tasks["customer_id"], "执行人": tasks["owner"],
-        "动作描述": tasks["next_action"], "客户反馈": pd.NA, "结果标记": pd.NA, "任务编号": tasks["task_id"],
+        _col("executed_on"): pd.NaT, _col("customer_id"): tasks["customer_id"],
+        _col("executor"): tasks["owner"], _col("action"): tasks["next_action"],
+        _col("feedback"): pd.NA, _col("result"): pd.NA, _col("task_id"): tasks["task_id"],
     })
     counts = tasks["tier"].value_counts()
+    # A tier served by phone: the account manager calls and follows up on 企微.
+    phone_channels = f"{channel_label('phone')}/{channel_label('wecom')}"
+    by_phone = _is_phone(pd.Series([spec["channel"] for spec in tiers.values()], index=list(tiers), dtype=object))
     campaign = [
-        {"活动名称": f"{month} {tier}维护", "目标客户标签": tier, "触达内容": spec["next_action"],
-         "触达渠道": "电话/企微" if spec.get("channel") == "电话" else spec.get("channel", "短信"),
-         "发送时间": pd.NaT, "目标客户数": int(counts.get(tier, 0)), "负责人": spec["owner_role"]}
+        {_col("campaign_name"): f"{month} {text('strategy.flow.tier', tier=tier)}",
+         _col("target_label"): tier, _col("content"): spec["next_action"],
+         _col("channel"): phone_channels if by_phone[tier] else spec["channel"],
+         _col("send_time"): pd.NaT, _col("target_count"): int(counts.get(tier, 0)),
+         _col("owner"): spec["owner_role"]}
         for tier, spec in tiers.items() if counts.get(tier, 0)
     ]
     campaign_sheets: dict[str, pd.DataFrame] = {}
     if lists is not None:
         for name, frame in lists.items():
-            campaign_sheets[name] = frame
+            campaign_sheets[f"list_{name}"] = frame
             if len(frame):
+                label = list_label(name)
+                owners = frame[_col("owner")]
                 campaign.append({
-                    "活动名称": f"{month} {name}", "目标客户标签": name,
-                    "触达内容": "、".join(sorted(frame["内容键"].dropna().astype(str).unique())[:5]),
-                    "触达渠道": "/".join(frame["触达渠道"].value_counts().index[:3]),
-                    "发送时间": pd.to_datetime(frame["发送时间"]).min(), "目标客户数": len(frame),
-                    "负责人": frame["负责人"].mode().iloc[0] if frame["负责人"].notna().any() else "运营专员"})
-        campaign_sheets["名单排除"] = lists.summary
+                    _col("campaign_name"): f"{month} {label}", _col("target_label"): label,
+                    _col("content"): join(sorted(frame[_col("content_key")].dropna().astype(str).unique())[:5]),
+                    _col("channel"): "/".join(frame[_col("channel")].value_counts().index[:3]),
+                    _col("send_time"): pd.to_datetime(frame[_col("send_time")]).min(),
+                    _col("target_count"): len(frame),
+                    _col("owner"): (owners.mode().iloc[0] if owners.notna().any()
+                                    else text("automation.owner.operations"))})
+        campaign_sheets["list_exclusions"] = lists.summary
     if review is None:
         review = pd.DataFrame([
-            {"分析周期": month, "活动流程": f"{tier}维护", "核心指标(目标/实际)": f"{spec['kpi']} / 待下月统计",
-             "问题分析": pd.NA, "优化措施": pd.NA, "负责人": spec["owner_role"]}
+            {_col("period"): month, _col("flow"): text("strategy.flow.tier", tier=tier),
+             _col("kpi"): text("strategy.review.kpi_pending", kpi=spec["kpi"]),
+             _col("problem"): pd.NA, _col("improvement"): pd.NA, _col("owner"): spec["owner_role"]}
             for tier, spec in tiers.items() if counts.get(tier, 0)
         ])
     return {
-        "客户基础信息表": {"客户基础信息": info, **(quality or {})},
-        "客户分层维护策略表": {"分层策略": strategy_table(segments, tiers), "客户策略": per_customer},
-        "维护执行记录表": {"执行记录": execution},
-        "营销活动执行表": {"活动执行": pd.DataFrame(campaign), **campaign_sheets},
-        "效果复盘表": {"效果复盘": review},
+        "customer_info": {"info": info, **(quality or {})},
+        "tier_strategy": {"tier_strategy": strategy_table(segments, tiers), "customer_strategy": per_customer},
+        "execution_log": {"execution": execution},
+        "campaign": {"campaign": pd.DataFrame(campaign), **campaign_sheets},
+        "review": {"review": review},
     }
 
 
@@ -209,10 +258,25 @@ def masked_plan_preview(plan: pd.DataFrame, customers: pd.DataFrame, n: int = 10
     head = plan.head(n).merge(customers[["customer_id"] + [c for c in ["name", "phone"] if c in customers]],
                               on="customer_id", how="left")
     out = pd.DataFrame({
-        "客户层级": head["tier"],
-        "客户": mask_names(head["name"]) if "name" in head else "*客户",
-        "联系方式": mask_phones(head["phone"]) if "phone" in head else pd.NA,
-        "核心特征": head["features"], "下一步动作": head["next_action"],
-        "负责人": head["owner"], "时间节点": head["due_date"].dt.strftime("%Y-%m-%d"),
+        _col("tier"): head["tier"],
+        text("strategy.preview.customer"): (mask_names(head["name"]) if "name" in head
+                                            else text("privacy.person.unknown")),
+        _col("contact"): mask_phones(head["phone"]) if "phone" in head else pd.NA,
+        _col("features"): head["features"], _col("next_action"): head["next_action"],
+        _col("owner"): head["owner"], _col("due_date"): head["due_date"].dt.strftime("%Y-%m-%d"),
     })
     return out
+
+
+def tasks_per_owner(plan: pd.DataFrame, n: int = 15) -> pd.DataFrame:
+    """The ``n`` owners with the most open tasks this month (control-group customers have none).
+
+    Examples
+    --------
+    >>> plan = pd.DataFrame({"owner": ["张经理", "张经理", "李经理"], "control": [False, False, True]})
+    >>> tasks_per_owner(plan).to_dict()
+    {'待办数': {'张经理': 2}}
+    """
+    control = plan["control"].astype(bool) if "control" in plan else pd.Series(False, index=plan.index)
+    return (plan[~control].groupby("owner").size().sort_values(ascending=False)
+            .rename(text("strategy.column.tasks")).to_frame().rename_axis(_col("owner")).head(n))

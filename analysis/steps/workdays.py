@@ -2,32 +2,11 @@
 
 Due dates and send times in the kit count *working days*: Monday–Friday, minus the public
 holidays, plus the weekend days the State Council declares working days (调休上班). The
-holidays and adjusted working days are data (:data:`HOLIDAY_NOTICES`), transcribed from the
-State Council General Office's annual notices, 国务院办公厅关于<year>年部分节假日安排的通知:
-
-========  ======================  =========================================================
-year      notice                  confirmed against
-========  ======================  =========================================================
-2023      国办发明电〔2022〕16号   full text (Xinhua 2022-12-08, mirrored on china.com.cn
-          (2022-12-08)            and zh.wikisource.org, 国务院公报 2023 第1号)
-2024      国办发明电〔2023〕7号    full text (国务院公报 2023 第31号 via zh.wikisource.org)
-          (2023-10-25)
-2025      国办发明电〔2024〕12号   full text (Xinhua 2024-11-12)
-          (2024-11-12)
-2026      (2025-11-04)            full text (Xinhua 2025-11-04, politics.gmw.cn)
-2027      not confirmed           PROVISIONAL — see below
-========  ======================  =========================================================
-
-**2027 is provisional.** The 2027 notice could not be confirmed when this module was
-written, so 2027 carries only the statutory holiday days of 《全国年节及纪念日放假办法》 (2024
-revision: 元旦 1 day, 春节 除夕–初三 4 days, 清明 1, 劳动节 5-1/5-2, 端午 1, 中秋 1, 国庆 10-1–10-3)
-on their 2027 dates, and **no 调休** days. The lunar dates (除夕 2-05, 春节 2-06, 端午 6-09,
-中秋 9-15; 清明 4-05) are almanac dates, checked only against public almanac pages and Hong
-Kong's 2027 holiday list (端午 6-09, 中秋翌日 9-16), not against a notice. A fabricated-looking
-third-party "2027 arrangement" (春节 2-14–2-22) circulates; it is not used. When the notice
-is out, add its extra days off and its 调休 working days through params ``strategy.holidays``
-and ``strategy.extra_workdays`` (passed to :func:`working_calendar`) or update the data here.
-Dates outside 2023–2027 are plain Monday–Friday.
+holidays and adjusted working days are data (:data:`HOLIDAY_NOTICES`, in
+:mod:`analysis.reference.calendar`, with the notice each year is transcribed from), for
+2023–2027; **2027 is provisional** (statutory days only, no 调休, until its notice is out:
+add its days through params ``strategy.holidays`` and ``strategy.extra_workdays``, passed to
+:func:`working_calendar`). Dates outside 2023–2027 are plain Monday–Friday.
 
 Times are naive local (Beijing) time.
 
@@ -49,73 +28,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.reference.calendar import HOLIDAY_NOTICES, PROVISIONAL_YEARS
+from analysis.vocab import text
+
 __all__ = [
     "HOLIDAY_NOTICES", "PROVISIONAL_YEARS", "Calendar", "working_calendar", "is_working_day",
     "add_working_days", "next_send_time", "add_working_hours", "parse_window",
 ]
 
-# Per year: days off as inclusive (first, last) ranges, and the weekend days that are working
-# days. Ranges copy the notices' own wording ("1月28日至2月4日放假调休"), so each line can be
-# checked against its notice.
-HOLIDAY_NOTICES: dict[int, dict] = {
-    2023: {
-        "source": "国务院办公厅关于2023年部分节假日安排的通知（国办发明电〔2022〕16号，2022-12-08）",
-        "holidays": [("2022-12-31", "2023-01-02"),   # 元旦
-                     ("2023-01-21", "2023-01-27"),   # 春节
-                     ("2023-04-05", "2023-04-05"),   # 清明节
-                     ("2023-04-29", "2023-05-03"),   # 劳动节
-                     ("2023-06-22", "2023-06-24"),   # 端午节
-                     ("2023-09-29", "2023-10-06")],  # 中秋节、国庆节
-        "workdays": ["2023-01-28", "2023-01-29", "2023-04-23", "2023-05-06", "2023-06-25",
-                     "2023-10-07", "2023-10-08"],
-    },
-    2024: {
-        "source": "国务院办公厅关于2024年部分节假日安排的通知（国办发明电〔2023〕7号，2023-10-25）",
-        "holidays": [("2024-01-01", "2024-01-01"),   # 元旦
-                     ("2024-02-10", "2024-02-17"),   # 春节
-                     ("2024-04-04", "2024-04-06"),   # 清明节
-                     ("2024-05-01", "2024-05-05"),   # 劳动节
-                     ("2024-06-10", "2024-06-10"),   # 端午节
-                     ("2024-09-15", "2024-09-17"),   # 中秋节
-                     ("2024-10-01", "2024-10-07")],  # 国庆节
-        "workdays": ["2024-02-04", "2024-02-18", "2024-04-07", "2024-04-28", "2024-05-11",
-                     "2024-09-14", "2024-09-29", "2024-10-12"],
-    },
-    2025: {
-        "source": "国务院办公厅关于2025年部分节假日安排的通知（国办发明电〔2024〕12号，2024-11-12）",
-        "holidays": [("2025-01-01", "2025-01-01"),   # 元旦
-                     ("2025-01-28", "2025-02-04"),   # 春节
-                     ("2025-04-04", "2025-04-06"),   # 清明节
-                     ("2025-05-01", "2025-05-05"),   # 劳动节
-                     ("2025-05-31", "2025-06-02"),   # 端午节
-                     ("2025-10-01", "2025-10-08")],  # 国庆节、中秋节
-        "workdays": ["2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11"],
-    },
-    2026: {
-        "source": "国务院办公厅关于2026年部分节假日安排的通知（2025-11-04，新华社）",
-        "holidays": [("2026-01-01", "2026-01-03"),   # 元旦
-                     ("2026-02-15", "2026-02-23"),   # 春节
-                     ("2026-04-04", "2026-04-06"),   # 清明节
-                     ("2026-05-01", "2026-05-05"),   # 劳动节
-                     ("2026-06-19", "2026-06-21"),   # 端午节
-                     ("2026-09-25", "2026-09-27"),   # 中秋节
-                     ("2026-10-01", "2026-10-07")],  # 国庆节
-        "workdays": ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20",
-                     "2026-10-10"],
-    },
-    2027: {
-        "source": "PROVISIONAL：未确认2027年通知；仅《全国年节及纪念日放假办法》法定假日，无调休",
-        "holidays": [("2027-01-01", "2027-01-01"),   # 元旦
-                     ("2027-02-05", "2027-02-08"),   # 春节 除夕–初三
-                     ("2027-04-05", "2027-04-05"),   # 清明节
-                     ("2027-05-01", "2027-05-02"),   # 劳动节
-                     ("2027-06-09", "2027-06-09"),   # 端午节
-                     ("2027-09-15", "2027-09-15"),   # 中秋节
-                     ("2027-10-01", "2027-10-03")],  # 国庆节
-        "workdays": [],
-    },
-}
-PROVISIONAL_YEARS = (2027,)
 
 _DAY = np.timedelta64(1, "D")
 
@@ -133,7 +53,7 @@ class Calendar:
     provisional_years: tuple[int, ...] = field(default=PROVISIONAL_YEARS)
 
     def __repr__(self) -> str:
-        return (f"Calendar({len(self.holidays)} holidays, {len(self.workdays)} 调休 working days, "
+        return (f"Calendar({len(self.holidays)} holidays, {len(self.workdays)} weekend working days, "
                 f"provisional years {list(self.provisional_years)})")
 
 
@@ -168,7 +88,8 @@ def working_calendar(extra_holidays=(), extra_workdays=()) -> Calendar:
     extra_w = set(_to_days(list(extra_workdays))) if len(extra_workdays) else set()
     clash = extra_h & extra_w
     if clash:
-        raise ValueError(f"同一日期既是节假日又是调休工作日: {sorted(str(d) for d in clash)}")
+        raise ValueError(text("workdays.error.holiday_and_workday",
+                              dates=", ".join(sorted(str(d) for d in clash))))
     holidays, workdays = set(), set()
     for notice in HOLIDAY_NOTICES.values():
         holidays.update(_expand(notice["holidays"]))
@@ -258,13 +179,13 @@ def parse_window(window: str) -> tuple[pd.Timedelta, pd.Timedelta]:
     try:
         opens, closes = (pd.Timedelta(part.strip() + ":00") for part in str(window).split("-"))
     except ValueError as err:
-        raise ValueError(f"发送时段格式应为 HH:MM-HH:MM，收到 {window!r}") from err
+        raise ValueError(text("workdays.error.window_format", window=window)) from err
     if not pd.Timedelta(0) <= opens < closes <= pd.Timedelta(hours=24):
-        raise ValueError(f"发送时段无效: {window!r}")
+        raise ValueError(text("workdays.error.window_invalid", window=window))
     return opens, closes
 
 
-def next_send_time(ts, window: str = "09:00-18:00", cal: Calendar | None = None):
+def next_send_time(ts, window: str, cal: Calendar | None = None):
     """The first moment at or after ``ts`` inside the send window on a working day.
 
     The window includes its opening time and excludes its closing time: a message due at
@@ -292,7 +213,7 @@ def next_send_time(ts, window: str = "09:00-18:00", cal: Calendar | None = None)
     return out.iloc[0] if np.ndim(ts) == 0 and not isinstance(ts, pd.Series) else out
 
 
-def add_working_hours(ts, hours: float, window: str = "09:00-18:00", cal: Calendar | None = None):
+def add_working_hours(ts, hours: float, window: str, cal: Calendar | None = None):
     """The moment ``hours`` of in-window working time after ``ts``.
 
     Time only runs inside the window on working days: 2 hours from 17:00 on a Friday with a

@@ -182,3 +182,20 @@ def test_share_bar_with_nothing_counted_says_so_without_warnings(counts):
         ax = plot_share_bar(counts, title="订单渠道分布")
     assert [t.get_text() for t in ax.texts] == ["无可用数据"]
     assert not ax.patches and ax.get_title(loc="left") == "订单渠道分布"
+
+
+def test_english_run_draws_english_words():
+    from analysis.vocab import language
+
+    with language("en"):
+        ax = plot_share_bar(pd.Series({"East": 40, "North": 25, "South": 20, None: 15}),
+                            title="Customers by region", top_n=2)
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["East", "North", "Other"]
+        assert ax.texts[-1].get_text() == "35 (35.0%)" and ax.get_xlabel() == "Customers"
+        hist = plot_histogram(pd.Series([-1.0, 10.0, 100.0, 1000.0]), title="Spend",
+                              xlabel="Total spend (CNY)", log=True, bins=3)
+        assert [t.get_text() for t in hist.get_legend().get_texts()] == [
+            "Median 100", "1 not shown (≤ 0)"]
+        assert hist.get_ylabel() == "Customers"
+        empty = plot_crosstab_heatmap(pd.DataFrame(), title="Tier × channel")
+        assert [t.get_text() for t in empty.texts] == ["No data to cross-tabulate"]

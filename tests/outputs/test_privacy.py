@@ -10,6 +10,7 @@ from analysis.outputs.privacy import (
     scan_for_personal_data,
 )
 from analysis.outputs.workbooks import build_templates, write_workbooks
+from analysis.vocab import language, text
 
 
 def test_phone_masks():
@@ -52,32 +53,47 @@ def _sheets():
     execution = pd.DataFrame({"客户ID": ["C1"], "客户反馈": ["让回电 13700001111，找恒泰机械有限公司采购部"]})
     # Not a real sheet's columns: any frame with 客户名称 is masked, letters shared with the rest.
     strategy = pd.DataFrame({"客户ID": ["C5"], "客户名称": ["远航物流集团"]})
-    return {"客户基础信息表": {"客户基础信息": info, "隔离明细": quarantine, "合并记录": merged},
-            "维护执行记录表": {"执行记录": execution}, "客户分层维护策略表": {"客户策略": strategy}}
+    return {"customer_info": {"info": info, "quarantine": quarantine, "merges": merged},
+            "execution_log": {"execution": execution}, "tier_strategy": {"customer_strategy": strategy}}
 
 
 def test_mask_workbook_sheets_masks_every_personal_column():
     sheets = _sheets()
     masked = mask_workbook_sheets(sheets)
-    info = masked["客户基础信息表"]["客户基础信息"]
+    info = masked["customer_info"]["info"]
     assert info["客户名称"].tolist() == ["A公司", "*先生", "*女士", "*客户"]
     assert info["联系方式"].tolist()[:3] == ["138****5678", "z***@example.com", "021-******78"]
     assert pd.isna(info["联系方式"].iloc[3])
-    assert info["累计消费(元)"].iloc[0] == 13812345678.5 and info["首次购买时间"].equals(sheets["客户基础信息表"]["客户基础信息"]["首次购买时间"])
-    q = masked["客户基础信息表"]["隔离明细"]
+    assert info["累计消费(元)"].iloc[0] == 13812345678.5 and info["首次购买时间"].equals(sheets["customer_info"]["info"]["首次购买时间"])
+    q = masked["customer_info"]["quarantine"]
     assert q["原值"].tolist() == ["手机 139****5678 / l***@corp.cn", "159****5678"]
     assert q["来源行号"].tolist() == [5, 9] and q["原因"].tolist() == ["客户ID为空", "无法解析"]
-    assert masked["维护执行记录表"]["执行记录"]["客户反馈"].iloc[0] == "让回电 137****1111，找恒泰机械有限公司采购部"
+    assert masked["execution_log"]["execution"]["客户反馈"].iloc[0] == "让回电 137****1111，找恒泰机械有限公司采购部"
     # Letters are shared across sheets and workbooks of one call: 远航物流集团 is B everywhere.
-    assert masked["客户分层维护策略表"]["客户策略"]["客户名称"].tolist() == ["B公司"]
-    assert sheets["客户基础信息表"]["客户基础信息"]["客户名称"].iloc[0] == "恒泰机械有限公司"   # input untouched
+    assert masked["tier_strategy"]["customer_strategy"]["客户名称"].tolist() == ["B公司"]
+    assert sheets["customer_info"]["info"]["客户名称"].iloc[0] == "恒泰机械有限公司"   # input untouched
 
 
 def test_salutations_by_customer_id():
     info = pd.DataFrame({"客户ID": ["C1", "C2"], "客户名称": ["张伟", "李娜"]})
-    got = mask_workbook_sheets({"客户基础信息表": {"客户基础信息": info}},
+    got = mask_workbook_sheets({"customer_info": {"info": info}},
                                salutations=pd.Series({"C1": "男", "C2": "女"}))
-    assert got["客户基础信息表"]["客户基础信息"]["客户名称"].tolist() == ["*先生", "*女士"]
+    assert got["customer_info"]["info"]["客户名称"].tolist() == ["*先生", "*女士"]
+
+
+def test_english_run_masks_by_column_key_with_english_labels():
+    with language("en"):
+        info = pd.DataFrame({text("column.customer_id"): ["C1", "C2", "C3"],
+                             text("column.customer_name"): ["恒泰机械有限公司", "王先生", "张伟"],
+                             text("column.contact"): ["13812345678", None, "zhangwei@example.com"],
+                             text("column.remark"): ["call 13700001111", None, None]})
+        got = mask_workbook_sheets({"customer_info": {"info": info}},
+                                   salutations=pd.Series({"C3": "女"}))["customer_info"]["info"]
+        assert list(got.columns) == ["Customer ID", "Customer name", "Contact", "Remark"]
+        assert got["Customer name"].tolist() == ["Company A", "Mr *", "Ms *"]
+        assert got["Contact"].tolist()[::2] == ["138****5678", "z***@example.com"]
+        assert got["Remark"].iloc[0] == "call 137****1111"
+        assert scan_for_personal_data("a\nphone 13812345678") == ["Line 2: 138****5678"]
 
 
 def test_mask_text_leaves_masked_and_longer_numbers():
@@ -88,10 +104,10 @@ def test_mask_text_leaves_masked_and_longer_numbers():
 def test_scan_finds_leaks_in_workbooks_and_text(tmp_path):
     templates = tmp_path / "templates"
     build_templates(templates)
-    sheets = {"客户基础信息表": _sheets()["客户基础信息表"]}
-    plain = write_workbooks(sheets, tmp_path, "2026-10", template_dir=templates, only=["客户基础信息表"])[0]
+    sheets = {"customer_info": _sheets()["customer_info"]}
+    plain = write_workbooks(sheets, tmp_path, "2026-10", template_dir=templates, only=["customer_info"])[0]
     shared = write_workbooks(mask_workbook_sheets(sheets), tmp_path, "2026-10", template_dir=templates,
-                             suffix="_脱敏", only=["客户基础信息表"])[0]
+                             suffix=text("workbook.masked_suffix"), only=["customer_info"])[0]
     assert shared.name == "客户基础信息表_2026-10_脱敏.xlsx"
     assert scan_for_personal_data(shared) == []
     found = scan_for_personal_data(plain)

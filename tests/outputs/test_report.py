@@ -178,3 +178,20 @@ def test_markdown_heading_ids_are_unique_across_notebooks(tmp_path):
 ])
 def test_check_self_contained_flags_outside_urls(html, expected):
     assert check_self_contained(html) == expected
+
+
+def test_english_run_renders_the_page_words_in_english(tmp_path):
+    from analysis.vocab import language
+
+    nb = new_notebook(cells=[new_markdown_cell("# Cleaning\n\n## Rows set aside")])
+    nb.metadata["papermill"] = {"end_time": "2026-11-01T00:30:00"}
+    path = tmp_path / "01_cleaning.ipynb"
+    nbformat.write(nb, path)
+    with language("en"):
+        html = build_report([path], tmp_path / "r.html", title="Monthly report").read_text(
+            encoding="utf-8")
+    assert '<html lang="en">' in html
+    assert "Generated 2026-11-01 08:30 (Beijing time)" in html
+    assert '<p class="report-toc-title">Contents</p>' in html
+    assert "for internal use only" in html
+    assert not re.search(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]", html)

@@ -6,15 +6,19 @@ unless a test says otherwise.
 
 import pandas as pd
 
-from analysis.steps.automation import (LIST_COLUMNS, LIST_ORDER, best_channel, birthday_list, build_lists,
-                                 customer_base, sleeping_list)
 from analysis.params import resolve_params
+from analysis.steps.automation import (LIST_ORDER, best_channel, birthday_list, build_lists, channel_kinds,
+                                       customer_base, list_columns, list_label, money_text, sleeping_list,
+                                       touch_channel)
 from analysis.steps.workdays import working_calendar
+from analysis.tiers import TierRoles, tier_roles
+from analysis.vocab import language
 
 AS_OF = pd.Timestamp("2026-11-23")
 SEND = pd.Timestamp("2026-11-23 09:00")
 CAL = working_calendar()
 PARAMS = resolve_params("2026-10")["automation"]
+ROLES = tier_roles(resolve_params("2026-10"))
 T = pd.to_datetime
 
 
@@ -45,11 +49,12 @@ def _orders(rows):
 
 
 def _build(customers, segments, orders=None, interactions=None, surveys=None, as_of=AS_OF, **params):
-    return build_lists(customers, segments, orders, interactions, surveys, as_of, {**PARAMS, **params}, CAL)
+    return build_lists(customers, segments, orders, interactions, surveys, as_of, {**PARAMS, **params}, CAL,
+                       roles=ROLES)
 
 
 def _reasons(out, name):
-    ex = out.exclusions[out.exclusions["名单"] == name]
+    ex = out.exclusions[out.exclusions["名单"] == list_label(name)]
     return dict(zip(ex["客户ID"], ex["原因"]))
 
 
@@ -62,10 +67,10 @@ def test_opt_out_and_consent_apply_to_marketing_not_to_tickets():
     surveys = pd.DataFrame({"customer_id": ["U", "N"], "date": T(["2026-11-22", "2026-11-21"]),
                             "stars": [2.0, 1.0], "comment": ["发货太慢", None]})
     out = _build(customers, _segments(ids), orders, None, surveys)
-    assert out["购后调研"]["客户ID"].tolist() == ["A"]
-    assert _reasons(out, "购后调研") == {"U": "已退订", "N": "无营销授权", "B": "无营销授权"}
+    assert out["post_purchase"]["客户ID"].tolist() == ["A"]
+    assert _reasons(out, "post_purchase") == {"U": "已退订", "N": "无营销授权", "B": "无营销授权"}
     # 差评工单 is service: the unsubscribed and the non-consenting customer still get a ticket
-    ticket = out["差评工单"]
+    ticket = out["negative_feedback"]
     assert ticket["客户ID"].tolist() == ["N", "U"]
     assert ticket["截止时间"].tolist() == [pd.Timestamp("2026-11-23 11:00")] * 2    # 2 working hours
     assert ticket["负责人"].unique().tolist() == ["客服专员"]
@@ -81,12 +86,12 @@ def test_control_group_left_out_of_proactive_lists_only():
     orders = _orders([("C", "2026-06-01", 200000.0), ("D", "2026-06-01", 200000.0)])
     out = _build(customers, segments, orders)
     # 高价值跟进 is proactive: C (control) out; 新客欢迎 is triggered by the customer: both kept
-    assert out["高价值跟进"]["客户ID"].tolist() == ["D"]
-    assert _reasons(out, "高价值跟进") == {"C": "对照组"}
-    assert out["新客欢迎"]["客户ID"].tolist() == ["C", "D"]
+    assert out["high_value"]["客户ID"].tolist() == ["D"]
+    assert _reasons(out, "high_value") == {"C": "对照组"}
+    assert out["welcome"]["客户ID"].tolist() == ["C", "D"]
     # no control column at all: nobody is in the control group
     out = _build(customers, _segments(ids, ["战略客户", "战略客户"]), orders)
-    assert out["高价值跟进"]["客户ID"].tolist() == ["C", "D"]
+    assert out["high_value"]["客户ID"].tolist() == ["C", "D"]
 
 
 def test_frequency_cap_keeps_the_priority_order():
@@ -97,16 +102,16 @@ def test_frequency_cap_keeps_the_priority_order():
     surveys = pd.DataFrame({"customer_id": ["X"], "date": T(["2026-11-22"]), "stars": [3.0]})
     out = _build(customers, _segments(["X", "Y"]), orders, None, surveys)
     # marketing for X: 高价值跟进 > 生日关怀 > 购后调研 -> the third goes; the ticket does not count
-    assert out["高价值跟进"]["客户ID"].tolist() == ["X"]
-    assert out["生日关怀"]["客户ID"].tolist() == ["X"]
-    assert out["购后调研"]["客户ID"].tolist() == ["Y"]
-    assert out["差评工单"]["客户ID"].tolist() == ["X"]
-    assert _reasons(out, "购后调研") == {"X": "超出每日2条上限"}
+    assert out["high_value"]["客户ID"].tolist() == ["X"]
+    assert out["birthday"]["客户ID"].tolist() == ["X"]
+    assert out["post_purchase"]["客户ID"].tolist() == ["Y"]
+    assert out["negative_feedback"]["客户ID"].tolist() == ["X"]
+    assert _reasons(out, "post_purchase") == {"X": "超出每日2条上限"}
     # with an allowance of 1 only the high-value follow-up stays
     out = _build(customers, _segments(["X", "Y"]), orders, None, surveys, max_messages_per_day=1)
-    assert out["生日关怀"].empty
-    assert _reasons(out, "生日关怀") == {"X": "超出每日1条上限"}
-    assert out["差评工单"]["客户ID"].tolist() == ["X"]
+    assert out["birthday"].empty
+    assert _reasons(out, "birthday") == {"X": "超出每日1条上限"}
+    assert out["negative_feedback"]["客户ID"].tolist() == ["X"]
 
 
 def test_new_customer_coupon_never_for_high_value():
@@ -117,7 +122,7 @@ def test_new_customer_coupon_never_for_high_value():
     # Y registered earlier but made a first purchase on the as-of day; OLD bought long ago
     orders = _orders([("Y", "2026-11-23", 800.0), ("OLD", "2026-01-05", 800.0), ("OLD", "2026-11-23", 50.0)])
     out = _build(customers, segments, orders)
-    welcome = out["新客欢迎"].set_index("客户ID")
+    welcome = out["welcome"].set_index("客户ID")
     assert welcome["内容键"].to_dict() == {"V": "welcome:vip", "W": "welcome:vip", "Y": "welcome:coupon"}
     assert "不发新客券" in welcome.loc["V", "备注"] and "首单于2026-11-23" in welcome.loc["Y", "备注"]
     assert (welcome["截止时间"] == pd.Timestamp("2026-11-23 18:00")).all()
@@ -130,14 +135,14 @@ def test_birthday_window_including_29_february():
     base = customer_base(customers, _segments(ids))
     same_day = {**PARAMS, "birthday_lookahead_days": 0}   # the as-of day's birthdays only
     # 2026-11-23 + 3 days = 11-26
-    assert birthday_list(base, AS_OF, same_day, CAL)[0]["客户ID"].tolist() == ["on"]
+    assert birthday_list(base, AS_OF, same_day, CAL, roles=ROLES)[0]["客户ID"].tolist() == ["on"]
     # 2027 is a common year: 2027-02-25 + 3 = 02-28 takes the 2-29 birthday as well
-    got = birthday_list(base, pd.Timestamp("2027-02-25"), same_day, CAL)[0]
+    got = birthday_list(base, pd.Timestamp("2027-02-25"), same_day, CAL, roles=ROLES)[0]
     assert sorted(got["客户ID"]) == ["feb28", "leap"]
     assert "平年按2月28日" in got.set_index("客户ID").loc["leap", "备注"]
     # 2028 is a leap year: 02-26 + 3 = 02-29 is the 2-29 birthday only; 02-25 + 3 = 02-28 the other
-    assert birthday_list(base, pd.Timestamp("2028-02-26"), same_day, CAL)[0]["客户ID"].tolist() == ["leap"]
-    assert birthday_list(base, pd.Timestamp("2028-02-25"), same_day, CAL)[0]["客户ID"].tolist() == ["feb28"]
+    assert birthday_list(base, pd.Timestamp("2028-02-26"), same_day, CAL, roles=ROLES)[0]["客户ID"].tolist() == ["leap"]
+    assert birthday_list(base, pd.Timestamp("2028-02-25"), same_day, CAL, roles=ROLES)[0]["客户ID"].tolist() == ["feb28"]
 
 
 def test_best_channel():
@@ -167,14 +172,14 @@ def test_sleeping_customers():
     interactions = pd.DataFrame({"customer_id": ["S2", "S1"], "channel": ["短信", "短信"],
                                  "event": ["opened", "sent"], "date": T(["2026-11-10", "2026-11-10"])})
     base = customer_base(_customers(ids), segments, interactions)
-    got, _ = sleeping_list(base, orders, interactions, AS_OF, PARAMS, CAL)
+    got, _ = sleeping_list(base, orders, interactions, AS_OF, PARAMS, CAL, roles=ROLES)
     # S1 114 days idle; S3 核心 without churn flag; S4 flagged; S5 83 days; S6 no category;
     # S7 exactly 90 days (not more than 90)
     assert got.set_index("客户ID")["内容键"].to_dict() == {"S1": "wakeup:设备", "S4": "wakeup:耗材",
                                                         "S6": "wakeup:generic"}
     assert got.loc[got["客户ID"] == "S1", "备注"].item() == "最近购买114天前；设备；近30天未打开"
     # without interaction data the "nothing opened" condition is skipped, and said so
-    got, _ = sleeping_list(customer_base(_customers(ids), segments), orders, None, AS_OF, PARAMS, CAL)
+    got, _ = sleeping_list(customer_base(_customers(ids), segments), orders, None, AS_OF, PARAMS, CAL, roles=ROLES)
     assert sorted(got["客户ID"]) == ["S1", "S2", "S4", "S6"]
     assert any("未检查" in note for note in got.attrs["notes"])
 
@@ -187,28 +192,28 @@ def test_rows_columns_owner_and_times_on_a_holiday():
     orders = _orders([("H", "2026-01-10", 120000.0), ("K", "2026-01-10", 100000.0), ("K", "2025-02-27", 5e5)])
     out = _build(customers, segments, orders, as_of=pd.Timestamp("2026-02-27"))
     assert list(out) == list(LIST_ORDER)
-    assert out["高价值跟进"]["客户ID"].tolist() == ["H"]
-    assert all(list(frame.columns) == LIST_COLUMNS for frame in out.values())
-    row = out["高价值跟进"].iloc[0]
+    assert out["high_value"]["客户ID"].tolist() == ["H"]
+    assert all(list(frame.columns) == list_columns() for frame in out.values())
+    row = out["high_value"].iloc[0]
     assert (row["客户ID"], row["负责人"], row["触达渠道"]) == ("H", "张经理", "短信")
     # Fri 2-27 09:00; "within 24 h" on working days: the 调休 Saturday 2-28 09:00
     assert row["发送时间"] == pd.Timestamp("2026-02-27 09:00")
     assert row["截止时间"] == pd.Timestamp("2026-02-28 09:00")
     # as-of inside 春节 (Sun 2-15): everything waits for Tue 2-24 09:00
     out = _build(customers, segments, _orders([("H", "2026-01-10", 120000.0)]), as_of=pd.Timestamp("2026-02-15"))
-    row = out["高价值跟进"].iloc[0]
+    row = out["high_value"].iloc[0]
     assert row["发送时间"] == pd.Timestamp("2026-02-24 09:00")
     assert row["截止时间"] == pd.Timestamp("2026-02-25 09:00")
     # the customer without a 客户经理 name gets the role
     orders = _orders([("K", "2026-11-01", 150000.0)])
-    assert _build(customers, segments, orders)["高价值跟进"]["负责人"].tolist() == ["客户经理"]
+    assert _build(customers, segments, orders)["high_value"]["负责人"].tolist() == ["客户经理"]
 
 
 def test_missing_tables_are_stated_not_fatal():
     orders = _orders([("A", "2026-11-20", 10.0)])
-    out = build_lists(None, _segments(["A"]), orders, None, None, AS_OF, PARAMS, CAL)
-    assert out["差评工单"].empty and out["生日关怀"].empty
-    assert out["购后调研"]["客户ID"].tolist() == ["A"]
+    out = build_lists(None, _segments(["A"]), orders, None, None, AS_OF, PARAMS, CAL, roles=ROLES)
+    assert out["negative_feedback"].empty and out["birthday"].empty
+    assert out["post_purchase"]["客户ID"].tolist() == ["A"]
     assert any("营销授权" in n for n in out.notes) and any("满意度" in n for n in out.notes)
     overview = out.overview.set_index("名单")
     assert overview.loc["购后调研", "入选人数"] == 1 and overview.loc["购后调研", "排除原因"] == "无"
@@ -219,8 +224,63 @@ def test_birthday_lookahead_schedules_each_greeting_on_its_own_day():
     customers = _customers(ids, birthday=T(["1990-11-26", "1990-11-28", "1990-12-30"]))
     base = customer_base(customers, _segments(ids))
     # as-of Monday 2026-11-23, 3 days before, look 7 days ahead: birthdays 11-26 … 12-02
-    got = birthday_list(base, AS_OF, {**PARAMS, "birthday_lookahead_days": 7}, CAL)[0].set_index("客户ID")
+    got = birthday_list(base, AS_OF, {**PARAMS, "birthday_lookahead_days": 7}, CAL, roles=ROLES)[0].set_index("客户ID")
     assert sorted(got.index) == ["late", "on"]
     # each greeting goes out 3 days before its birthday, at the start of the send window
     assert got.loc["on", "发送时间"] == pd.Timestamp("2026-11-23 09:00")
     assert got.loc["late", "发送时间"] == pd.Timestamp("2026-11-25 09:00")
+
+
+def test_tier_roles_decide_who_is_sleeping_and_who_is_vip():
+    # Tiers renamed: the lists follow roles.sleeping and roles.high_value, not tier names.
+    ids = ["V", "S", "N"]
+    customers = _customers(ids, birthday=T(["1990-11-26"] * 3), register_date=T(["2026-11-23"] * 3))
+    segments = _segments(ids, ["Gold", "Dormant", "Other"])
+    orders = _orders([(c, "2026-06-01", 100.0) for c in ids])
+    roles = TierRoles(order=("Gold", "Dormant", "Other"), default="Other", high_value=("Gold",),
+                      win_back=None, sleeping=("Dormant",))
+    out = build_lists(customers, segments, orders, None, None, AS_OF, {**PARAMS, "max_messages_per_day": 3}, CAL,
+                      roles=roles)
+    assert out["sleeping"]["客户ID"].tolist() == ["S"]
+    assert out["birthday"].set_index("客户ID")["内容键"].to_dict() == {
+        "V": "birthday:gift", "S": "birthday:greeting", "N": "birthday:greeting"}
+    assert out["welcome"].set_index("客户ID")["内容键"].to_dict() == {
+        "V": "welcome:vip", "S": "welcome:coupon", "N": "welcome:coupon"}
+
+
+def test_channel_words_and_labels():
+    words = pd.Series(["企业微信", "微信", "SMS", "E-mail", "手机", "线上", None])
+    assert channel_kinds(words).tolist() == ["wecom", "wechat", "sms", "email", "phone", pd.NA, pd.NA]
+    assert touch_channel(words).tolist() == ["企微", "微信", "短信", "邮件", "电话", pd.NA, pd.NA]
+    with language("en"):
+        assert touch_channel(words).tolist() == ["WeCom", "WeChat", "SMS", "Email", "Phone", pd.NA, pd.NA]
+        assert best_channel(pd.DataFrame({"customer_id": ["A"], "preferred_channel": ["线下"]}), None).tolist() == ["SMS"]
+
+
+def test_money_text():
+    assert [money_text(v) for v in [150000.0, 10000.0, 9999.0, 0.0]] == ["15.0万元", "1.0万元", "9,999元", "0元"]
+    with language("en"):
+        assert [money_text(v) for v in [150000.0, 9999.0]] == ["CNY 150.0k", "CNY 9,999"]
+
+
+def test_english_run_names_lists_reasons_and_remarks_in_english():
+    ids = ["A", "U"]
+    customers = _customers(ids, unsubscribed=[False, True])
+    orders = _orders([(c, "2026-11-20", 500.0) for c in ids])
+    surveys = pd.DataFrame({"customer_id": ["U"], "date": T(["2026-11-22"]), "stars": [2.0], "comment": ["slow"]})
+    with language("en"):
+        out = _build(customers, _segments(ids), orders, None, surveys)
+        assert list_label("sleeping") == "Wake-up"
+    assert list(out) == list(LIST_ORDER)
+    assert list(out["post_purchase"].columns) == ["Customer ID", "Tier", "Channel", "Send time", "Content key",
+                                                  "Deadline", "Owner", "Remark"]
+    post = out["post_purchase"].iloc[0]
+    assert (post["Customer ID"], post["Channel"], post["Owner"]) == ("A", "SMS", "Operations")
+    assert post["Remark"] == "Bought 2026-11-20 (3 days ago)"
+    ticket = out["negative_feedback"].iloc[0]
+    assert (ticket["Owner"], ticket["Remark"]) == ("Customer service", "Rated 2 stars (2026-11-22): slow")
+    assert out.exclusions.iloc[0].tolist() == ["Post-purchase survey", "U", "普通客户", "Unsubscribed"]
+    overview = out.overview.set_index("List")
+    assert list(overview.columns) == ["Selected", "Left out", "Why left out", "Note"]
+    assert overview.loc["Post-purchase survey"].tolist() == [1, 1, "Unsubscribed: 1", ""]
+    assert overview.loc["Wake-up", "Why left out"] == "None"

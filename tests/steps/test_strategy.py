@@ -3,9 +3,16 @@
 import pandas as pd
 
 from analysis.params import resolve_params
-from analysis.steps.strategy import customer_plan, strategy_table, workbook_sheets
+from analysis.steps.strategy import (customer_plan, masked_plan_preview, strategy_table, tasks_per_owner,
+                                     workbook_sheets)
+from analysis.tiers import TierRoles, tier_roles
+from analysis.vocab import language
 
-TIERS = resolve_params("2026-10")["strategy"]["tiers"]
+PARAMS = resolve_params("2026-10")
+TIERS = PARAMS["strategy"]["tiers"]
+ROLES = tier_roles(PARAMS)
+# what notebook 05 passes from params besides the tables
+PLAN_ARGS = {"roles": ROLES, "window_months": PARAMS["rfm"]["window_months"]}
 
 
 def _segments():
@@ -36,7 +43,7 @@ def test_strategy_table_counts_and_shares():
 
 
 def test_plan_owner_action_and_due_date():
-    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"),
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS,
                          churn_flag_action="本周内回访").set_index("customer_id")
     assert plan.loc["S1", "owner"] == "张经理"                 # the customer's 客户经理
     assert plan.loc["K1", "owner"] == "客服专员"               # else the tier's role
@@ -50,24 +57,24 @@ def test_plan_owner_action_and_due_date():
 
 
 def test_workbook_frames_have_spec_headers():
-    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x")
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS, churn_flag_action="x")
     sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10")
-    assert list(sheets["客户基础信息表"]["客户基础信息"].columns) == [
+    assert list(sheets["customer_info"]["info"].columns) == [
         "客户ID", "客户名称", "联系方式", "所属行业", "地域", "企业规模", "首次购买时间", "最近购买时间",
         "累计消费(元)", "客户层级", "标签", "客户经理"]
     # the SPEC columns first, the stable task id last (next month's merge key)
-    assert list(sheets["客户分层维护策略表"]["客户策略"].columns) == [
+    assert list(sheets["tier_strategy"]["customer_strategy"].columns) == [
         "客户层级", "客户ID", "核心特征", "维护策略", "当前状态", "下一步动作", "时间节点", "任务编号"]
-    assert list(sheets["维护执行记录表"]["执行记录"].columns) == [
+    assert list(sheets["execution_log"]["execution"].columns) == [
         "执行日期", "客户ID", "执行人", "动作描述", "客户反馈", "结果标记", "任务编号"]
-    info = sheets["客户基础信息表"]["客户基础信息"].set_index("客户ID")
+    info = sheets["customer_info"]["info"].set_index("客户ID")
     assert info.loc["K1", "标签"] == "重要保持；中等价值；流失风险"
     assert info.loc["S1", "联系方式"] == "13812345678"   # internal table keeps full contacts
 
 
 def test_plan_names_recommended_category_channel_and_control_group():
     recs = pd.DataFrame({"customer_id": ["P1"], "recommended_category": ["耗材"]})
-    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS, churn_flag_action="x",
                          recommendations=recs, best_channel=pd.Series({"S1": "企微", "P1": "邮件"}),
                          control=pd.Series({"L1": True})).set_index("customer_id")
     assert plan.loc["P1", "next_action"].endswith("；推荐品类：耗材")
@@ -84,18 +91,18 @@ def test_plan_uses_the_chinese_working_day_calendar():
 
     # as-of Wednesday 2026-09-30: 国庆 holiday 10-01..10-07, Saturday 10-10 is a working day.
     # 流失预警 (2 working days): 10-08, 10-09 -> due Friday 10-09; 战略 (3): 10-10 (调休 Saturday).
-    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-09-30"), churn_flag_action="x",
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-09-30"), **PLAN_ARGS, churn_flag_action="x",
                          calendar=working_calendar()).set_index("customer_id")
     assert plan.loc["L1", "due_date"] == pd.Timestamp("2026-10-09")
     assert plan.loc["S1", "due_date"] == pd.Timestamp("2026-10-10")
 
 def test_control_group_customers_get_no_task_and_are_not_targets():
-    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS, churn_flag_action="x",
                          control=pd.Series({"P1": True}))
     sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10")
-    assert "P1" in set(sheets["客户分层维护策略表"]["客户策略"]["客户ID"])
-    assert "P1" not in set(sheets["维护执行记录表"]["执行记录"]["客户ID"])
-    campaign = sheets["营销活动执行表"]["活动执行"].set_index("目标客户标签")
+    assert "P1" in set(sheets["tier_strategy"]["customer_strategy"]["客户ID"])
+    assert "P1" not in set(sheets["execution_log"]["execution"]["客户ID"])
+    campaign = sheets["campaign"]["campaign"].set_index("目标客户标签")
     assert "普通客户" not in campaign.index            # its only customer is in the control group
     assert campaign.loc["战略客户", "目标客户数"] == 1
 
@@ -103,7 +110,7 @@ def test_control_group_customers_get_no_task_and_are_not_targets():
 def test_plan_features_carry_the_churn_warning_reason():
     warnings = pd.DataFrame({"customer_id": ["L1", "P1"], "churn_warning": [True, False],
                              "warning_reason": ["100天未购买，历史消费3,000元", None]})
-    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS, churn_flag_action="x",
                          warnings=warnings).set_index("customer_id")
     assert plan.loc["L1", "features"].endswith("；预警：100天未购买，历史消费3,000元")
     assert "预警" not in plan.loc["P1", "features"]
@@ -117,7 +124,7 @@ def test_plan_when_no_customer_is_warned_keeps_the_features_text():
     customers = CUSTOMERS.astype({"customer_id": "string"})
     warnings = pd.DataFrame({"customer_id": pd.array(["L1", "P1"], dtype="string"), "churn_warning": [False, False],
                              "warning_reason": pd.array([None, None], dtype="string")})
-    plan = customer_plan(segments, customers, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
+    plan = customer_plan(segments, customers, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS, churn_flag_action="x",
                          warnings=warnings).set_index("customer_id")
     assert plan.loc["P1", "features"] == "累计100元，近12个月购买1次，最近购买20天前"
     assert not plan["features"].str.contains("预警").any()
@@ -127,6 +134,60 @@ def test_plan_when_no_customer_has_a_known_channel_keeps_the_tier_default():
     segments = _segments().astype({"customer_id": "string"})
     customers = CUSTOMERS.astype({"customer_id": "string"})
     unknown = pd.Series(dtype=object, index=pd.Index([], dtype="string", name="customer_id"))
-    plan = customer_plan(segments, customers, TIERS, pd.Timestamp("2026-10-31"), churn_flag_action="x",
+    plan = customer_plan(segments, customers, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS, churn_flag_action="x",
                          best_channel=unknown).set_index("customer_id")
     assert plan.loc["P1", "channel"] == TIERS["普通客户"]["channel"]
+
+
+def test_high_value_tiers_come_from_the_roles_not_the_names():
+    # Rename the tiers: the churn-flag action follows roles.high_value, whatever the names.
+    renamed = {"A": TIERS["战略客户"], "B": TIERS["核心客户"], "C": TIERS["流失预警客户"], "D": TIERS["普通客户"]}
+    segments = _segments().assign(tier=["A", "B", "C", "D"])
+    roles = TierRoles(order=("A", "B", "C", "D"), default="D", high_value=("B",), win_back="C", sleeping=("D",))
+    plan = customer_plan(segments, CUSTOMERS, renamed, pd.Timestamp("2026-10-31"), roles=roles, window_months=12,
+                         churn_flag_action="本周内回访").set_index("customer_id")
+    assert plan.loc["K1", "next_action"].startswith("本周内回访")            # B is high-value, flagged
+    assert plan.loc["L1", "next_action"].startswith(TIERS["流失预警客户"]["next_action"])   # C is not
+    assert plan["tier"].tolist() == ["A", "B", "C", "D"]                   # sorted in the tiers' order
+
+
+def test_a_tier_served_by_phone_is_recognised_by_its_word():
+    tiers = {**TIERS, "普通客户": {**TIERS["普通客户"], "channel": "Phone"}}
+    plan = customer_plan(_segments(), CUSTOMERS, tiers, pd.Timestamp("2026-10-31"), **PLAN_ARGS,
+                         churn_flag_action="x", best_channel=pd.Series({"P1": "邮件"})).set_index("customer_id")
+    assert plan.loc["P1", "channel"] == "Phone"          # the account manager calls
+    sheets = workbook_sheets(CUSTOMERS, _segments(), plan.reset_index(), tiers, "2026-10")
+    campaign = sheets["campaign"]["campaign"].set_index("目标客户标签")
+    assert campaign.loc["普通客户", "触达渠道"] == "电话/企微"
+    assert campaign.loc["普通客户", "活动名称"] == "2026-10 普通客户维护"
+
+
+def test_preview_and_tasks_per_owner():
+    plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS,
+                         churn_flag_action="x", control=pd.Series({"P1": True}))
+    preview = masked_plan_preview(plan, CUSTOMERS).set_index("客户层级")
+    assert list(preview.columns) == ["客户", "联系方式", "核心特征", "下一步动作", "负责人", "时间节点"]
+    assert preview.loc["战略客户", "联系方式"] == "138****5678"
+    # the control-group customer P1 (李经理) has no task
+    assert tasks_per_owner(plan).to_dict() == {"待办数": {"客服专员": 1, "客户关系专员": 1, "张经理": 1}}
+
+
+def test_english_run_speaks_english():
+    with language("en"):
+        plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS,
+                             churn_flag_action="x", control=pd.Series({"P1": True}),
+                             recommendations=pd.DataFrame({"customer_id": ["S1"], "recommended_category": ["耗材"]}))
+        sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10")
+        table = strategy_table(_segments(), TIERS)
+    plan = plan.set_index("customer_id")
+    assert plan.loc["S1", "features"] == "CNY 600.0k to date, 8 purchases in the last 12 months, last purchase 5 days ago"
+    assert plan.loc["S1", "next_action"].endswith(f" ({TIERS['战略客户']['offer']}); recommend: 耗材")
+    assert plan.loc["S1", "status"] == "To do" and plan.loc["P1", "status"] == "Control group"
+    assert list(table.columns) == ["Tier", "Defining features", "Strategy", "Owner", "Cycle", "Customers", "Share"]
+    assert list(sheets["execution_log"]["execution"].columns) == [
+        "Done on", "Customer ID", "Done by", "Action", "Customer feedback", "Result", "Task ID"]
+    info = sheets["customer_info"]["info"].set_index("Customer ID")
+    assert info.loc["K1", "Labels"] == "重要保持; 中等价值; Churn risk"
+    review = sheets["review"]["review"]
+    assert review["Activity"].iloc[0] == "战略客户 maintenance"
+    assert review["Key metric (target/actual)"].iloc[0].endswith(" / measured next month")

@@ -110,3 +110,14 @@ def test_add_working_hours():
     assert add_working_hours(T("2026-09-30 17:00"), 2, "09:00-18:00", CAL) == T("2026-10-08 10:00")
     # a Sunday inside 春节: the clock starts at 09:00 on Tue 2-24
     assert add_working_hours(T("2026-02-22 11:00"), 2, "09:00-18:00", CAL) == T("2026-02-24 11:00")
+
+
+def test_the_calendar_data_is_reference_data_and_errors_speak_the_run_language():
+    from analysis.reference import calendar
+    from analysis.vocab import language
+
+    assert HOLIDAY_NOTICES is calendar.HOLIDAY_NOTICES and PROVISIONAL_YEARS is calendar.PROVISIONAL_YEARS
+    with pytest.raises(ValueError, match="发送时段格式应为"):
+        next_send_time(T("2026-11-23"), "9-18", CAL)
+    with language("en"), pytest.raises(ValueError, match="both a holiday and a weekend working day: 2026-10-10"):
+        working_calendar(extra_holidays=["2026-10-10"], extra_workdays=["2026-10-10"])
