@@ -13,20 +13,19 @@ import calendar
 import copy
 import difflib
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from analysis.config import PARAMS_DIR, PROJECT_ROOT, interim_dir, run_dir
+from analysis.config import PARAMS_DIR, PROJECT_ROOT
 from analysis.errors import KitError, ParamsError
-from analysis.vocab import text, texts, use_language
+from analysis.vocab import text
 
 __all__ = [
-    "RunContext", "load_yaml", "merge_params", "resolve_params", "parse_month",
-    "parse_as_of", "parse_assignment", "run_context", "resolve_path",
+    "load_yaml", "merge_params", "resolve_params", "parse_month", "parse_as_of",
+    "parse_assignment", "resolve_path", "merge_into", "leaf_keys",
 ]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -155,11 +154,11 @@ def resolve_params(month: str, params_file: str | Path | None = None,
         layers.append((str(params_file), load_yaml(params_file)))
     for assignment in assignments:
         layers.append((f"--set {assignment}", parse_assignment(assignment)))
-    provenance = {key: base_path.name for key in _leaf_keys(resolved)}
+    provenance = {key: base_path.name for key in leaf_keys(resolved)}
     for source, layer in layers:
         merge_params(schema, layer, source=source)  # validates against the schema
-        resolved = _merge_into(resolved, layer)
-        provenance.update({key: source for key in _leaf_keys(layer)})
+        resolved = merge_into(resolved, layer)
+        provenance.update({key: source for key in leaf_keys(layer)})
     if Path(params_dir).resolve() == PARAMS_DIR.resolve():
         # Values, not only names and types: ranges, min ≤ max, choices (the kit's own base.yml;
         # a test's stand-in base is merged but not value-checked).
@@ -168,74 +167,26 @@ def resolve_params(month: str, params_file: str | Path | None = None,
     return resolved
 
 
-def _leaf_keys(tree: dict, prefix: str = ""):
+def leaf_keys(tree: dict, prefix: str = ""):
     """Dotted keys of every value in a nested mapping, and of each map on the way."""
     for key, value in tree.items():
         dotted = f"{prefix}.{key}" if prefix else str(key)
         yield dotted
         if isinstance(value, dict):
-            yield from _leaf_keys(value, dotted)
+            yield from leaf_keys(value, dotted)
 
 
-def _merge_into(resolved: dict, layer: dict) -> dict:
+def merge_into(resolved: dict, layer: dict) -> dict:
     out = copy.deepcopy(resolved)
     for key, value in layer.items():
         if isinstance(out.get(key), dict) and isinstance(value, dict):
-            out[key] = _merge_into(out[key], value)
+            out[key] = merge_into(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
-
-
-@dataclass
-class RunContext:
-    """Everything a notebook needs to know about its run."""
-
-    month: str
-    as_of: pd.Timestamp
-    data_dir: Path
-    out_dir: Path
-    params: dict = field(repr=False)
-
-    @property
-    def interim(self) -> Path:
-        return interim_dir(self.out_dir)
-
-    def describe(self) -> pd.Series:
-        """A small table for the notebook: what this run is about."""
-        label = texts("run.context.field")
-        return pd.Series(
-            {label["month"]: self.month, label["as_of"]: self.as_of.date().isoformat(),
-             label["data_dir"]: str(self.data_dir), label["out_dir"]: str(self.out_dir)},
-            name=text("run.context.title"),
-        )
 
 
 def resolve_path(path: str | Path, base: Path = PROJECT_ROOT) -> Path:
     """``path`` made absolute: relative paths count from ``base`` (the project root by default)."""
     path = Path(path).expanduser()
     return path if path.is_absolute() else (base / path).resolve()
-
-
-def run_context(month: str = "", as_of: str = "", data_dir: str = "", out_dir: str = "",
-                params: dict | None = None) -> RunContext:
-    """Build the run context from a notebook's parameters cell.
-
-    Run by the batch runner, ``params`` is the full resolved set. Run on its own in
-    JupyterLab, ``params`` holds only the analyst's overrides, merged on base.yml and the
-    month file. Relative paths are relative to the project root.
-    """
-    month = parse_month(month)
-    resolved = resolve_params(month)
-    merge_params(load_yaml(PARAMS_DIR / "base.yml"), params or {}, source="notebook parameters")
-    resolved = _merge_into(resolved, params or {})
-    if params:
-        from analysis.params_schema import validate_params
-        validate_params(resolved, {key: "notebook parameters" for key in _leaf_keys(params)})
-    use_language(resolved["run"]["language"])  # every label from here on speaks it
-    data = resolve_path(data_dir or resolved["input"]["data_dir"])
-    out = resolve_path(run_dir(month, out_dir or None))
-    out.mkdir(parents=True, exist_ok=True)
-    interim_dir(out).mkdir(exist_ok=True)
-    return RunContext(month=month, as_of=parse_as_of(as_of, month), data_dir=data,
-                      out_dir=out, params=resolved)

@@ -120,6 +120,7 @@ class TierRolesModel(_Section):
 
 class Tiers(_Section):
     rules: Annotated[list[TierRule], Field(min_length=1)]
+    display_order: list[str]
     roles: TierRolesModel
     churn_days: PositiveInt
     churn_min_spend: NonNegative
@@ -131,7 +132,7 @@ class Tiers(_Section):
             raise ValueError(text("params.check.tier_names_repeated", names=names))
         if self.rules[-1].model_extra:
             raise ValueError(text("params.check.last_rule_has_conditions", tier=names[-1]))
-        named = [*self.roles.high_value, *self.roles.sleeping,
+        named = [*self.display_order, *self.roles.high_value, *self.roles.sleeping,
                  *([self.roles.win_back] if self.roles.win_back else [])]
         unknown = list(dict.fromkeys(t for t in named if t not in names))
         if unknown:

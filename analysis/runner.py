@@ -17,6 +17,7 @@ import yaml
 
 from analysis.config import KERNEL_NAME, NOTEBOOK_ORDER, NOTEBOOKS_DIR, PROJECT_ROOT, run_dir
 from analysis.errors import InputError, KitError
+from analysis.context import build_context
 from analysis.params import parse_as_of, parse_month, resolve_params, resolve_path
 from analysis.vocab import text, use_language
 
@@ -137,9 +138,11 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
     log = _Log(out / "run.log")
     started = time.perf_counter()
     log(text("run.log.start", month=month, as_of=as_of_date.date(), data=data, out=out))
+    # The run's context is built here, once, and handed to every notebook and the report.
+    ctx = build_context(month, as_of_date, data, out.resolve(), params)
     injected = {
         "month": month, "as_of": as_of_date.date().isoformat(),
-        "data_dir": str(data), "out_dir": str(out.resolve()), "params": params,
+        "data_dir": str(data), "out_dir": str(out.resolve()), "context": ctx.to_parameters(),
     }
     executed = []
     try:
@@ -175,8 +178,8 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
         build_report(
             executed, html_path, title=params["report"]["title"],
             subtitle=text("run.report_subtitle", month=month, as_of=as_of_date.date()),
-            summary_markdown=executive_summary(out, month, as_of_date, tier_roles(params),
-                                               params["closed_loop"]["previous_dir"]),
+            summary_markdown=executive_summary(ctx.out_dir, ctx.month, ctx.as_of, tier_roles(params),
+                                               ctx.previous_dir),
         )
         bad = check_self_contained(html_path.read_text(encoding="utf-8"))
         if bad:

@@ -25,7 +25,7 @@ __all__ = ["TierRoles", "tier_roles"]
 class TierRoles:
     """Tier names in rule order and by role."""
 
-    order: tuple[str, ...]        # how every table lists tiers: strategy.tiers' order
+    order: tuple[str, ...]        # how every table lists tiers: tiers.display_order
     default: str                  # the last rule's tier: every customer no rule claims
     high_value: tuple[str, ...]   # keep their tier when lapsed (flagged instead), VIP treatment
     win_back: str | None          # lapsed-customer tier whose win-back rate the loop measures
@@ -39,14 +39,13 @@ class TierRoles:
 def tier_roles(params: dict) -> TierRoles:
     """The :class:`TierRoles` of resolved params (the whole set, or its ``tiers`` section).
 
-    Tables list tiers in the order ``strategy.tiers`` gives them (most valuable first, as a
-    manager reads them); tiers that only the rules name follow in rule order. The rules'
-    own order is the order they are tested in, which need not read well (流失预警 must be
-    tested before 潜力).
+    Tables list tiers in ``tiers.display_order`` (most valuable first, as a manager reads
+    them); tiers of the rules it does not name follow in rule order. The rules' own order is
+    the order they are tested in, which need not read well (流失预警 must be tested before 潜力).
     """
     tiers = params.get("tiers", params)
     rule_order = [rule["tier"] for rule in tiers["rules"]]
-    shown = [t for t in params.get("strategy", {}).get("tiers", {}) if t in rule_order]
+    shown = [t for t in tiers.get("display_order", []) if t in rule_order]
     order = tuple(shown + [t for t in rule_order if t not in shown])
     roles = tiers["roles"]
     return TierRoles(order=order, default=rule_order[-1], high_value=tuple(roles["high_value"]),

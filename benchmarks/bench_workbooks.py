@@ -57,7 +57,7 @@ def main(argv=None) -> int:
                              window_months=params["rfm"]["window_months"])
         lists = build_lists(result.customers, segments, result.orders, result.interactions, result.surveys,
                             AS_OF, params["automation"], calendar, roles=roles)
-        sheets = workbook_sheets(result.customers, segments, plan, tiers, "2026-10", lists=lists)
+        sheets = workbook_sheets(result.customers, segments, plan, tiers, "2026-10", lists=lists, roles=roles)
         rows = {f"{wb}/{sheet}": len(frame) for wb, frames in sheets.items() for sheet, frame in frames.items()
                 if len(frame) > 1000}
 

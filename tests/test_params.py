@@ -1,12 +1,11 @@
-"""Parameter merging and validation (analysis/params.py)."""
+"""Parameter merging and validation (analysis/params.py) and the run context (analysis/context.py)."""
 
 import pandas as pd
 import pytest
 
 from analysis.errors import KitError, ParamsError
-from analysis.params import (
-    RunContext, merge_params, parse_as_of, parse_assignment, parse_month, resolve_params,
-)
+from analysis.context import RunContext
+from analysis.params import merge_params, parse_as_of, parse_assignment, parse_month, resolve_params
 from analysis.vocab import language
 
 
@@ -113,13 +112,14 @@ def test_a_set_override_is_named_as_its_source():
 
 def test_a_tier_rule_without_a_strategy_is_rejected(tmp_path):
     msg = _bad(tmp_path, "tiers:\n  rules:\n    - {tier: 铂金客户, min_total_spend: 100}\n    - {tier: 普通客户}\n"
+                         "  display_order: [铂金客户, 普通客户]\n"
                          "  roles: {high_value: [铂金客户], win_back: null, sleeping: [普通客户]}\n")
     assert "铂金客户" in msg and "strategy.tiers" in msg
 
 
 def test_tier_roles_must_name_tiers_of_the_rules(tmp_path):
     msg = _bad(tmp_path, "tiers:\n  roles: {high_value: [钻石客户], win_back: 流失预警客户, sleeping: [普通客户]}\n")
-    assert "mine.yml: 参数「tiers」tiers.roles 中的层级不在 tiers.rules 里：钻石客户" in msg
+    assert "mine.yml: 参数「tiers」tiers.roles 或 tiers.display_order 中的层级不在 tiers.rules 里：钻石客户" in msg
 
 
 def test_bad_value_on_the_command_line_exits_2_with_one_message(capsys, tmp_path):

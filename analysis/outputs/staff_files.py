@@ -1,8 +1,8 @@
 """The workbooks staff filled in, read back (SPEC §8): last month's for the closed loop, this
 month's so a rerun keeps their work.
 
-* :func:`previous_run` — last month's output folder and month: the ONE place that decides it
-  (the notebook's closed loop and the report's summary both ask here).
+* last month's folder is decided once, in :func:`analysis.context.previous_run` (the run
+  context carries it to the notebook's closed loop and to the report's summary).
 * :func:`previous_as_of` — last month's analysis date, from its resolved params.
 * :func:`read_previous` — last month's 维护执行记录表 and 营销活动执行表 as staff returned them;
   staff mistakes become warnings naming file, sheet, row and column, never an exception.
@@ -14,9 +14,8 @@ the files are found and read by their names in the run's language.
 
 Examples
 --------
->>> folder, month = previous_run("/x/outputs/2026-01", "2026-01", "")
->>> folder.as_posix(), month
-('/x/outputs/2025-12', '2025-12')
+>>> previous_as_of("/nowhere", "2026-02")
+Timestamp('2026-02-28 00:00:00')
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ from analysis.steps.control import customer_key
 from analysis.vocab import text
 
 __all__ = [
-    "previous_run", "previous_as_of", "read_previous", "merge_staff_rows", "preserve_staff_rows",
+    "previous_as_of", "read_previous", "merge_staff_rows", "preserve_staff_rows",
     "STAFF_SHEETS", "MAX_WARNINGS_PER_SHEET",
 ]
 
@@ -64,33 +63,6 @@ def _t(key: str, **fields) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Last month's folder
-
-
-def previous_run(out_dir: str | Path, month: str, previous_dir_param: str | Path | None) -> tuple[Path, str]:
-    """Last month's output folder and month (``YYYY-MM``).
-
-    The folder is params ``closed_loop.previous_dir`` when set (a relative path is taken from
-    ``out_dir``'s parent, where the month folders live), else the sibling
-    ``<out_dir>/../<previous month>``. The month is always the one before ``month``. Everything
-    that looks at last month (the closed loop, the report's comparison) finds it here.
-
-    Parameters
-    ----------
-    out_dir : this run's output folder (``outputs/<month>``).
-    month : this run's ``YYYY-MM``.
-    previous_dir_param : params ``closed_loop.previous_dir`` (``""`` or None: the sibling).
-
-    Examples
-    --------
-    >>> previous_run("/x/outputs/2026-01", "2026-01", "archive/dec")[0].as_posix()
-    '/x/outputs/archive/dec'
-    """
-    prev = (pd.Period(month, freq="M") - 1).strftime("%Y-%m")
-    parent = Path(out_dir).parent
-    if previous_dir_param:
-        folder = Path(previous_dir_param).expanduser()
-        return (folder if folder.is_absolute() else parent / folder), prev
-    return parent / prev, prev
 
 
 def previous_as_of(folder: str | Path, month_prev: str) -> pd.Timestamp:
@@ -134,7 +106,7 @@ def read_previous(previous_dir: str | Path | None, month_prev: str) -> PreviousR
 
     Parameters
     ----------
-    previous_dir : last month's output folder (:func:`previous_run`), or None.
+    previous_dir : last month's output folder (:func:`analysis.context.previous_run`), or None.
     month_prev : ``YYYY-MM`` of that run; the files are ``<工作簿>_<month_prev>.xlsx``.
 
     Examples

@@ -2,7 +2,7 @@
 
 Every sentence is a template in analysis/vocab/report.yml (``summary.*``) in the run's
 language; tier names and their order come from params (:class:`analysis.tiers.TierRoles`),
-last month's folder from :func:`analysis.outputs.staff_files.previous_run` — the same one
+last month's folder from :func:`analysis.context.previous_run` — the same one
 notebook 05's closed loop reads.
 """
 
@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis.catalog import read_interim
 from analysis.config import interim_dir
-from analysis.outputs.staff_files import previous_run
+from analysis.context import previous_run
 from analysis.tiers import TierRoles
 from analysis.vocab import all_labels, join, text
 
@@ -35,7 +35,7 @@ def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp, roles: Tie
     as_of : the run's analysis date.
     roles : the run's tiers (``tier_roles(params)``): their order, the high-value tiers whose
         churn flags are counted, and the win-back tier whose rate is reported.
-    previous_dir : params ``closed_loop.previous_dir`` (``""``: the sibling month folder).
+    previous_dir : last month's folder from the run context (``RunContext.previous_dir``).
     """
     folder = interim_dir(out_dir)
     segments = read_interim(folder, "segments", optional=True)

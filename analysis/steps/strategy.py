@@ -30,11 +30,14 @@ def _col(key: str) -> str:
     return text(f"column.{key}")
 
 
-def strategy_table(segments: pd.DataFrame, tiers: dict) -> pd.DataFrame:
-    """The tier table of SPEC §8 with customer counts and shares (headers of the 分层策略 sheet)."""
+def strategy_table(segments: pd.DataFrame, tiers: dict, roles: TierRoles) -> pd.DataFrame:
+    """The tier table of SPEC §8 with customer counts and shares (headers of the 分层策略 sheet):
+    one row per tier of this run's rules, in display order (``strategy.tiers`` entries for tiers
+    no rule assigns are left out)."""
     counts = segments["tier"].value_counts()
     rows = []
-    for tier, spec in tiers.items():
+    for tier in roles.order:
+        spec = tiers[tier]
         n = int(counts.get(tier, 0))
         rows.append({_col("tier_level"): tier, _col("features"): spec["features"],
                      _col("strategy"): spec["strategy"], _col("owner"): spec["owner_role"],
@@ -159,7 +162,8 @@ def _region_text(customers: pd.DataFrame) -> pd.Series:
 
 def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.DataFrame,
                     tiers: dict, month: str, quality: dict | None = None, lists=None,
-                    review: pd.DataFrame | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+                    review: pd.DataFrame | None = None, *,
+                    roles: TierRoles) -> dict[str, dict[str, pd.DataFrame]]:
     """The frames for the five workbooks: ``{workbook key: {sheet key: frame}}`` as
     :func:`analysis.outputs.workbooks.write_workbooks` takes them, each frame's columns the
     sheet's headers in the run's language (SPEC §8).
@@ -242,11 +246,12 @@ def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.Da
             {_col("period"): month, _col("flow"): text("strategy.flow.tier", tier=tier),
              _col("kpi"): text("strategy.review.kpi_pending", kpi=spec["kpi"]),
              _col("problem"): pd.NA, _col("improvement"): pd.NA, _col("owner"): spec["owner_role"]}
-            for tier, spec in tiers.items() if counts.get(tier, 0)
+            for tier, spec in ((t, tiers[t]) for t in roles.order) if counts.get(tier, 0)
         ])
     return {
         "customer_info": {"info": info, **(quality or {})},
-        "tier_strategy": {"tier_strategy": strategy_table(segments, tiers), "customer_strategy": per_customer},
+        "tier_strategy": {"tier_strategy": strategy_table(segments, tiers, roles),
+                          "customer_strategy": per_customer},
         "execution_log": {"execution": execution},
         "campaign": {"campaign": pd.DataFrame(campaign), **campaign_sheets},
         "review": {"review": review},

@@ -12,8 +12,9 @@ import pytest
 from analysis.config import PARAMS_DIR
 from analysis.errors import KitError
 from analysis.outputs import staff_files
+from analysis.context import previous_run
 from analysis.outputs.staff_files import (
-    merge_staff_rows, preserve_staff_rows, previous_as_of, previous_run, read_previous,
+    merge_staff_rows, preserve_staff_rows, previous_as_of, read_previous,
 )
 from analysis.outputs.workbooks import build_templates, headers, read_sheet, workbook_path, write_workbooks
 from analysis.params import load_yaml

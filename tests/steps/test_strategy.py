@@ -36,7 +36,7 @@ CUSTOMERS = pd.DataFrame({"customer_id": ["S1", "K1", "L1", "P1"], "owner": ["�
 
 
 def test_strategy_table_counts_and_shares():
-    table = strategy_table(_segments(), TIERS).set_index("层级")
+    table = strategy_table(_segments(), TIERS, ROLES).set_index("层级")
     assert table.loc["战略客户", "客户数"] == 1 and table.loc["战略客户", "占比"] == 0.25
     assert table.loc["潜力客户", "客户数"] == 0
     assert table.loc["流失预警客户", "负责人"] == "客户关系专员"
@@ -58,7 +58,7 @@ def test_plan_owner_action_and_due_date():
 
 def test_workbook_frames_have_spec_headers():
     plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS, churn_flag_action="x")
-    sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10")
+    sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10", roles=ROLES)
     assert list(sheets["customer_info"]["info"].columns) == [
         "客户ID", "客户名称", "联系方式", "所属行业", "地域", "企业规模", "首次购买时间", "最近购买时间",
         "累计消费(元)", "客户层级", "标签", "客户经理"]
@@ -99,7 +99,7 @@ def test_plan_uses_the_chinese_working_day_calendar():
 def test_control_group_customers_get_no_task_and_are_not_targets():
     plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS, churn_flag_action="x",
                          control=pd.Series({"P1": True}))
-    sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10")
+    sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10", roles=ROLES)
     assert "P1" in set(sheets["tier_strategy"]["customer_strategy"]["客户ID"])
     assert "P1" not in set(sheets["execution_log"]["execution"]["客户ID"])
     campaign = sheets["campaign"]["campaign"].set_index("目标客户标签")
@@ -156,7 +156,7 @@ def test_a_tier_served_by_phone_is_recognised_by_its_word():
     plan = customer_plan(_segments(), CUSTOMERS, tiers, pd.Timestamp("2026-10-31"), **PLAN_ARGS,
                          churn_flag_action="x", best_channel=pd.Series({"P1": "邮件"})).set_index("customer_id")
     assert plan.loc["P1", "channel"] == "Phone"          # the account manager calls
-    sheets = workbook_sheets(CUSTOMERS, _segments(), plan.reset_index(), tiers, "2026-10")
+    sheets = workbook_sheets(CUSTOMERS, _segments(), plan.reset_index(), tiers, "2026-10", roles=ROLES)
     campaign = sheets["campaign"]["campaign"].set_index("目标客户标签")
     assert campaign.loc["普通客户", "触达渠道"] == "电话/企微"
     assert campaign.loc["普通客户", "活动名称"] == "2026-10 普通客户维护"
@@ -177,8 +177,8 @@ def test_english_run_speaks_english():
         plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS,
                              churn_flag_action="x", control=pd.Series({"P1": True}),
                              recommendations=pd.DataFrame({"customer_id": ["S1"], "recommended_category": ["耗材"]}))
-        sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10")
-        table = strategy_table(_segments(), TIERS)
+        sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10", roles=ROLES)
+        table = strategy_table(_segments(), TIERS, ROLES)
     plan = plan.set_index("customer_id")
     assert plan.loc["S1", "features"] == "CNY 600.0k to date, 8 purchases in the last 12 months, last purchase 5 days ago"
     assert plan.loc["S1", "next_action"].endswith(f" ({TIERS['战略客户']['offer']}); recommend: 耗材")
