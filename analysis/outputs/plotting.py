@@ -8,12 +8,16 @@ helper below calls it too.
 The helpers take a Series/DataFrame plus the labels to show, draw on ``ax`` (a new figure
 when ``ax`` is None) and return the Axes. The words they draw themselves (其他, 中位数, 无可用数据
 …) come from analysis/vocab/plotting.yml in the run's language; the bundled font draws both.
+
+``plot_backtest_deciles`` draws a step's result (:class:`analysis.steps.backtest.BacktestResult`);
+its words are the backtest's own (analysis/vocab/backtest.yml).
 """
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -23,7 +27,10 @@ import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.ticker import FuncFormatter, MaxNLocator, StrMethodFormatter
 
-from analysis.vocab import text
+from analysis.vocab import text, texts
+
+if TYPE_CHECKING:  # the chart reads a step's result; the step does not import outputs
+    from analysis.steps.backtest import BacktestResult
 
 __all__ = [
     "CJK_FONT_FILE",
@@ -31,6 +38,7 @@ __all__ = [
     "plot_share_bar",
     "plot_histogram",
     "plot_crosstab_heatmap",
+    "plot_backtest_deciles",
 ]
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -366,4 +374,31 @@ def plot_crosstab_heatmap(table: pd.DataFrame, *, title: str, ax=None, fmt: str 
         plt.setp(ax.get_xticklabels(), rotation=25, ha="right", rotation_mode="anchor")
     ax.tick_params(axis="y", rotation=0)
     ax.set_title(title, loc="left")
+    return ax
+
+
+def plot_backtest_deciles(result: BacktestResult, ax=None, *, title: str | None = None):
+    """Mean predicted against mean actual purchases per decile of the prediction (grouped bars).
+
+    Without a fitted model the Axes states why instead. Returns the Axes.
+    """
+    use_chinese_font()
+    if ax is None:
+        _, ax = plt.subplots()
+    ax.set_title(title or text("backtest.plot.title", cutoff=result.cutoff, days=result.horizon_days))
+    deciles = result.deciles
+    if deciles is None or deciles.empty:
+        ax.text(0.5, 0.5, text("backtest.plot.no_model", message=str(result.model_status.get("message", ""))),
+                ha="center", va="center", wrap=True, transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    label, total = texts("backtest.decile"), texts("backtest.total")
+    positions = np.arange(len(deciles))
+    width = 0.4
+    ax.bar(positions - width / 2, deciles[label["mean_predicted"]], width, label=total["predicted"], color="#2f6db5")
+    ax.bar(positions + width / 2, deciles[label["mean_actual"]], width, label=total["actual"], color="#e08a3c")
+    ax.set_xticks(positions, [str(i) for i in deciles.index])
+    ax.set_xlabel(text("backtest.plot.x_label"))
+    ax.set_ylabel(text("backtest.plot.y_label"))
+    ax.legend(frameon=False)
     return ax

@@ -28,7 +28,7 @@ from analysis.steps.segment import segment_customers
 from analysis.tiers import TierRoles
 from analysis.vocab import text, texts
 
-__all__ = ["BacktestResult", "backtest", "plot_backtest_deciles"]
+__all__ = ["BacktestResult", "backtest"]
 
 
 @dataclass
@@ -282,34 +282,3 @@ def _findings(result: BacktestResult, rule_days: int) -> list[str]:
         lines.append(text("backtest.finding.new_customers", n=result.new_customers,
                           revenue=result.new_customer_revenue))
     return lines
-
-
-def plot_backtest_deciles(result: BacktestResult, ax=None, *, title: str | None = None):
-    """Mean predicted against mean actual purchases per decile of the prediction (grouped bars).
-
-    Without a fitted model the Axes states why instead. Returns the Axes.
-    """
-    import matplotlib.pyplot as plt
-
-    from analysis.outputs.plotting import use_chinese_font
-
-    use_chinese_font()
-    if ax is None:
-        _, ax = plt.subplots()
-    ax.set_title(title or text("backtest.plot.title", cutoff=result.cutoff, days=result.horizon_days))
-    deciles = result.deciles
-    if deciles is None or deciles.empty:
-        ax.text(0.5, 0.5, text("backtest.plot.no_model", message=str(result.model_status.get("message", ""))),
-                ha="center", va="center", wrap=True, transform=ax.transAxes)
-        ax.set_axis_off()
-        return ax
-    label, total = texts("backtest.decile"), texts("backtest.total")
-    positions = np.arange(len(deciles))
-    width = 0.4
-    ax.bar(positions - width / 2, deciles[label["mean_predicted"]], width, label=total["predicted"], color="#2f6db5")
-    ax.bar(positions + width / 2, deciles[label["mean_actual"]], width, label=total["actual"], color="#e08a3c")
-    ax.set_xticks(positions, [str(i) for i in deciles.index])
-    ax.set_xlabel(text("backtest.plot.x_label"))
-    ax.set_ylabel(text("backtest.plot.y_label"))
-    ax.legend(frameon=False)
-    return ax

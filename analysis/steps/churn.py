@@ -37,7 +37,7 @@ from analysis.vocab import text, texts
 __all__ = [
     "BGNBDFit", "GammaGammaFit", "summarise_orders", "fit_bgnbd", "expected_purchases", "prob_alive",
     "fit_gamma_gamma", "expected_spend", "predict_clv", "churn_model", "churn_warnings",
-    "MODEL_COLUMNS", "warning_labels", "churn_by_tier", "top_warnings",
+    "MODEL_COLUMNS", "warning_labels", "churn_by_tier",
 ]
 
 # Days in an average calendar month: the CLV steps and discounting are monthly.
@@ -627,23 +627,3 @@ def churn_by_tier(churn: pd.DataFrame, segments: pd.DataFrame, roles: TierRoles)
     table = table.reindex([t for t in roles.order if t in table.index])
     table.index.name = text("segment.dimension.tier")
     return table
-
-
-def top_warnings(churn: pd.DataFrame, segments: pd.DataFrame, customers: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` warned customers with the most predicted value at stake (else history), masked
-    for sharing: names as *先生/A公司, no contact data. Column labels: ``texts("churn.top")``."""
-    from analysis.outputs.privacy import mask_names
-
-    frame = (churn[churn["churn_warning"]]
-             .merge(segments[["customer_id", "tier", "total_spend"]], on="customer_id", how="left")
-             .merge(customers[["customer_id"] + (["name"] if "name" in customers else [])],
-                    on="customer_id", how="left"))
-    frame = frame.sort_values(["predicted_clv", "total_spend", "customer_id"], ascending=[False, False, True],
-                              na_position="last").head(n)
-    label = texts("churn.top")
-    return pd.DataFrame({
-        label["customer"]: mask_names(frame["name"]) if "name" in frame else label["unnamed"],
-        label["tier"]: frame["tier"], label["total_spend"]: frame["total_spend"],
-        label["p_alive"]: frame["p_alive"], label["predicted_clv"]: frame["predicted_clv"],
-        label["warning_reason"]: frame["warning_reason"],
-    }).reset_index(drop=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.outputs.privacy import mask_names, mask_phones
 from analysis.steps.automation import channel_kinds, channel_label, list_label, money_formatter
 from analysis.steps.workdays import add_working_days, working_calendar
 from analysis.tiers import TierRoles
@@ -21,7 +20,7 @@ from analysis.vocab import join, text
 
 __all__ = [
     "strategy_table", "customer_features_text", "customer_plan",
-    "workbook_sheets", "masked_plan_preview", "tasks_per_owner",
+    "workbook_sheets", "tasks_per_owner",
 ]
 
 
@@ -168,7 +167,7 @@ def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.Da
     :func:`analysis.outputs.workbooks.write_workbooks` takes them, each frame's columns the
     sheet's headers in the run's language (SPEC §8).
 
-    ``quality`` (sheet key -> frame, from :func:`analysis.steps.clean.quality_sheets`) adds the
+    ``quality`` (sheet key -> frame, from :func:`analysis.outputs.quality.quality_sheets`) adds the
     data-quality sheets to ``customer_info``; ``lists`` (from
     :func:`analysis.steps.automation.build_lists`) adds one sheet per target list
     (``list_<name>``), the exclusions sheet and a campaign row per list to ``campaign``;
@@ -256,21 +255,6 @@ def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.Da
         "campaign": {"campaign": pd.DataFrame(campaign), **campaign_sheets},
         "review": {"review": review},
     }
-
-
-def masked_plan_preview(plan: pd.DataFrame, customers: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The first ``n`` plan rows per the plan's order, names and phones masked (for the report)."""
-    head = plan.head(n).merge(customers[["customer_id"] + [c for c in ["name", "phone"] if c in customers]],
-                              on="customer_id", how="left")
-    out = pd.DataFrame({
-        _col("tier"): head["tier"],
-        text("strategy.preview.customer"): (mask_names(head["name"]) if "name" in head
-                                            else text("privacy.person.unknown")),
-        _col("contact"): mask_phones(head["phone"]) if "phone" in head else pd.NA,
-        _col("features"): head["features"], _col("next_action"): head["next_action"],
-        _col("owner"): head["owner"], _col("due_date"): head["due_date"].dt.strftime("%Y-%m-%d"),
-    })
-    return out
 
 
 def tasks_per_owner(plan: pd.DataFrame, n: int = 15) -> pd.DataFrame:

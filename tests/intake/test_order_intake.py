@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis.config import PARAMS_DIR
-from analysis.steps.clean import clean_all, quality_report, checks_frame
+from analysis.steps.clean import clean_all, checks_frame
+from analysis.outputs.quality import quality_report
 from analysis.errors import InputError, KitError
 from analysis.intake.read import load_raw_data
 from analysis.params import load_yaml

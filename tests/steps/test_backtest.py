@@ -14,7 +14,6 @@ Stopped: A, C, E (3 of 6). Rule warns A, B: precision 1/2, recall 1/3; among sto
 with spend ≥ 2,000 (A, E) the rule finds 1/2.
 """
 
-import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,10 +21,8 @@ import pytest
 import analysis.steps.backtest as bt
 from analysis.config import PARAMS_DIR
 from analysis.params import load_yaml
-from analysis.steps.backtest import backtest, plot_backtest_deciles
+from analysis.steps.backtest import backtest
 from analysis.tiers import tier_roles
-
-matplotlib.use("Agg")
 
 AS_OF = pd.Timestamp("2026-10-31")
 # params/base.yml: the five tiers (流失预警 = ≥ 90 days and ≥ 2,000 元; 潜力 = first order ≥ 5,000 元
@@ -156,9 +153,6 @@ def test_rule_model_and_combined_by_hand(tables, monkeypatch):
     assert deciles["平均预测购买次数"].tolist() == pytest.approx([0.05, 0.1, 0.2, 0.4, 1.5, 2.0])
     assert deciles["平均实际购买次数"].tolist() == [0, 0, 1, 0, 2, 1]
 
-    ax = plot_backtest_deciles(result)
-    assert len(ax.patches) == 12 and "回测" in ax.get_title()
-
 
 def test_period_is_cut_at_the_as_of_date(tables):
     params = {**PARAMS, "churn": {**PARAMS["churn"], "backtest_cutoff_days": 30}}
@@ -185,11 +179,6 @@ def test_fitted_model_on_simulated_history():
     assert result.rule_by_model["预警客户数"].sum() == result.warnings.loc["90天规则", "预警客户数"]
 
 
-def test_plot_without_model_explains_why(tables):
-    ax = plot_backtest_deciles(backtest(*tables, AS_OF, PARAMS, ROLES))
-    assert "模型未拟合" in ax.texts[0].get_text()
-
-
 def test_tiers_are_the_params_tiers_in_their_order(tables):
     # the same rules under other names, the catch-all first in the roles' eyes: tables follow params
     names = {"战略客户": "S", "核心客户": "Core", "流失预警客户": "Lapsed", "潜力客户": "P", "普通客户": "Rest"}
@@ -214,5 +203,3 @@ def test_findings_and_tables_in_english(tables):
                                       "in the 90 days after the 2026-05-04 cutoff")
         assert ("90-day rule: warned 2 customers; 50% of them did not buy again in the 90 days after the "
                 "2026-05-04 cutoff (precision), 33% of all who stopped (recall)") in result.findings
-        ax = plot_backtest_deciles(result)
-        assert ax.texts[0].get_text().startswith("No model fitted")

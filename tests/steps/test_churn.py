@@ -393,19 +393,6 @@ def test_churn_by_tier_in_the_rules_order():
     assert np.isnan(table.loc["流失预警客户", "预测CLV合计(元)"])
 
 
-def test_top_warnings_are_masked_and_labelled():
-    from analysis.steps.churn import top_warnings
-
-    churn = pd.DataFrame({"customer_id": list("ABC"), "churn_warning": [True, True, False],
-                          "p_alive": [0.2, 0.4, 0.9], "predicted_clv": [100.0, 900.0, 50.0],
-                          "warning_reason": ["r1", "r2", pd.NA]})
-    segments = pd.DataFrame({"customer_id": list("ABC"), "tier": ["普通客户"] * 3, "total_spend": [1.0, 2.0, 3.0]})
-    got = top_warnings(churn, segments, pd.DataFrame({"customer_id": list("ABC")}))
-    assert list(got.columns) == ["客户", "客户层级", "历史消费(元)", "仍活跃概率", "预测CLV(元)", "预警原因"]
-    assert got["预警原因"].tolist() == ["r2", "r1"]  # most predicted value first; C is not warned
-    assert (got["客户"] == "*客户").all()  # no names in the data: nobody is named
-
-
 def test_messages_and_reasons_in_english(simulated):
     from analysis.vocab import language
 

@@ -181,34 +181,6 @@ def test_merged_customers_add_up_stated_spend():
     assert customers["stated_total_spend"].tolist() == [350.5]
 
 
-def test_quality_report_lines():
-    from analysis.steps.clean import checks_frame, quality_report, quality_sheets
-
-    accounting = pd.DataFrame([{"table": "orders", "rows_in": 10, "kept": 7, "quarantined": 2,
-                                "merged_or_duplicate": 1, "closes": True}])
-    quality = pd.DataFrame([{"table": "customers", "field": "phone", "filled": 19, "total": 20,
-                             "completeness": 0.95, "meets_target": True, "note": ""},
-                            {"table": "customers", "field": "owner", "filled": 18, "total": 20,
-                             "completeness": 0.9, "meets_target": False, "note": ""}])
-    checks = checks_frame({"invalid_phones": 3, "stated_spend_mismatch": None})
-    quarantine = pd.DataFrame({"table": ["orders", "orders"], "source_file": ["o.csv"] * 2,
-                               "source_row": [3, 9], "column": ["amount"] * 2, "value": ["待定", "x"],
-                               "reason": ["金额不是数字"] * 2})
-    report = quality_report(accounting, quality, checks, quarantine, target=0.95)
-    assert report["类别"].tolist() == ["行数核对", "完整率", "完整率", "检查", "隔离"]
-    assert report.iloc[0]["数值"] == "10 = 7 + 2 + 1" and report.iloc[0]["是否达标"] == "✔"
-    assert report.iloc[1][["数值", "是否达标"]].tolist() == ["95.0%", "✔"]
-    assert report.iloc[2][["项目", "数值", "是否达标"]].tolist() == ["客户表·客户经理", "90.0%", "✘"]
-    assert report.iloc[3]["数值"] == "3"            # the None check is left out
-    assert report.iloc[4][["项目", "数值"]].tolist() == ["订单表·金额不是数字", "2"]
-    sheets = quality_sheets(accounting, quality, checks, quarantine, pd.DataFrame(
-        columns=["kept_id", "merged_ids", "n_merged", "matched_on"]), target=0.95)
-    assert list(sheets) == ["quality_report", "quarantine", "merges"]     # sheet keys (workbooks.py)
-    assert list(sheets["quarantine"].columns) == ["表", "来源文件", "来源行号", "列", "原值", "原因"]
-    assert sheets["quarantine"]["来源行号"].tolist() == [3, 9]
-    assert list(sheets["merges"].columns) == ["保留客户ID", "合并的客户ID", "合并数量", "匹配依据"]
-
-
 def test_params_missing_keys_take_base_yml_values():
     from analysis.config import PARAMS_DIR
     from analysis.params import load_yaml
@@ -226,7 +198,7 @@ def test_params_missing_keys_take_base_yml_values():
 
 
 def test_labels_and_stored_categories_follow_the_run_language():
-    from analysis.steps.clean import checks_frame, quality_sheets, quarantine_labels
+    from analysis.steps.clean import quarantine_labels
     from analysis.vocab import language
 
     assert quarantine_labels() == {"table": "表", "source_file": "来源文件", "source_row": "来源行号",
@@ -246,17 +218,6 @@ def test_labels_and_stored_categories_follow_the_run_language():
                           ("C3", "乙", None, None, None, None, None)], CUSTOMER_COLS)
         _, _, merge_log, _ = clean_customers(customers)
         assert merge_log.loc[0, "matched_on"] == "Same mobile number, Same e-mail, Same company name"
-        accounting = pd.DataFrame([{"table": "orders", "rows_in": 1, "kept": 1, "quarantined": 0,
-                                    "merged_or_duplicate": 0, "closes": True}])
-        sheets = quality_sheets(accounting, pd.DataFrame(columns=["table", "field"]), checks_frame({}),
-                                quarantine, merge_log, target=0.95)
-        report = sheets["quality_report"]
-        assert list(report.columns) == ["Category", "Item", "Value", "Target", "Met", "Note"]
-        assert report.iloc[0][["Category", "Item", "Target"]].tolist() == ["Row count", "Orders", "Adds up"]
-        assert sheets["quarantine"]["Table"].tolist() == ["Interactions"]
-        assert list(sheets["merges"].columns) == [
-            "Kept customer ID", "Merged customer IDs", "Records merged", "Matched on"]
-        assert sheets["merges"].iloc[0][["Kept customer ID", "Merged customer IDs"]].tolist() == ["C1", "C2"]
 
 
 def test_cancellation_and_return_words_are_recognised():

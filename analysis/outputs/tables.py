@@ -1,0 +1,55 @@
+"""Tables of step results shaped for people: a few rows picked for the report, personal data
+masked (:mod:`analysis.outputs.privacy`), headers in the run's language.
+
+* :func:`top_warnings` — the churn-warned customers with the most at stake
+  (:mod:`analysis.steps.churn`; labels ``churn.top.*``).
+* :func:`masked_plan_preview` — the first rows of the per-customer plan
+  (:func:`analysis.steps.strategy.customer_plan`; headers ``column.*``, ``strategy.preview.*``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.outputs.privacy import mask_names, mask_phones
+from analysis.vocab import text, texts
+
+__all__ = ["top_warnings", "masked_plan_preview"]
+
+
+def _col(key: str) -> str:
+    """A workbook column's header in the run's language (analysis/vocab/workbooks.yml)."""
+    return text(f"column.{key}")
+
+
+def top_warnings(churn: pd.DataFrame, segments: pd.DataFrame, customers: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` warned customers with the most predicted value at stake (else history), masked
+    for sharing: names as *先生/A公司, no contact data. Column labels: ``texts("churn.top")``."""
+    frame = (churn[churn["churn_warning"]]
+             .merge(segments[["customer_id", "tier", "total_spend"]], on="customer_id", how="left")
+             .merge(customers[["customer_id"] + (["name"] if "name" in customers else [])],
+                    on="customer_id", how="left"))
+    frame = frame.sort_values(["predicted_clv", "total_spend", "customer_id"], ascending=[False, False, True],
+                              na_position="last").head(n)
+    label = texts("churn.top")
+    return pd.DataFrame({
+        label["customer"]: mask_names(frame["name"]) if "name" in frame else label["unnamed"],
+        label["tier"]: frame["tier"], label["total_spend"]: frame["total_spend"],
+        label["p_alive"]: frame["p_alive"], label["predicted_clv"]: frame["predicted_clv"],
+        label["warning_reason"]: frame["warning_reason"],
+    }).reset_index(drop=True)
+
+
+def masked_plan_preview(plan: pd.DataFrame, customers: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The first ``n`` plan rows per the plan's order, names and phones masked (for the report)."""
+    head = plan.head(n).merge(customers[["customer_id"] + [c for c in ["name", "phone"] if c in customers]],
+                              on="customer_id", how="left")
+    out = pd.DataFrame({
+        _col("tier"): head["tier"],
+        text("strategy.preview.customer"): (mask_names(head["name"]) if "name" in head
+                                            else text("privacy.person.unknown")),
+        _col("contact"): mask_phones(head["phone"]) if "phone" in head else pd.NA,
+        _col("features"): head["features"], _col("next_action"): head["next_action"],
+        _col("owner"): head["owner"], _col("due_date"): head["due_date"].dt.strftime("%Y-%m-%d"),
+    })
+    return out
