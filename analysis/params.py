@@ -84,6 +84,8 @@ def _kind(value):
         return "bool"
     if isinstance(value, (int, float)):
         return "number"
+    if isinstance(value, dict) and len(value) == 1 and set(value) <= {"quantile", "top_share"}:
+        return "number"  # a threshold given as a position in the data (steps/thresholds.py)
     if isinstance(value, dict):
         return "map"
     if isinstance(value, list):

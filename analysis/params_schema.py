@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, WrapValidator, field_validator,
+                      model_validator)
 
 from analysis.errors import ParamsError
+from analysis.steps.thresholds import POSITIONS
 from analysis.vocab import text
 
 __all__ = ["Params", "validate_params", "TIER_MEASURES"]
@@ -62,6 +64,16 @@ class Cleaning(_Section):
 
 class Profiling(_Section):
     top_n: PositiveInt
+    cohort_months: Annotated[int, Field(ge=1, le=120)]
+    cohort_compare_month: PositiveInt
+    min_cohort_size: PositiveInt
+
+    @model_validator(mode="after")
+    def _cohort_month_in_window(self):
+        if self.cohort_compare_month >= self.cohort_months:
+            raise ValueError(text("params.check.cohort_compare_month", k=self.cohort_compare_month,
+                                  months=self.cohort_months))
+        return self
 
 
 class ValueBands(_Section):
@@ -81,8 +93,33 @@ class Rfm(_Section):
     value_bands: ValueBands
 
 
+def _position_problem(param: str, value) -> str | None:
+    """What is wrong with a threshold written as a mapping ({quantile: q} or {top_share: s}),
+    or None when it is a valid position (see analysis/steps/thresholds.py)."""
+    if not (isinstance(value, dict) and len(value) == 1 and next(iter(value)) in POSITIONS):
+        return text("thresholds.check.not_threshold", param=param, value=repr(value))
+    (kind, share), = value.items()
+    if (isinstance(share, bool) or not isinstance(share, (int, float)) or share > 1
+            or (share <= 0 if kind == "top_share" else share < 0)):
+        return text(f"thresholds.check.{kind}_range", param=param, value=repr(share))
+    return None
+
+
+def _threshold(number_type):
+    """A number of ``number_type`` (checked as usual, e.g. ≥ 0) or a position mapping."""
+    def check(value, handler, info):
+        if isinstance(value, dict):
+            problem = _position_problem(info.field_name, value)
+            if problem:
+                raise ValueError(problem)
+            return value
+        return handler(value)
+    return Annotated[number_type, WrapValidator(check)]
+
+
 class TierRule(BaseModel):
-    """One rule: ``tier`` plus any ``min_X`` / ``max_X`` bounds on :data:`TIER_MEASURES`."""
+    """One rule: ``tier`` plus any ``min_X`` / ``max_X`` bounds on :data:`TIER_MEASURES`, each
+    a number or a position ``{quantile: q}`` / ``{top_share: s}``."""
 
     model_config = ConfigDict(extra="allow")
     tier: Annotated[str, Field(min_length=1)]
@@ -96,20 +133,36 @@ class TierRule(BaseModel):
             if bound not in ("min", "max") or measure not in TIER_MEASURES:
                 problems.append(text("params.check.rule_unknown_condition", param=key,
                                      measures=", ".join(TIER_MEASURES)))
-            elif isinstance(value, bool) or not isinstance(value, (int, float)):
-                problems.append(text("params.check.rule_not_number", param=key, value=repr(value)))
+            elif not _is_number(value):
+                problem = _position_problem(key, value)
+                if problem:
+                    problems.append(problem)
             elif value < 0:
                 problems.append(text("params.check.rule_negative", param=key, value=value))
             elif measure in _SHARES and value > 1:
                 problems.append(text("params.check.rule_share", param=key, value=value))
         for measure in TIER_MEASURES:
             low, high = extra.get(f"min_{measure}"), extra.get(f"max_{measure}")
-            if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
+            if _is_number(low) and _is_number(high) and low > high:
                 problems.append(text("params.check.rule_min_above_max", measure=measure, low=low,
                                      high=high))
         if problems:
             raise ValueError(text("params.clause_separator").join(problems))
         return self
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _rule_list_problem(rules: list[TierRule]) -> str | None:
+    """Repeated tier names, or conditions on the last (catch-all) rule; None when fine."""
+    names = [r.tier for r in rules]
+    if len(set(names)) != len(names):
+        return text("params.check.tier_names_repeated", names=names)
+    if rules[-1].model_extra:
+        return text("params.check.last_rule_has_conditions", tier=names[-1])
+    return None
 
 
 class TierRolesModel(_Section):
@@ -120,18 +173,32 @@ class TierRolesModel(_Section):
 
 class Tiers(_Section):
     rules: Annotated[list[TierRule], Field(min_length=1)]
+    preset: Annotated[str, Field(min_length=1)]
+    presets: dict[str, Annotated[list[TierRule], Field(min_length=1)]]
     display_order: list[str]
     roles: TierRolesModel
-    churn_days: PositiveInt
-    churn_min_spend: NonNegative
+    churn_days: _threshold(PositiveInt)
+    churn_min_spend: _threshold(NonNegative) | None
+    max_share_warning: Annotated[float, Field(gt=0, le=1)]
 
     @model_validator(mode="after")
     def _last_rule_catches_all(self):
         names = [r.tier for r in self.rules]
-        if len(set(names)) != len(names):
-            raise ValueError(text("params.check.tier_names_repeated", names=names))
-        if self.rules[-1].model_extra:
-            raise ValueError(text("params.check.last_rule_has_conditions", tier=names[-1]))
+        problem = _rule_list_problem(self.rules)
+        if problem:
+            raise ValueError(problem)
+        if self.preset != "none":  # a preset's rules replace tiers.rules, under the same names
+            if self.preset not in self.presets:
+                raise ValueError(text("thresholds.check.preset_unknown", preset=self.preset,
+                                      presets=text("list.separator").join(self.presets)))
+            chosen = self.presets[self.preset]
+            problem = _rule_list_problem(chosen)
+            if problem:
+                raise ValueError(problem)
+            if [r.tier for r in chosen] != names:
+                raise ValueError(text("thresholds.check.preset_tiers", preset=self.preset,
+                                      preset_tiers=text("list.separator").join(r.tier for r in chosen),
+                                      tiers=text("list.separator").join(names)))
         named = [*self.display_order, *self.roles.high_value, *self.roles.sleeping,
                  *([self.roles.win_back] if self.roles.win_back else [])]
         unknown = list(dict.fromkeys(t for t in named if t not in names))
@@ -163,14 +230,18 @@ class Cross(_Section):
 
 
 class Churn(_Section):
-    model: Literal["bgnbd", "none"]
+    model: Literal["mbgnbd", "bgnbd", "none"]
     time_unit_days: PositiveInt
     horizon_days: PositiveInt
     p_alive_threshold: Share
+    value_basis: Literal["history", "clv", "none"]
+    warn_top_share: Annotated[float, Field(gt=0, le=1)]
+    warn_top_n: PositiveInt | None
     min_repeat_customers: Count
     clv_horizon_months: PositiveInt
     annual_discount_rate: Annotated[float, Field(ge=0, lt=1)]
     backtest_cutoff_days: PositiveInt
+    verdict_min_customers: PositiveInt
 
 
 class Crosssell(_Section):

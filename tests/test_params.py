@@ -159,3 +159,10 @@ def test_run_context_table_is_labelled_in_the_run_language(tmp_path):
         table = ctx.describe()
     assert table.name == "This run"
     assert list(table.index) == ["Month", "Analysis date", "Raw data folder", "Output folder"]
+
+
+def test_a_threshold_may_be_a_position_where_the_default_is_a_number():
+    resolved = resolve_params("2026-10", None, ["tiers.churn_days={quantile: 0.8}"])
+    assert resolved["tiers"]["churn_days"] == {"quantile": 0.8}
+    with pytest.raises(ParamsError, match="tiers.churn_days"):
+        resolve_params("2026-10", None, ["tiers.churn_days={median: 0.8}"])

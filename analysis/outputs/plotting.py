@@ -9,8 +9,9 @@ The helpers take a Series/DataFrame plus the labels to show, draw on ``ax`` (a n
 when ``ax`` is None) and return the Axes. The words they draw themselves (其他, 中位数, 无可用数据
 …) come from analysis/vocab/plotting.yml in the run's language; the bundled font draws both.
 
-``plot_backtest_deciles`` draws a step's result (:class:`analysis.steps.backtest.BacktestResult`);
-its words are the backtest's own (analysis/vocab/backtest.yml).
+``plot_backtest_deciles`` and ``plot_backtest_gains`` draw a step's result
+(:class:`analysis.steps.backtest.BacktestResult`); their words are the backtest's own
+(analysis/vocab/backtest.yml).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
-from matplotlib.ticker import FuncFormatter, MaxNLocator, StrMethodFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter, StrMethodFormatter
 
 from analysis.vocab import text, texts
 
@@ -39,6 +40,7 @@ __all__ = [
     "plot_histogram",
     "plot_crosstab_heatmap",
     "plot_backtest_deciles",
+    "plot_backtest_gains",
 ]
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -401,4 +403,46 @@ def plot_backtest_deciles(result: BacktestResult, ax=None, *, title: str | None 
     ax.set_xlabel(text("backtest.plot.x_label"))
     ax.set_ylabel(text("backtest.plot.y_label"))
     ax.legend(frameon=False)
+    return ax
+
+
+def plot_backtest_gains(result: BacktestResult, ax=None, *, title: str | None = None):
+    """Gain chart of the backtest: the share of all customers who stopped buying that a list cut
+    from the top of the model's ranking reaches (``result.gains``, cumulative, from (0, 0)),
+    against the share of customers on the list — and the same ranked by risk alone when the
+    table has it; the diagonal is a random list, and each warning of ``result.warnings`` is a
+    point (share of customers it warned, its recall).
+
+    Without a fitted model the Axes states why instead. Returns the Axes.
+    """
+    use_chinese_font()
+    if ax is None:
+        _, ax = plt.subplots()
+    ax.set_title(title or text("backtest.gain_plot.title", cutoff=result.cutoff, days=result.horizon_days))
+    gains = result.gains
+    if gains is None or gains.empty:
+        ax.text(0.5, 0.5, text("backtest.plot.no_model", message=str(result.model_status.get("message", ""))),
+                ha="center", va="center", wrap=True, transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    label, column = texts("backtest.gain"), texts("backtest.column")
+    x = np.concatenate([[0.0], gains[label["cum_customer_share"]].to_numpy(dtype=float)])
+    y = np.concatenate([[0.0], gains[label["cum_stopped_share"]].to_numpy(dtype=float)])
+    ax.plot([0, 1], [0, 1], linestyle="--", color=_MUTED, label=text("backtest.gain_plot.random"))
+    ax.plot(x, y, marker="o", color=_ACCENT, label=text("backtest.gain_plot.model"))
+    if label["cum_stopped_share_by_risk"] in gains:
+        y_risk = np.concatenate([[0.0], gains[label["cum_stopped_share_by_risk"]].to_numpy(dtype=float)])
+        ax.plot(x, y_risk, marker=".", linestyle=":", color="#e08a3c", label=text("backtest.gain_plot.by_risk"))
+    n = len(result.customers)
+    markers = iter(["s", "^", "D", "v", "P"])
+    for name, row in result.warnings.iterrows():
+        ax.scatter([row[column["warned"]] / n if n else np.nan], [row[column["recall"]]], marker=next(markers, "o"),
+                   s=60, zorder=3, label=str(name))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(text("backtest.gain_plot.x_label"))
+    ax.set_ylabel(text("backtest.gain_plot.y_label"))
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax

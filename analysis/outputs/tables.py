@@ -23,21 +23,28 @@ def _col(key: str) -> str:
 
 
 def top_warnings(churn: pd.DataFrame, segments: pd.DataFrame, customers: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` warned customers with the most predicted value at stake (else history), masked
-    for sharing: names as *先生/A公司, no contact data. Column labels: ``texts("churn.top")``."""
+    """The first ``n`` customers of the warning list in its own order (risk × value rank, see
+    :func:`analysis.steps.churn.churn_warnings`; without a rank: most predicted value, then
+    history), masked for sharing: names as *先生/A公司, no contact data. Column labels:
+    ``texts("churn.top")``; the model columns appear when the model ran."""
     frame = (churn[churn["churn_warning"]]
              .merge(segments[["customer_id", "tier", "total_spend"]], on="customer_id", how="left")
              .merge(customers[["customer_id"] + (["name"] if "name" in customers else [])],
                     on="customer_id", how="left"))
-    frame = frame.sort_values(["predicted_clv", "total_spend", "customer_id"], ascending=[False, False, True],
+    order = ["risk_value_rank"] if "risk_value_rank" in frame else []
+    by = order + [c for c in ["predicted_clv", "total_spend"] if c in frame] + ["customer_id"]
+    frame = frame.sort_values(by, ascending=[True] * len(order) + [False] * (len(by) - len(order) - 1) + [True],
                               na_position="last").head(n)
     label = texts("churn.top")
-    return pd.DataFrame({
+    out = {
         label["customer"]: mask_names(frame["name"]) if "name" in frame else label["unnamed"],
         label["tier"]: frame["tier"], label["total_spend"]: frame["total_spend"],
-        label["p_alive"]: frame["p_alive"], label["predicted_clv"]: frame["predicted_clv"],
-        label["warning_reason"]: frame["warning_reason"],
-    }).reset_index(drop=True)
+    }
+    for column in ["p_no_purchase", "p_alive", "expected_next_purchase", "predicted_clv"]:
+        if column in frame and frame[column].notna().any():
+            out[label[column]] = frame[column]
+    out[label["warning_reason"]] = frame["warning_reason"]
+    return pd.DataFrame(out).reset_index(drop=True)
 
 
 def masked_plan_preview(plan: pd.DataFrame, customers: pd.DataFrame, n: int = 10) -> pd.DataFrame:

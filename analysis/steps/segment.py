@@ -18,6 +18,7 @@ from sklearn.metrics import adjusted_rand_score, pairwise_distances, silhouette_
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from analysis.steps.thresholds import ResolvedTiers, position_note, resolve_thresholds, resolve_tiers
 from analysis.tiers import TierRoles
 from analysis.vocab import text, texts
 
@@ -238,26 +239,54 @@ def assign_value_bands(rfm: pd.DataFrame, high: float, low: float) -> pd.Series:
 _OPS = {"min": (lambda s, v: s >= v), "max": (lambda s, v: s <= v)}
 
 
-def assign_tiers(features: pd.DataFrame, rules: list[dict], roles: TierRoles, *, churn_days: int,
-                 churn_min_spend: float) -> tuple[pd.DataFrame, list[str]]:
+def assign_tiers(features: pd.DataFrame, rules: list[dict], roles: TierRoles, *, churn_days,
+                 churn_min_spend) -> tuple[pd.DataFrame, list[str]]:
     """Apply the ordered tier rules; the first rule a customer meets gives the tier.
 
     A rule is a dict with ``tier`` and conditions ``min_<feature>`` (≥) or
-    ``max_<feature>`` (≤), features as in :data:`TIER_FEATURES`. A condition on a feature
-    the data lacks (column absent or all NaN) is skipped and reported. A customer no rule
-    claims gets ``roles.default``. ``churn_risk`` flags every customer past ``churn_days``
-    (``tiers.churn_days``) with spend ≥ ``churn_min_spend`` 元 (``tiers.churn_min_spend``),
-    so high-value customers keep their tier and carry the flag, and everyone in the
-    ``roles.win_back`` tier. Returns ``(frame with tier, tier_rule, churn_risk; skipped
+    ``max_<feature>`` (≤), features as in :data:`TIER_FEATURES`. Each threshold, and
+    ``churn_days`` / ``churn_min_spend``, is a number or a position in these customers' own
+    distribution (``{quantile: q}``, ``{top_share: s}``), resolved over the customers of
+    ``features`` with at least one purchase as :mod:`analysis.steps.thresholds` defines
+    (ties at a threshold all meet it). A condition on a feature the data lacks (column absent
+    or all NaN) is skipped and reported. A customer no rule claims gets ``roles.default``.
+    ``churn_risk`` flags every customer past ``churn_days`` (``tiers.churn_days``) with spend
+    ≥ ``churn_min_spend`` 元 (``tiers.churn_min_spend``; None: the ``roles.win_back`` rule's
+    spend floor), so high-value customers keep their tier and carry the flag, and everyone in
+    the ``roles.win_back`` tier. Returns ``(frame with tier, tier_rule, churn_risk; skipped
     messages)``.
+
+    Examples
+    --------
+    >>> from analysis.tiers import TierRoles
+    >>> roles = TierRoles(order=("Top", "Rest"), default="Rest", high_value=("Top",), win_back=None,
+    ...                   sleeping=())
+    >>> f = pd.DataFrame({"orders": [1, 1, 1, 1], "total_spend": [10.0, 40.0, 20.0, 30.0],
+    ...                   "days_since_last": [5.0, 5.0, 5.0, 5.0]})
+    >>> tiers, _ = assign_tiers(f, [{"tier": "Top", "min_total_spend": {"top_share": 0.25}}, {"tier": "Rest"}],
+    ...                         roles, churn_days=90, churn_min_spend=0)
+    >>> tiers["tier"].tolist(), tiers["tier_rule"].iloc[1]
+    (['Rest', 'Top', 'Rest', 'Rest'], '累计消费(元)≥40（前25%）')
     """
+    resolved = resolve_thresholds(rules, features, churn_days=churn_days, churn_min_spend=churn_min_spend,
+                                  win_back=roles.win_back)
+    return _apply_tiers(features, resolved, roles)
+
+
+def _threshold_text(value: float) -> str:
+    """A threshold as a rule's text shows it: thousands separators, at most 2 decimals
+    (``89980.85`` -> ``89,980.85``, ``500000`` -> ``500,000``, ``0.7`` -> ``0.7``)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _apply_tiers(features: pd.DataFrame, resolved: ResolvedTiers, roles: TierRoles) -> tuple[pd.DataFrame, list[str]]:
     labels = feature_labels()
     rest = text("segment.tier.rest")
     out = features.copy()
     tier = pd.Series(pd.NA, index=out.index, dtype="string")
     rule_text = pd.Series(pd.NA, index=out.index, dtype="string")
     skipped = []
-    for rule in rules:
+    for rule in resolved.rules:
         mask = pd.Series(True, index=out.index)
         parts = []
         for key, value in rule.items():
@@ -272,7 +301,8 @@ def assign_tiers(features: pd.DataFrame, rules: list[dict], roles: TierRoles, *,
                 continue
             mask &= _OPS[op](column, value).fillna(False)
             parts.append(text("segment.tier.condition", feature=labels[feature], op="≥" if op == "min" else "≤",
-                              value=value))
+                              value=_threshold_text(value))
+                         + position_note(resolved.written(rule["tier"], key).written))
         hit = mask & tier.isna()
         tier[hit] = rule["tier"]
         rule_text[hit] = text("segment.tier.condition_joiner").join(parts) if parts else rest
@@ -281,7 +311,7 @@ def assign_tiers(features: pd.DataFrame, rules: list[dict], roles: TierRoles, *,
     out["tier"], out["tier_rule"] = tier, rule_text
     win_back = (tier == roles.win_back) if roles.win_back is not None else False
     out["churn_risk"] = (
-        (out["days_since_last"] >= churn_days) & (out["total_spend"] >= churn_min_spend)
+        (out["days_since_last"] >= resolved.churn_days) & (out["total_spend"] >= resolved.churn_min_spend)
     ).fillna(False) | win_back
     return out, sorted(set(skipped))
 
@@ -517,11 +547,16 @@ class SegmentNotes:
         the customers were not clustered. Empty when clustering was not asked for.
     centroids : pd.DataFrame
         The clusters' centres in original units (days, purchases, 元), by cluster name.
+    thresholds : ResolvedTiers
+        The tier rules and churn-flag thresholds as applied, positions resolved on this run's
+        customers (:mod:`analysis.steps.thresholds`): ``thresholds.table()`` for the report,
+        ``thresholds.as_params()`` for params_resolved.yml.
     """
 
     skipped: list[str]
     silhouettes: pd.Series
     centroids: pd.DataFrame
+    thresholds: ResolvedTiers
 
 
 def segment_customers(orders: pd.DataFrame, customers: pd.DataFrame, as_of, params: dict, roles: TierRoles,
@@ -530,7 +565,9 @@ def segment_customers(orders: pd.DataFrame, customers: pd.DataFrame, as_of, para
 
     ``orders`` and ``customers`` are the cleaned tables (every customer of ``customers`` gets
     one row, buyer or not); ``params`` the resolved params (groups ``rfm``, ``tiers``,
-    ``kmeans`` and ``run.seed``); ``roles`` their :func:`analysis.tiers.tier_roles`. Returns
+    ``kmeans`` and ``run.seed``); ``roles`` their :func:`analysis.tiers.tier_roles`. The tier
+    rules are those of ``tiers.preset`` (:func:`analysis.steps.thresholds.active_rules`), their
+    positions resolved on these customers (the resolved values are ``notes.thresholds``). Returns
     ``(segments, notes)``: the segments table notebook 03 writes — the columns of
     :func:`compute_rfm`, :func:`score_rfm`, :func:`classify_rfm`, ``value_band``, the tier
     features, ``tier``, ``tier_rule``, ``churn_risk``, ``cluster`` and ``cluster_name`` — and
@@ -543,6 +580,7 @@ def segment_customers(orders: pd.DataFrame, customers: pd.DataFrame, as_of, para
     >>> from analysis.params import load_yaml
     >>> from analysis.tiers import tier_roles
     >>> params = load_yaml(PARAMS_DIR / "base.yml")
+    >>> params["tiers"]["preset"] = "template"   # the template's fixed 元 amounts
     >>> orders = pd.DataFrame({"customer_id": ["A", "B"], "order_id": ["1", "2"],
     ...     "order_date": pd.to_datetime(["2026-10-20", "2026-03-01"]), "amount": [8000.0, 3000.0],
     ...     "net_amount": [8000.0, 3000.0], "is_purchase": [True, True]})
@@ -552,6 +590,8 @@ def segment_customers(orders: pd.DataFrame, customers: pd.DataFrame, as_of, para
     [['A', '潜力客户', False], ['B', '流失预警客户', True], ['C', '普通客户', False]]
     >>> segments["cluster_name"].unique().tolist(), notes.silhouettes.attrs["note"]
     (['全部客户（未聚类）'], '客户只有 3 位，不多于 k 的下限 3，未做聚类：全部客户归为一类')
+    >>> notes.thresholds.churn_min_spend   # the 流失预警 rule's floor
+    2000.0
     """
     rfm_params, tiers = params["rfm"], params["tiers"]
     rfm = score_rfm(compute_rfm(orders, customers, as_of, rfm_params["window_months"]))
@@ -559,13 +599,15 @@ def segment_customers(orders: pd.DataFrame, customers: pd.DataFrame, as_of, para
                 if "industry" in customers else None)
     rfm = classify_rfm(rfm, rfm_params["high_low_against"], industry)
     rfm["value_band"] = assign_value_bands(rfm, **rfm_params["value_bands"])
-    segments, skipped = assign_tiers(tier_features(rfm, customers), tiers["rules"], roles,
-                                     churn_days=tiers["churn_days"], churn_min_spend=tiers["churn_min_spend"])
+    features = tier_features(rfm, customers)
+    thresholds = resolve_tiers(tiers, features)
+    segments, skipped = _apply_tiers(features, thresholds, roles)
     if not cluster:
-        return segments, SegmentNotes(skipped, pd.Series(dtype="float64", name="silhouette"), pd.DataFrame())
+        return segments, SegmentNotes(skipped, pd.Series(dtype="float64", name="silhouette"), pd.DataFrame(),
+                                      thresholds)
     labels, names, silhouettes, centroids = cluster_customers(
         segments, k_range=params["kmeans"]["k_range"], seed=params["run"]["seed"],
         extra_features=params["kmeans"]["extra_features"])
     segments["cluster"] = labels
     segments["cluster_name"] = labels.map(names)
-    return segments, SegmentNotes(skipped, silhouettes, centroids)
+    return segments, SegmentNotes(skipped, silhouettes, centroids, thresholds)

@@ -1,5 +1,5 @@
 """Chinese-capable charts: the bundled font, the helpers' bars worked out by hand, and the backtest's
-decile chart on its hand-worked customers."""
+decile and gain charts on its hand-worked customers."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import analysis.steps.backtest as bt  # noqa: E402
 from analysis.outputs.plotting import (  # noqa: E402
     CJK_FONT_FILE,
     plot_backtest_deciles,
+    plot_backtest_gains,
     plot_crosstab_heatmap,
     plot_histogram,
     plot_share_bar,
@@ -30,7 +31,7 @@ from analysis.outputs.plotting import (  # noqa: E402
 )
 from analysis.steps.backtest import backtest  # noqa: E402
 # The backtest's six hand-worked customers (the fixture) and its stand-in for a fitted model.
-from tests.steps.test_backtest import AS_OF, PARAMS, ROLES, _fake_model, tables  # noqa: E402, F401
+from tests.steps.test_backtest import AS_OF, BETTER, PARAMS, ROLES, _fake_model, tables  # noqa: E402, F401
 
 
 @pytest.fixture(autouse=True)
@@ -227,3 +228,40 @@ def test_backtest_deciles_in_english(tables):
         result = backtest(*tables, AS_OF, PARAMS, ROLES)
         ax = plot_backtest_deciles(result)
         assert ax.texts[0].get_text().startswith("No model fitted")
+
+
+def test_backtest_gains_curves_and_warning_points(tables, monkeypatch):
+    monkeypatch.setattr(bt, "churn_model", _fake_model([], BETTER))
+    result = backtest(*tables, AS_OF, PARAMS, ROLES)
+    ax = plot_backtest_gains(result)
+    random, model, by_risk = ax.get_lines()
+    assert random.get_xydata().tolist() == [[0, 0], [1, 1]]
+    # the warning list's order A, E, D, B, C, F with A, E, C stopped: one of the 3 at each of A, E and C
+    sixths = [0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1]
+    assert model.get_xdata() == pytest.approx(sixths)
+    assert model.get_ydata() == pytest.approx([0, 1 / 3, 2 / 3, 2 / 3, 2 / 3, 1, 1])
+    # by risk alone D, A, E, C, B, F
+    assert by_risk.get_ydata() == pytest.approx([0, 0, 1 / 3, 2 / 3, 1, 1, 1])
+    # the warnings as points (share warned, recall): the rule A, B; the model its top 10%, A; either A, B
+    points = np.array([c.get_offsets()[0] for c in ax.collections])
+    assert points.ravel() == pytest.approx([2 / 6, 1 / 3, 1 / 6, 1 / 3, 2 / 6, 1 / 3])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "随机名单", "模型排名（预警名单的排序）", "按风险（不计价值）排名", "90天规则", "MBG/NBD模型（风险×历史消费前 10%）",
+        "规则或模型（组合）"]
+    assert ax.get_title().startswith("回测：按模型排名预警覆盖的未再购买客户（截点 2026-05-04，随后 90 天）")
+
+
+def test_backtest_gains_without_model_explains_why(tables):
+    ax = plot_backtest_gains(backtest(*tables, AS_OF, PARAMS, ROLES))
+    assert ax.texts[0].get_text().startswith("模型未拟合") and not ax.get_lines()
+
+
+def test_backtest_gains_in_english(tables, monkeypatch):
+    from analysis.vocab import language
+
+    monkeypatch.setattr(bt, "churn_model", _fake_model([], BETTER))
+    with language("en"):
+        ax = plot_backtest_gains(backtest(*tables, AS_OF, PARAMS, ROLES))
+        assert ax.get_xlabel() == "Share of customers warned, top of the ranking first"
+        assert [t.get_text() for t in ax.get_legend().get_texts()][:3] == [
+            "Random list", "Model's ranking (the warning list's order)", "Ranked by risk alone"]

@@ -16,6 +16,13 @@ def test_top_warnings_are_masked_and_labelled():
     assert list(got.columns) == ["客户", "客户层级", "历史消费(元)", "仍活跃概率", "预测CLV(元)", "预警原因"]
     assert got["预警原因"].tolist() == ["r2", "r1"]  # most predicted value first; C is not warned
     assert (got["客户"] == "*客户").all()  # no names in the data: nobody is named
+    # with the warning list's own rank (risk × value), its order wins and the model's columns show
+    ranked = churn.assign(risk_value_rank=[1, 2, 3], p_no_purchase=[0.9, 0.5, 0.1],
+                          expected_next_purchase=pd.to_datetime(["2026-12-01", "2026-11-15", None]))
+    got = top_warnings(ranked, segments, pd.DataFrame({"customer_id": list("ABC")}))
+    assert got["预警原因"].tolist() == ["r1", "r2"]
+    assert list(got.columns) == ["客户", "客户层级", "历史消费(元)", "期内不再购买概率", "仍活跃概率",
+                                 "预计下次购买", "预测CLV(元)", "预警原因"]
 
 
 def test_plan_preview_is_masked():

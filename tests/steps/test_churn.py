@@ -1,12 +1,10 @@
-"""BG/NBD, Gamma-Gamma, CLV and the combined churn warning (analysis/steps/churn.py).
+"""Step 04's churn chain and warning (analysis/steps/churn.py): the per-customer summary, the
+model fit on orders with its fallbacks, and the risk × value warning beside the plain rule.
 
-The published numbers are from Fader, Hardie & Lee (2005), "Counting your customers the easy
-way: an alternative to the Pareto/NBD model" (Marketing Science 24(2)) and its note
-"Implementing the BG/NBD model for customer base analysis in Excel", and from Fader, Hardie &
-Lee (2005), "RFM and CLV: using iso-value curves" (JMR 42(4)), both on the CDNOW sample of
-2,357 customers in weeks (tests/fixtures/README.md).
+The model maths and the published CDNOW fits are tested in tests/steps/test_churn_models.py.
 """
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -15,117 +13,28 @@ import pytest
 
 import analysis.steps.churn as clv
 from analysis.steps.churn import (
-    BGNBDFit, GammaGammaFit, churn_model, churn_warnings, expected_purchases, expected_spend, fit_bgnbd,
-    fit_gamma_gamma, predict_clv, prob_alive, summarise_orders,
+    BGNBDFit, GammaGammaFit, MBGNBDFit, churn_model, churn_warnings, median_wait, summarise_orders,
+    warning_summary,
 )
 
-CDNOW = Path(__file__).parent.parent / "fixtures" / "cdnow_customers_summary_with_transactions.csv"
 AS_OF = pd.Timestamp("2026-10-31")
-CHURN = {"model": "bgnbd", "time_unit_days": 7, "horizon_days": 90, "p_alive_threshold": 0.5,
-         "min_repeat_customers": 30, "clv_horizon_months": 12, "annual_discount_rate": 0.10}
-# The churn rule of params/base.yml: 90 days without a purchase, 2,000 元 spent to date.
-RULE = {"days": 90, "min_spend": 2000, "p_alive_threshold": 0.5}
+CHURN = {"model": "mbgnbd", "time_unit_days": 7, "horizon_days": 90, "p_alive_threshold": 0.5,
+         "value_basis": "history", "warn_top_share": 0.1, "warn_top_n": None,
+         "min_repeat_customers": 30, "clv_horizon_months": 12, "annual_discount_rate": 0.10,
+         "backtest_cutoff_days": 180}
+# The template's churn rule: 90 days without a purchase, 2,000 元 spent to date.
+RULE = {"days": 90, "min_spend": 2000}
 WEEKS = 7  # the model's time unit in days (churn.time_unit_days), as in the published CDNOW fit
 
 
-@pytest.fixture(scope="module")
-def cdnow():
-    return pd.read_csv(CDNOW)
+def test_params_group_matches_base_yml():
+    # CHURN above is the churn group of params/base.yml with the model's keys: same keys
+    from analysis.config import PARAMS_DIR
+    from analysis.params import load_yaml
 
-
-@pytest.fixture(scope="module")
-def cdnow_fit(cdnow):
-    return fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
-
-
-# --------------------------------------------------------------------------- published CDNOW results
-
-
-def test_cdnow_sample(cdnow):
-    assert len(cdnow) == 2357
-    assert int((cdnow["x"] > 0).sum()) == 946
-
-
-def test_bgnbd_reproduces_published_cdnow_parameters(cdnow_fit):
-    # FHL 2005: r = 0.243, α = 4.414, a = 0.793, b = 2.426, LL = −9582.4
-    assert cdnow_fit.converged
-    for name, published in {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}.items():
-        fitted = getattr(cdnow_fit, name)
-        assert round(fitted, 2) == round(published, 2), name
-        assert fitted == pytest.approx(published, abs=1e-3), name
-    assert cdnow_fit.log_likelihood == pytest.approx(-9582.4, abs=0.05)
-
-
-def test_conditional_expectation_published_example(cdnow_fit):
-    # FHL 2005: a customer with x = 2, t_x = 30.43, T = 38.86 makes 1.226 purchases in the next 39 weeks
-    published = BGNBDFit(0.243, 4.414, 0.793, 2.426, np.nan, True, "")
-    assert expected_purchases(published, 39, 2, 30.43, 38.86)[0] == pytest.approx(1.226, abs=5e-4)
-    assert expected_purchases(cdnow_fit, 39, 2, 30.43, 38.86)[0] == pytest.approx(1.226, abs=5e-4)
-
-
-def test_gamma_gamma_reproduces_published_cdnow_parameters(cdnow):
-    # FHL 2005 (RFM and CLV): p = 6.25, q = 3.74, γ = 15.44 on the 946 repeat customers. Our
-    # optimum is v = 15.448 with a slightly higher likelihood than at 15.44 (the file's mean
-    # spends are rounded to cents), so v agrees to within 0.01.
-    fit = fit_gamma_gamma(cdnow["x"], cdnow["zbar"])
-    assert fit.converged and fit.n_customers == 946
-    assert round(fit.p, 2) == 6.25 and round(fit.q, 2) == 3.74
-    assert fit.v == pytest.approx(15.44, abs=0.01)
-    x, m = cdnow.loc[cdnow["x"] > 0, "x"].to_numpy(float), cdnow.loc[cdnow["x"] > 0, "zbar"].to_numpy(float)
-    at_published = clv._gg_loglik(np.log([6.25, 3.74, 15.44]), x, m, np.ones(len(x)))
-    assert fit.log_likelihood >= at_published
-
-
-def test_fit_is_the_same_from_raw_and_deduplicated_rows(cdnow, cdnow_fit):
-    # fitting compresses identical (x, t_x, T) rows into weights; the likelihood is unchanged
-    per_row = clv._bgnbd_loglik(np.log([cdnow_fit.r, cdnow_fit.alpha, cdnow_fit.a, cdnow_fit.b]),
-                                *(cdnow[c].to_numpy(float) for c in ("x", "t_x", "T")))
-    assert per_row.sum() == pytest.approx(cdnow_fit.log_likelihood, rel=1e-10)
-
-
-# --------------------------------------------------------------------------- model properties
-
-
-def test_prob_alive_is_one_without_repeat_purchases(cdnow_fit):
-    # dropout can only happen right after a purchase: x = 0 means certainly still active
-    p = prob_alive(cdnow_fit, [0, 0, 2, 2], [0, 0, 30.43, 5.0], [38.86, 500.0, 38.86, 38.86])
-    assert p[0] == 1.0 and p[1] == 1.0
-    # a long silence since the last purchase makes dropout likelier
-    assert 0 < p[3] < p[2] < 1
-
-
-def test_prob_alive_by_hand(cdnow_fit):
-    # 1 / (1 + a/(b+x−1) · ((α+T)/(α+t_x))^(r+x))
-    f = cdnow_fit
-    by_hand = 1 / (1 + f.a / (f.b + 1) * ((f.alpha + 38.86) / (f.alpha + 30.43)) ** (f.r + 2))
-    assert prob_alive(f, 2, 30.43, 38.86)[0] == pytest.approx(by_hand, rel=1e-12)
-
-
-def test_expected_purchases_grows_with_the_horizon(cdnow_fit):
-    e = [expected_purchases(cdnow_fit, t, 3, 20.0, 38.86)[0] for t in (0.0, 4.0, 39.0, 200.0)]
-    assert e[0] == pytest.approx(0.0, abs=1e-12)
-    assert e[0] < e[1] < e[2] < e[3]
-
-
-def test_expected_spend_by_hand():
-    fit = GammaGammaFit(6.25, 3.74, 15.44, np.nan, True, "")
-    # p(v + x·m̄)/(px + q − 1): x = 2, m̄ = 20 -> 6.25·55.44/15.24; x = 0 -> population mean pv/(q−1)
-    got = expected_spend(fit, [2, 0], [20.0, 999.0])
-    assert got[0] == pytest.approx(6.25 * 55.44 / 15.24, rel=1e-12)
-    assert got[1] == pytest.approx(6.25 * 15.44 / 2.74, rel=1e-12) == pytest.approx(fit.mean_spend)
-
-
-def test_predict_clv_by_hand(cdnow_fit):
-    gg = GammaGammaFit(6.25, 3.74, 15.44, np.nan, True, "")
-    summary = pd.DataFrame({"frequency": [2.0], "recency": [30.43], "T": [38.86], "monetary_value": [20.0]})
-    spend = expected_spend(gg, 2, 20.0)[0]
-    month = 365.25 / 12 / 7
-    one = predict_clv(cdnow_fit, gg, summary, horizon_months=1, annual_discount_rate=0.0, unit_days=WEEKS)[0]
-    assert one == pytest.approx(expected_purchases(cdnow_fit, month, 2, 30.43, 38.86)[0] * spend)
-    # two months at 10 % a year: each month's increment discounted by 1.1^(i/12)
-    e1, e2 = (expected_purchases(cdnow_fit, i * month, 2, 30.43, 38.86)[0] for i in (1, 2))
-    two = predict_clv(cdnow_fit, gg, summary, horizon_months=2, annual_discount_rate=0.10, unit_days=WEEKS)[0]
-    assert two == pytest.approx(spend * (e1 / 1.1 ** (1 / 12) + (e2 - e1) / 1.1 ** (2 / 12)))
+    base = load_yaml(PARAMS_DIR / "base.yml")["churn"]
+    assert set(CHURN) <= set(base)
+    assert base["model"] == "mbgnbd" and base["warn_top_n"] is None
 
 
 # --------------------------------------------------------------------------- summary
@@ -181,8 +90,10 @@ def test_summarise_orders_with_hold_out():
 # --------------------------------------------------------------------------- whole chain and degradation
 
 
-def simulate_bgnbd(n, r, alpha, a, b, weeks=104, seed=0):
-    """Orders simulated from the BG/NBD story, first purchases spread over the first year."""
+def simulate(n, r, alpha, a, b, weeks=104, seed=0, modified=False, spend=(4.0, 50.0)):
+    """Orders simulated from the BG/NBD story (``modified``: MBG/NBD, where the customer may
+    also drop out right after the first purchase), first purchases spread over the first year;
+    spend per order ~ Gamma(shape, scale) of ``spend``."""
     rng = np.random.default_rng(seed)
     lam = rng.gamma(r, 1 / alpha, n)
     p = rng.beta(a, b, n)
@@ -190,7 +101,9 @@ def simulate_bgnbd(n, r, alpha, a, b, weeks=104, seed=0):
     rows = []
     for i in range(n):
         t = rng.uniform(0, weeks / 2)
-        rows.append((f"C{i:05d}", t))   # the first purchase; dropout follows repeat purchases only
+        rows.append((f"C{i:05d}", t))
+        if modified and rng.random() < p[i]:
+            continue
         while True:
             t += rng.exponential(1 / lam[i])
             if t > weeks:
@@ -201,36 +114,85 @@ def simulate_bgnbd(n, r, alpha, a, b, weeks=104, seed=0):
     ids, week = zip(*rows)
     orders = pd.DataFrame({"customer_id": ids, "order_date": start + pd.to_timedelta(np.array(week) * 7, unit="D")})
     orders["order_date"] = orders["order_date"].dt.normalize()
-    orders["amount"] = np.round(rng.gamma(4.0, 50.0, len(orders)), 2)
+    orders["amount"] = np.round(rng.gamma(spend[0], spend[1], len(orders)), 2)
     orders["net_amount"] = orders["amount"]
     orders["is_purchase"] = True
     return orders
 
 
+def features_of(orders):
+    """The segments-table columns churn_warnings reads, worked out with plain pandas."""
+    per = orders.groupby("customer_id").agg(last=("order_date", "max"), total_spend=("net_amount", "sum"))
+    return pd.DataFrame({"customer_id": per.index, "days_since_last": (AS_OF - per["last"]).dt.days.astype(float),
+                         "total_spend": per["total_spend"].to_numpy()}).reset_index(drop=True)
+
+
 @pytest.fixture(scope="module")
 def simulated():
-    return simulate_bgnbd(3000, r=0.8, alpha=6.0, a=0.6, b=3.0)
+    return simulate(3000, r=0.8, alpha=6.0, a=0.6, b=3.0)
 
 
-def test_churn_model_fits_and_recovers_simulated_parameters(simulated):
-    frame, status = churn_model(simulated, AS_OF, CHURN, rule_days=90)
+@pytest.fixture(scope="module")
+def simulated_mbg():
+    # dropout likely right after the first purchase: about half the base buys once
+    return simulate(3000, r=0.8, alpha=6.0, a=1.0, b=1.5, modified=True, seed=3)
+
+
+def test_bgnbd_fits_and_recovers_simulated_parameters(simulated):
+    frame, status = churn_model(simulated, AS_OF, {**CHURN, "model": "bgnbd"}, rule_days=90)
     assert status["fitted"] and status["value_model"], status["message"]
     assert status["message"].startswith("已拟合 BG/NBD 模型")
     assert list(frame.columns) == clv.MODEL_COLUMNS
     assert len(frame) == simulated["customer_id"].nunique()
     assert frame["model_used"].all()
-    fitted = status["bgnbd"]
+    fitted = status["purchase_model"]
     # 3,000 simulated customers pin r and α down well, the dropout Beta's mean less so
     assert fitted["r"] == pytest.approx(0.8, rel=0.1)
     assert fitted["alpha"] == pytest.approx(6.0, rel=0.15)
     assert fitted["a"] / (fitted["a"] + fitted["b"]) == pytest.approx(0.6 / 3.6, rel=0.15)
     # spend per purchase was drawn from Gamma(4, 50): mean 200 元
-    assert status["gamma_gamma"]["p"] * status["gamma_gamma"]["v"] / (status["gamma_gamma"]["q"] - 1) \
-        == pytest.approx(200, rel=0.05)
+    gg = status["gamma_gamma"]
+    assert gg["p"] * gg["v"] / (gg["q"] - 1) == pytest.approx(200, rel=0.05)
     one_time = frame["frequency"] == 0
     assert (frame.loc[one_time, "p_alive"] == 1).all()
-    assert frame[["p_alive", "expected_purchases", "expected_spend", "predicted_clv"]].notna().all().all()
+    assert frame[["p_alive", "p_no_purchase", "expected_purchases", "expected_spend", "predicted_clv"]
+                 ].notna().all().all()
     assert (frame["predicted_clv"] >= 0).all()
+
+
+def test_mbgnbd_fits_and_recovers_simulated_parameters(simulated_mbg):
+    frame, status = churn_model(simulated_mbg, AS_OF, CHURN, rule_days=90)
+    assert status["fitted"] and status["model"] == "mbgnbd", status["message"]
+    assert status["message"].startswith("已拟合 MBG/NBD 模型")
+    fitted = status["purchase_model"]
+    # half the simulated customers leave after one purchase, so r and α are looser than above
+    # (0.67–0.92 for r over seeds 3–6); their ratio, the mean purchase rate, is tight
+    assert fitted["r"] == pytest.approx(0.8, rel=0.2)
+    assert fitted["r"] / fitted["alpha"] == pytest.approx(0.8 / 6.0, rel=0.05)
+    assert fitted["a"] / (fitted["a"] + fitted["b"]) == pytest.approx(1.0 / 2.5, rel=0.15)
+    # one-time buyers get a real dropout probability, lower the longer they have been silent
+    once = frame[frame["frequency"] == 0].merge(summarise_orders(simulated_mbg, AS_OF, unit_days=WEEKS)[
+        ["customer_id", "T"]], on="customer_id").sort_values("T")
+    assert len(once) > 1000
+    assert (once["p_alive"] < 1).all() and (np.diff(once["p_alive"].to_numpy()) <= 1e-15).all()
+    assert ((frame["p_no_purchase"] >= 0) & (frame["p_no_purchase"] <= 1)).all()
+
+
+def test_expected_next_purchase_by_hand(simulated_mbg):
+    frame, status = churn_model(simulated_mbg, AS_OF, CHURN, rule_days=90)
+    fit = MBGNBDFit(*(status["purchase_model"][k] for k in ("r", "alpha", "a", "b")), np.nan, True, "")
+    summary = summarise_orders(simulated_mbg, AS_OF, unit_days=WEEKS).set_index("customer_id")
+    frame = frame.set_index("customer_id")
+    # as-of + the median wait given active, in whole days; blank when P(active) < 0.5 or the
+    # date is more than 12 months (365.25 days) away
+    wait = pd.Series(median_wait(fit, summary["frequency"], summary["T"]) * 7, index=summary.index)
+    shown = (frame["p_alive"] >= 0.5) & (wait <= 365.25)
+    assert shown.any() and (~shown).any()
+    expected = (AS_OF + pd.to_timedelta(wait.round(), unit="D")).where(shown)
+    assert frame["expected_next_purchase"].isna().equals(~shown)
+    pd.testing.assert_series_equal(frame.loc[shown, "expected_next_purchase"], expected[shown],
+                                   check_names=False, check_dtype=False)
+    assert (frame.loc[shown, "expected_next_purchase"] > AS_OF).all()
 
 
 def test_too_few_repeat_customers_degrades(simulated):
@@ -241,6 +203,7 @@ def test_too_few_repeat_customers_degrades(simulated):
     assert not status["fitted"] and not status["value_model"]
     assert status["message"] == f"复购客户仅 {n_repeat} 位（少于 1,000 位），未拟合模型，仅按 90 天规则预警"
     assert frame["p_alive"].isna().all() and frame["predicted_clv"].isna().all()
+    assert frame["expected_next_purchase"].isna().all()
     assert not frame["model_used"].any()
     assert len(frame) == few["customer_id"].nunique()
 
@@ -264,12 +227,13 @@ def test_no_orders_degrades():
     assert status["message"].startswith("复购客户仅 0 位")
 
 
-def test_non_convergence_degrades(simulated, monkeypatch):
-    monkeypatch.setattr(clv, "fit_bgnbd", lambda *a: BGNBDFit(np.nan, 1.0, 1.0, 1.0, np.nan, False,
-                                                               "参数不是有限数值（NaN/inf）"))
-    frame, status = churn_model(simulated, AS_OF, CHURN, rule_days=90)
+@pytest.mark.parametrize("model, name, fit", [("bgnbd", "BG/NBD", BGNBDFit), ("mbgnbd", "MBG/NBD", MBGNBDFit)])
+def test_non_convergence_degrades(simulated, monkeypatch, model, name, fit):
+    monkeypatch.setattr(clv, f"fit_{model}", lambda *a: fit(np.nan, 1.0, 1.0, 1.0, np.nan, False,
+                                                            "参数不是有限数值（NaN/inf）"))
+    frame, status = churn_model(simulated, AS_OF, {**CHURN, "model": model}, rule_days=90)
     assert not status["fitted"]
-    assert status["message"] == "BG/NBD 模型不可用：参数不是有限数值（NaN/inf），仅按 90 天规则预警"
+    assert status["message"] == f"{name} 模型不可用：参数不是有限数值（NaN/inf），仅按 90 天规则预警"
     assert frame["p_alive"].isna().all()
 
 
@@ -280,67 +244,206 @@ def test_value_model_failure_keeps_the_churn_model(simulated, monkeypatch):
     assert status["fitted"] and not status["value_model"]
     assert "Gamma-Gamma 消费模型不可用" in status["message"]
     assert frame["p_alive"].notna().all() and frame["predicted_clv"].isna().all()
+    # the warning can still rank by spend to date; asked for CLV it says it fell back
+    warned = churn_warnings(features_of(simulated), frame, **RULE, churn_params={**CHURN, "value_basis": "clv"})
+    assert warned.attrs["value_basis"] == "history" and warned["model_warning"].sum() == 300
+    assert warning_summary(warned, {**CHURN, "value_basis": "clv"}, status, rule_days=90).endswith(
+        "（预测终身价值不可用，改按历史消费排序）")
 
 
-def test_fit_without_repeat_purchases_is_refused():
-    # nobody ever buys again: the likelihood rises as the purchase rate goes to 0, no maximum
-    fit = fit_bgnbd(np.zeros(50), np.zeros(50), np.full(50, 30.0))
-    assert not fit.converged and fit.message == "没有复购客户，无法估计购买率"
+# --------------------------------------------------------------------------- the warning
 
 
-def test_run_away_or_non_finite_parameters_are_rejected():
-    assert clv._check({"r": 0.5, "b": 3e9}, True, "")[1] == "参数趋于边界（r=0.5，b=3e+09）"
-    assert clv._check({"r": np.nan}, True, "")[1] == "参数不是有限数值（NaN/inf）"
-    assert clv._check({"r": 0.5}, False, "ABNORMAL")[1] == "优化未收敛：ABNORMAL"
-    assert clv._check({"r": 0.5}, True, "") == (True, "已收敛")
-
-
-# --------------------------------------------------------------------------- combined warning
-
-
-def test_churn_warnings_rule_or_model():
+def _hand_made():
+    """Ten customers the model scored and one who never bought. Risk × spend, by hand:
+    C 0.2·10000 = 2000, B 0.5·3000 = 1500, E 0.6·2000 = 1200, G 0.8·1500 = 1200 (E first: more
+    spent), A 0.9·1000 = 900, I 0.7·800 = 560, F 0.1·5000 = 500, D 0.95·100 = 95, J 0.99·50 = 49.5,
+    H 0.3·0 = 0."""
+    ids = list("ABCDEFGHIJ")
     features = pd.DataFrame({
-        "customer_id": ["rule", "model", "both", "cheap", "once", "fine", "never"],
-        "days_since_last": [95.0, 20.0, 120.0, 200.0, 150.0, 10.0, np.nan],
-        "total_spend": [3200.0, 5000.0, 2000.0, 500.0, 8000.0, 9000.0, 0.0],
+        "customer_id": ids + ["K"],
+        "days_since_last": [120.0, 100.0, 10.0, 200.0, 30.0, 5.0, 95.0, 300.0, 60.0, 400.0, np.nan],
+        "total_spend": [1000.0, 3000.0, 10000.0, 100.0, 2000.0, 5000.0, 1500.0, 0.0, 800.0, 50.0, 0.0],
     })
     model = pd.DataFrame({
-        "customer_id": ["rule", "model", "both", "cheap", "once", "fine"],
-        "frequency": [3.0, 4.0, 2.0, 5.0, 0.0, 6.0],
-        "p_alive": [0.8, 0.31, 0.1, 0.05, 1.0, 0.9],
-        "model_used": [True] * 6,
+        "customer_id": ids,
+        "frequency": [1.0, 3.0, 9.0, 0.0, 2.0, 12.0, 0.0, 0.0, 1.0, 0.0],
+        "p_alive": [0.1, 0.5, 0.8, 0.05, 0.4, 0.9, 0.2, 0.7, 0.3, 0.01],
+        "p_no_purchase": [0.9, 0.5, 0.2, 0.95, 0.6, 0.1, 0.8, 0.3, 0.7, 0.99],
+        "expected_next_purchase": pd.to_datetime(["2026-12-01"] * 10),
+        "predicted_clv": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0],
+        "model_used": [True] * 10,
     })
-    out = churn_warnings(features, model, **RULE).set_index("customer_id")
-    assert out["rule_warning"].to_dict() == {"rule": True, "model": False, "both": True, "cheap": False,
-                                             "once": True, "fine": False, "never": False}
-    # "cheap" is below the spend floor; "once" has no repeat purchase (P(active) = 1)
-    assert out["model_warning"].to_dict() == {"rule": False, "model": True, "both": True, "cheap": False,
-                                              "once": False, "fine": False, "never": False}
-    assert out["churn_warning"].to_dict() == {"rule": True, "model": True, "both": True, "cheap": False,
-                                              "once": True, "fine": False, "never": False}
-    assert out.loc["rule", "warning_reason"] == "95天未购买，历史消费3,200元"
-    assert out.loc["model", "warning_reason"] == "模型估计仍活跃概率 31%"
-    assert out.loc["both", "warning_reason"] == "120天未购买，历史消费2,000元；模型估计仍活跃概率 10%"
-    assert pd.isna(out.loc["fine", "warning_reason"])
+    return features, model
 
 
-def test_churn_warnings_without_model_is_the_rule():
-    features = pd.DataFrame({"customer_id": ["A", "B"], "days_since_last": [95.0, 20.0],
-                             "total_spend": [3200.0, 5000.0]})
-    unfitted = pd.DataFrame({"customer_id": ["A", "B"], "frequency": [2.0, 3.0], "p_alive": [np.nan, np.nan],
-                             "model_used": [False, False]})
-    for model in (None, unfitted):
-        out = churn_warnings(features, model, **RULE)
-        assert out["churn_warning"].tolist() == [True, False]
-        assert not out["model_warning"].any()
+def _warned(out):
+    return sorted(out.loc[out["model_warning"], "customer_id"])
+
+
+def test_warning_takes_exactly_the_top_share_by_risk_times_value():
+    features, model = _hand_made()
+    out = churn_warnings(features, model, days=90, min_spend=1000, churn_params={**CHURN, "warn_top_share": 0.3})
+    assert list(out.columns) == clv.WARNING_COLUMNS and len(out) == 11
+    by_id = out.set_index("customer_id")
+    assert by_id["risk_value"].drop("K").to_dict() == pytest.approx(
+        {"A": 900, "B": 1500, "C": 2000, "D": 95, "E": 1200, "F": 500, "G": 1200, "H": 0, "I": 560, "J": 49.5})
+    assert by_id["risk_value_rank"].drop("K").to_dict() == {"C": 1, "B": 2, "E": 3, "G": 4, "A": 5, "I": 6, "F": 7,
+                                                            "D": 8, "J": 9, "H": 10}
+    assert pd.isna(by_id.loc["K", "risk_value_rank"]) and pd.isna(by_id.loc["K", "risk_value"])
+    # ⌈0.3 · 10⌉ = 3 of the 10 ranked (K never bought): C, B, E — not G, tied with E but spent less
+    assert _warned(out) == ["B", "C", "E"]
+    assert by_id["churn_warning"].equals(by_id["model_warning"])
+    # the rule (≥ 90 days, ≥ 1,000 元) is the baseline beside it: A, B and G
+    assert sorted(out.loc[out["rule_warning"], "customer_id"]) == ["A", "B", "G"]
+    assert by_id.loc["B", "warning_reason"] == ("100天未购买，历史消费3,000元；"
+                                                "模型估计未来90天不购买概率 50%，按风险×历史消费排第 2 位")
+    assert by_id.loc["C", "warning_reason"] == "模型估计未来90天不购买概率 20%，按风险×历史消费排第 1 位"
+    assert pd.isna(by_id.loc["A", "warning_reason"])   # the rule alone does not put A on the list
+    assert (by_id["expected_next_purchase"].drop("K") == pd.Timestamp("2026-12-01")).all()
+
+
+@pytest.mark.parametrize("cut, warned", [
+    ({"warn_top_share": 0.25}, ["B", "C", "E"]),           # ⌈2.5⌉ = 3
+    ({"warn_top_share": 0.05}, ["C"]),                     # ⌈0.5⌉ = 1: at least one
+    ({"warn_top_n": 5}, ["A", "B", "C", "E", "G"]),        # warn_top_n wins over the share
+    ({"warn_top_n": 50}, list("ABCDEFGIJ")),               # all ranked but H, whose risk × value is 0
+    ({"warn_top_share": 1.0}, list("ABCDEFGIJ")),
+])
+def test_warning_cut_by_share_or_count(cut, warned):
+    features, model = _hand_made()
+    out = churn_warnings(features, model, days=90, min_spend=1000, churn_params={**CHURN, **cut})
+    assert _warned(out) == warned
+
+
+def test_warning_on_predicted_lifetime_value():
+    features, model = _hand_made()
+    out = churn_warnings(features, model, days=90, min_spend=1000,
+                         churn_params={**CHURN, "value_basis": "clv", "warn_top_n": 3})
+    # risk × CLV: J 99, D 38, G 56, I 63, E 30, … -> J, I, G
+    assert out.attrs["value_basis"] == "clv"
+    assert _warned(out) == ["G", "I", "J"]
+    # J spent 50 元, below the rule's floor of 1,000 元, which plays no part in the ranking
+    assert out.set_index("customer_id").loc["J", "warning_reason"] == (
+        "模型估计未来90天不购买概率 99%，按风险×预测终身价值排第 1 位")
+
+
+def test_warning_on_risk_alone():
+    features, model = _hand_made()
+    out = churn_warnings(features, model, days=90, min_spend=1000,
+                         churn_params={**CHURN, "value_basis": "none", "warn_top_n": 3})
+    # P(no purchase): J 0.99, D 0.95, A 0.9, G 0.8, …
+    assert _warned(out) == ["A", "D", "J"] and out.attrs["value_basis"] == "none"
+    by_id = out.set_index("customer_id")
+    assert by_id["risk_value"].drop("K").tolist() == model["p_no_purchase"].tolist()
+    assert by_id["warning_value"].isna().all()
+    assert by_id.loc["D", "warning_reason"] == "模型估计未来90天不购买概率 95%，按风险排第 2 位"
+
+
+def test_without_a_model_the_rule_decides():
+    features, model = _hand_made()
+    unfitted = model.assign(p_alive=np.nan, p_no_purchase=np.nan, predicted_clv=np.nan, model_used=False)
+    for frame in (None, unfitted):
+        out = churn_warnings(features, frame, days=90, min_spend=1000, churn_params=CHURN)
+        assert sorted(out.loc[out["churn_warning"], "customer_id"]) == ["A", "B", "G"]
+        assert not out["model_warning"].any() and out["risk_value_rank"].isna().all()
+        assert out.set_index("customer_id").loc["A", "warning_reason"] == "120天未购买，历史消费1,000元"
+    summary = warning_summary(out, CHURN, {"fitted": False}, rule_days=90)
+    assert summary == "未使用模型，按 90 天规则预警 3 位客户"
+
+
+def test_warning_needs_the_cut_or_the_earlier_threshold():
+    features, model = _hand_made()
+    with pytest.raises(TypeError):
+        churn_warnings(features, model, days=90, min_spend=1000)
+    # tiers.churn_min_spend: null or a position must be resolved first, not compared as is
+    for unresolved in (None, {"quantile": 0.25}):
+        with pytest.raises(TypeError, match="resolve_tiers"):
+            churn_warnings(features, model, days=90, min_spend=unresolved, churn_params=CHURN)
+
+
+def test_earlier_threshold_warning_still_answers():
+    # the call written before the ranking (backtest): model = P(active) below the threshold, no
+    # spend floor and one-time buyers included; the list is rule or model
+    features, model = _hand_made()
+    out = churn_warnings(features, model, days=90, min_spend=1000, p_alive_threshold=0.25)
+    assert _warned(out) == ["A", "D", "G", "J"]
+    assert sorted(out.loc[out["churn_warning"], "customer_id"]) == ["A", "B", "D", "G", "J"]
+    assert out.set_index("customer_id").loc["D", "warning_reason"] == "模型估计仍活跃概率 5%"
+    rule_only = churn_warnings(features, None, days=90, min_spend=1000, p_alive_threshold=0.25)
+    assert sorted(rule_only.loc[rule_only["churn_warning"], "customer_id"]) == ["A", "B", "G"]
+
+
+def test_warning_summary_sentence():
+    features, model = _hand_made()
+    out = churn_warnings(features, model, days=90, min_spend=1000, churn_params={**CHURN, "warn_top_share": 0.3})
+    assert warning_summary(out, {**CHURN, "warn_top_share": 0.3}, {"fitted": True}, rule_days=90) == (
+        "模型按风险×历史消费排序（风险＝未来90天不购买的概率），预警前 30%：3 位（共 10 位客户参与排序）；"
+        "90 天规则作为对照会预警 3 位，两者重合 1 位")
+
+
+# --------------------------------------------------------------------------- bases the fixed floor missed
+
+
+def test_small_amounts_still_yield_warnings():
+    # spend tens of 元 an order: the template's floor of 2,000 元 warns nobody, the ranking warns
+    # the top 10 % of the customers who bought
+    orders = simulate(1500, r=0.8, alpha=6.0, a=1.0, b=1.5, modified=True, seed=5, spend=(2.0, 15.0))
+    features = features_of(orders)
+    assert features["total_spend"].median() < 100
+    frame, status = churn_model(orders, AS_OF, CHURN, rule_days=90)
+    assert status["fitted"], status["message"]
+    out = churn_warnings(features, frame, **RULE, churn_params=CHURN)
+    assert not out["rule_warning"].any()
+    assert out["churn_warning"].sum() == math.ceil(0.1 * 1500) == 150
+    # the warned are the highest risk × spend: none unwarned scores above the lowest warned
+    warned = out["churn_warning"]
+    assert out.loc[warned, "risk_value"].min() >= out.loc[~warned, "risk_value"].max()
+    assert (out.loc[warned, "risk_value"] == features.loc[warned, "total_spend"]
+            * frame.set_index("customer_id").loc[out.loc[warned, "customer_id"], "p_no_purchase"].to_numpy()).all()
+
+
+def test_mostly_one_time_buyers_are_ranked_too(simulated_mbg):
+    # add one customer who bought once, for 50,000 元, 200 days ago
+    big = pd.DataFrame({"customer_id": ["BIG"], "order_date": [AS_OF - pd.Timedelta(days=200)],
+                        "amount": [50000.0], "net_amount": [50000.0], "is_purchase": [True]})
+    orders = pd.concat([simulated_mbg, big], ignore_index=True)
+    frame, status = churn_model(orders, AS_OF, CHURN, rule_days=90)
+    bg, _ = churn_model(orders, AS_OF, {**CHURN, "model": "bgnbd"}, rule_days=90)
+    once = frame["frequency"] == 0
+    assert once.mean() > 0.4
+    # MBG/NBD adds the chance they left right after buying to BG/NBD's chance of a long wait
+    assert (frame.loc[once, "p_no_purchase"] > bg.loc[once, "p_no_purchase"]).all()
+    assert (frame.loc[once, "p_alive"] < 1).all() and (bg.loc[once, "p_alive"] == 1).all()
+    out = churn_warnings(features_of(orders), frame, **RULE, churn_params=CHURN).set_index("customer_id")
+    # ranked with everyone else, no special case: the big one-time buyer tops the list
+    assert out.loc["BIG", "risk_value_rank"] == 1 and out.loc["BIG", "churn_warning"]
+    assert out["churn_warning"].sum() == math.ceil(0.1 * 3001)
+
+
+def test_only_one_time_buyers_fall_back_to_the_rule():
+    # nobody bought twice: no purchase rate can be estimated, the rule decides alone
+    orders = _orders([(f"C{i}", f"2026-{1 + i % 10:02d}-15", 30.0 + i, True) for i in range(40)])
+    frame, status = churn_model(orders, AS_OF, {**CHURN, "min_repeat_customers": 0}, rule_days=90)
+    assert not status["fitted"]
+    assert status["message"] == "MBG/NBD 模型不可用：没有复购客户，无法估计购买率，仅按 90 天规则预警"
+    features = features_of(orders)
+    out = churn_warnings(features, frame, days=90, min_spend=0, churn_params=CHURN)
+    # last purchases on the 15th of January … October: 90 days or more before 31 October for
+    # January to July (the 15th of July is 108 days before, of August 77)
+    lapsed = features["days_since_last"] >= 90
+    assert lapsed.sum() == 28 and out["churn_warning"].equals(lapsed)
+
+
+# --------------------------------------------------------------------------- helpers, tables, language
 
 
 def test_docstring_examples(monkeypatch):
     import doctest
 
-    monkeypatch.chdir(Path(__file__).parent.parent.parent)   # the examples read tests/fixtures/ from the repo root
+    monkeypatch.chdir(Path(__file__).parent.parent.parent)
     failures, tried = doctest.testmod(clv, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert tried >= 5 and failures == 0
+    assert tried >= 2 and failures == 0
 
 
 def test_frequency_spend_correlation_is_nan_where_undefined():
@@ -361,18 +464,21 @@ def test_undefined_correlation_is_worded_in_the_status(simulated, monkeypatch):
     assert status["value_model"] and status["message"].endswith("复购次数与客单价相关系数 无法计算）")
 
 
-# --------------------------------------------------------------------------- params, tiers, language
-
-
 def test_churn_model_takes_every_setting_from_params(simulated):
     # no setting has a fallback in code: a params group without one is an error, not a silent default
+    read_by_the_warning = ("value_basis", "warn_top_share", "warn_top_n", "backtest_cutoff_days")
     for key in CHURN:
-        if key in ("p_alive_threshold",):  # read by churn_warnings, not by the model
+        if key in read_by_the_warning:
             continue
         with pytest.raises(KeyError):
             churn_model(simulated, AS_OF, {k: v for k, v in CHURN.items() if k != key}, rule_days=90)
     with pytest.raises(TypeError):
         churn_model(simulated, AS_OF, CHURN)  # rule_days is tiers.churn_days, always passed
+    features, model = _hand_made()
+    for key in ("value_basis", "warn_top_share", "warn_top_n", "horizon_days"):
+        with pytest.raises(KeyError):
+            churn_warnings(features, model, days=90, min_spend=1000,
+                           churn_params={k: v for k, v in CHURN.items() if k != key})
 
 
 def test_churn_by_tier_in_the_rules_order():
@@ -384,10 +490,14 @@ def test_churn_by_tier_in_the_rules_order():
     roles = tier_roles(load_yaml(PARAMS_DIR / "base.yml"))
     segments = pd.DataFrame({"customer_id": list("ABCD"), "tier": ["普通客户", "核心客户", "普通客户", "流失预警客户"]})
     churn = pd.DataFrame({"customer_id": list("ABCD"), "churn_warning": [True, False, False, True],
-                          "p_alive": [0.2, 0.9, 0.6, np.nan], "predicted_clv": [100.0, 900.0, 300.0, np.nan]})
+                          "rule_warning": [False, False, True, True],
+                          "p_alive": [0.2, 0.9, 0.6, np.nan], "p_no_purchase": [0.9, 0.3, 0.5, np.nan],
+                          "predicted_clv": [100.0, 900.0, 300.0, np.nan]})
     table = churn_by_tier(churn, segments, roles)
     assert list(table.index) == ["核心客户", "流失预警客户", "普通客户"] and table.index.name == "客户层级"
     assert table["预警客户数"].tolist() == [0, 1, 1] and table["预警占比"].tolist() == [0.0, 1.0, 0.5]
+    assert table["规则预警客户数"].tolist() == [0, 1, 1]
+    assert table.loc["普通客户", "平均预测期内不购买概率"] == pytest.approx(0.7)
     # 普通: CLV 100 + 300 = 400, mean 200; 流失预警 has no prediction: blank, not 0
     assert table.loc["普通客户", ["预测CLV合计(元)", "人均预测CLV(元)"]].tolist() == [400.0, 200.0]
     assert np.isnan(table.loc["流失预警客户", "预测CLV合计(元)"])
@@ -396,11 +506,18 @@ def test_churn_by_tier_in_the_rules_order():
 def test_messages_and_reasons_in_english(simulated):
     from analysis.vocab import language
 
-    features = pd.DataFrame({"customer_id": ["A"], "days_since_last": [95.0], "total_spend": [3200.0]})
+    features, model = _hand_made()
     with language("en"):
         _, status = churn_model(simulated, AS_OF, {**CHURN, "model": "none"}, rule_days=60)
         assert status["message"] == ("Parameter churn.model is none: no model fitted, "
                                      "warnings come from the 60-day rule alone")
-        assert churn_warnings(features, None, **RULE)["warning_reason"].iloc[0] == (
-            "no purchase for 95 days, 3,200 yuan spent to date")
-        assert clv._check({"r": 0.5, "b": 3e9}, True, "")[1] == "parameters run off to a bound (r=0.5, b=3e+09)"
+        out = churn_warnings(features, model, days=90, min_spend=1000, churn_params={**CHURN, "warn_top_share": 0.3})
+        assert out.set_index("customer_id").loc["B", "warning_reason"] == (
+            "no purchase for 100 days, 3,000 yuan spent to date; the model puts the chance of no purchase "
+            "in the next 90 days at 50%, ranked 2 by risk × spend to date")
+        assert warning_summary(out, {**CHURN, "warn_top_share": 0.3}, {"fitted": True}, rule_days=90) == (
+            "The model ranks customers by risk × spend to date (risk: the chance of no purchase in the next 90 days) "
+            "and warns the top 30%: 3 customers (of 10 ranked); the 90-day rule, the baseline, would warn 3, "
+            "1 of them on both lists")
+        assert clv.text("churn.model.fitted", model="MBG/NBD", params="r=1", n=2, n_repeat=1) == (
+            "MBG/NBD model fitted (r=1; 2 customers, 1 of them repeat buyers)")

@@ -70,8 +70,8 @@ def test_churn_rule_boundaries():
 
     features = pd.DataFrame({"customer_id": list("abcd"), "days_since_last": [90, 89, 200, None],
                              "total_spend": [2000, 5000, 1999, 9000]})
-    got = churn_warnings(features, days=PARAMS["tiers"]["churn_days"],   # no model: the rule alone
-                         min_spend=PARAMS["tiers"]["churn_min_spend"],
+    # the template preset's rule (90 days, 2,000 元), as resolved thresholds; no model: the rule alone
+    got = churn_warnings(features, days=90, min_spend=2000.0,
                          p_alive_threshold=PARAMS["churn"]["p_alive_threshold"])
     assert got["churn_warning"].tolist() == [True, False, False, False]
     assert got["warning_reason"].iloc[0] == "90天未购买，历史消费2,000元"

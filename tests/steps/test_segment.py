@@ -10,14 +10,16 @@ from analysis.steps.segment import (
     assign_tiers, assign_value_bands, classify_rfm, cluster_customers, compute_rfm, score_rfm, tier_features,
     unclustered,
 )
+from analysis.steps.thresholds import active_rules, resolve_tiers
 from analysis.tiers import tier_roles
 
 AS_OF = pd.Timestamp("2026-10-31")
 PARAMS = load_yaml(PARAMS_DIR / "base.yml")
 ROLES = tier_roles(PARAMS)
 BANDS = PARAMS["rfm"]["value_bands"]          # top 20% / bottom 20%
+# null: the win-back (流失预警) rule's own spend floor — 2,000 元 under the template preset
 CHURN_RULE = {"churn_days": PARAMS["tiers"]["churn_days"],              # 90 days
-              "churn_min_spend": PARAMS["tiers"]["churn_min_spend"]}    # 2,000 元
+              "churn_min_spend": PARAMS["tiers"]["churn_min_spend"]}
 NO_EXTRAS = ()
 UNCLUSTERED = unclustered()
 
@@ -107,13 +109,20 @@ def test_value_bands(five):
     assert bands.to_dict() == {"A": "高价值", "B": "中等价值", "C": "中等价值", "D": "中等价值", "E": "基础价值"}
 
 
-RULES = [
+# The hand-checked tier boundaries below are those of the template's 元 amounts, which the
+# preset one line away (tiers.preset: template) applies: the tests run on the preset itself.
+RULES = active_rules({**PARAMS["tiers"], "preset": "template"})
+HAND_CHECKED = [
     {"tier": "战略客户", "min_total_spend": 500000, "min_referral_rate": 0.9},
     {"tier": "核心客户", "min_total_spend": 100000, "max_total_spend": 500000, "min_repurchase_rate": 0.7},
     {"tier": "流失预警客户", "min_days_since_last": 90, "min_total_spend": 2000},
     {"tier": "潜力客户", "min_first_order": 5000, "min_orders": 1, "max_orders": 2},
     {"tier": "普通客户"},
 ]
+
+
+def test_the_template_preset_is_the_hand_checked_rule_set():
+    assert RULES == HAND_CHECKED
 
 
 def _features(**cols):
@@ -137,6 +146,17 @@ def test_tier_boundaries():
     assert tiers["tier"].tolist() == ["战略客户", "核心客户", "普通客户", "流失预警客户", "普通客户",
                                       "潜力客户", "普通客户", "普通客户"]
     assert skipped == []
+
+
+def test_spend_and_first_order_boundaries_of_the_template():
+    # 90 days with exactly 2,000 元 is 流失预警 (and flagged), 1,999.99 is not; a first order of
+    # exactly 5,000 元 with 1 order is 潜力, 4,999.99 is not; exactly 100,000 with 3/4 is 核心.
+    f = _features(total_spend=[2000, 1999.99, 5000, 4999.99, 100000, 99999.99],
+                  days_since_last=[90, 90, 10, 10, 10, 10], first_order=[0, 0, 5000, 4999.99, 0, 0],
+                  repurchase_rate=[0, 0, 0, 0, 0.75, 0.75], orders=[1, 1, 1, 1, 4, 4])
+    tiers, _ = assign_tiers(f, RULES, ROLES, **CHURN_RULE)
+    assert tiers["tier"].tolist() == ["流失预警客户", "普通客户", "潜力客户", "普通客户", "核心客户", "普通客户"]
+    assert tiers["churn_risk"].tolist() == [True, False, False, False, False, False]
 
 
 def test_strategic_customer_past_churn_rule_keeps_tier_with_flag():
@@ -430,6 +450,7 @@ def test_segment_customers_is_the_notebook_chain_step_by_step():
     segments, notes = segment_customers(orders, customers, AS_OF, params, ROLES)
     pd.testing.assert_frame_equal(segments, expected)
     assert notes.skipped == skipped
+    assert notes.thresholds == resolve_tiers(params["tiers"], tier_features(rfm, customers))
     pd.testing.assert_series_equal(notes.silhouettes, silhouettes)
     assert notes.silhouettes.attrs["note"] == silhouettes.attrs["note"]
     pd.testing.assert_frame_equal(notes.centroids, centroids)
