@@ -207,10 +207,7 @@ def plot_share_bar(counts: pd.Series, *, title: str, ax=None, top_n: int = 10,
     ax = _new_axes(ax, figsize=(8.0, max(2.5, 0.42 * len(shown) + 1.2)))
     if not total > 0:
         # Nothing counted (e.g. no purchases, so no order channels): say so on the chart.
-        ax.text(0.5, 0.5, text("plotting.no_data"), transform=ax.transAxes, ha="center", va="center")
-        ax.set_axis_off()
-        ax.set_title(title, loc="left")
-        return ax
+        return _say_instead(ax, text("plotting.no_data"), title)
 
     labels = list(shown.index)
     values = shown.to_numpy(dtype=float)
@@ -279,9 +276,7 @@ def plot_histogram(values: pd.Series, *, title: str, xlabel: str, ax=None, log: 
         dropped = int((data <= 0).sum())
         data = data[data > 0]
     if len(data) == 0:
-        ax.text(0.5, 0.5, text("plotting.no_data"), transform=ax.transAxes, ha="center", va="center")
-        ax.set_title(title, loc="left")
-        return ax
+        return _say_instead(ax, text("plotting.no_data"), title)
 
     if log:
         low, high = np.log10(data.min()), np.log10(data.max())
@@ -356,11 +351,7 @@ def plot_crosstab_heatmap(table: pd.DataFrame, *, title: str, ax=None, fmt: str 
     data = table.astype(float)
     if data.size == 0 or data.isna().all().all():
         # Nothing to cross (e.g. the export has no channel column): say so on the chart.
-        ax.text(0.5, 0.5, text("plotting.no_crosstab_data"), ha="center", va="center",
-                transform=ax.transAxes)
-        ax.set_axis_off()
-        ax.set_title(title, loc="left")
-        return ax
+        return _say_instead(ax, text("plotting.no_crosstab_data"), title)
     vmin = 0.0 if anchor_zero and bool((data.fillna(0) >= 0).all().all()) else None
     sns.heatmap(
         data, ax=ax, annot=True, fmt=fmt, vmin=vmin, cmap=cmap, linewidths=0.8, linecolor="white",
@@ -379,6 +370,19 @@ def plot_crosstab_heatmap(table: pd.DataFrame, *, title: str, ax=None, fmt: str 
     return ax
 
 
+def _say_instead(ax, message: str, title: str | None = None):
+    """An empty chart that says why in its middle (no data, no model); the Axes."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, transform=ax.transAxes)
+    ax.set_axis_off()
+    if title is not None:
+        ax.set_title(title, loc="left")
+    return ax
+
+
+def _no_model(result: BacktestResult) -> str:
+    return text("backtest.plot.no_model", message=str(result.model_status.get("message", "")))
+
+
 def plot_backtest_deciles(result: BacktestResult, ax=None, *, title: str | None = None):
     """Mean predicted against mean actual purchases per decile of the prediction (grouped bars).
 
@@ -390,10 +394,7 @@ def plot_backtest_deciles(result: BacktestResult, ax=None, *, title: str | None 
     ax.set_title(title or text("backtest.plot.title", cutoff=result.cutoff, days=result.horizon_days))
     deciles = result.deciles
     if deciles is None or deciles.empty:
-        ax.text(0.5, 0.5, text("backtest.plot.no_model", message=str(result.model_status.get("message", ""))),
-                ha="center", va="center", wrap=True, transform=ax.transAxes)
-        ax.set_axis_off()
-        return ax
+        return _say_instead(ax, _no_model(result))
     label, total = texts("backtest.decile"), texts("backtest.total")
     positions = np.arange(len(deciles))
     width = 0.4
@@ -421,10 +422,7 @@ def plot_backtest_gains(result: BacktestResult, ax=None, *, title: str | None = 
     ax.set_title(title or text("backtest.gain_plot.title", cutoff=result.cutoff, days=result.horizon_days))
     gains = result.gains
     if gains is None or gains.empty:
-        ax.text(0.5, 0.5, text("backtest.plot.no_model", message=str(result.model_status.get("message", ""))),
-                ha="center", va="center", wrap=True, transform=ax.transAxes)
-        ax.set_axis_off()
-        return ax
+        return _say_instead(ax, _no_model(result))
     label, column = texts("backtest.gain"), texts("backtest.column")
     x = np.concatenate([[0.0], gains[label["cum_customer_share"]].to_numpy(dtype=float)])
     y = np.concatenate([[0.0], gains[label["cum_stopped_share"]].to_numpy(dtype=float)])

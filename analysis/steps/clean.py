@@ -23,6 +23,7 @@ from analysis.config import PARAMS_DIR
 from analysis.params import load_yaml
 from analysis.errors import InputError, KitError, ParamsError
 from analysis.steps.order_parts import join_order_parts
+from analysis.steps.quarantine import QUARANTINE_COLUMNS, normalise_ids, set_aside
 from analysis.intake.parse import (
     is_blank, parse_amounts, parse_bools, parse_dates, parse_dates_checked, strip_control,
 )
@@ -45,7 +46,6 @@ __all__ = [
     "label_columns", "cleaning_params",
 ]
 
-QUARANTINE_COLUMNS = ["table", "source_file", "source_row", "column", "value", "reason"]
 # Quarantine column -> its header key in the workbook (column.<key>, analysis/vocab/workbooks.yml).
 _QUARANTINE_HEADERS = {"table": "table", "source_file": "source_file", "source_row": "source_row",
                        "column": "column", "value": "raw_value", "reason": "reason"}
@@ -228,33 +228,11 @@ def standardise_company_size(values: pd.Series) -> pd.Series:
 
 # ---------------------------------------------------------------- quarantine helpers
 
-def normalise_ids(values: pd.Series) -> pd.Series:
-    """Ids as text without surrounding spaces; whole numbers a spreadsheet wrote as floats
-    (``1001.0``) lose the ``.0`` so they match the same id written as ``1001``."""
-    ids = values.astype("string").str.strip()
-    return ids.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-
-
 def rekey(ids: pd.Series, id_map: dict | None) -> pd.Series:
     """Merged customer ids replaced by their kept id (a hash lookup, not a per-key scan)."""
     if not id_map:
         return ids
     return ids.map(id_map).fillna(ids).astype("string")
-
-
-def _quarantine(frame: pd.DataFrame, mask: pd.Series, table: str, column: str,
-                reason: str, label: str | None = None) -> pd.DataFrame:
-    rows = frame.loc[mask]
-    value = rows[column].astype("string") if column in rows else pd.Series(pd.NA, index=rows.index)
-    source_file, source_row = rows["_source_file"], rows["_source_row"]
-    if "_header_row" in rows and column in ("customer_id", "order_date"):
-        # An order line joined to its header: the bad value sits in the header's file and row.
-        source_file, source_row, table = rows["_header_file"], rows["_header_row"], "orders"
-    return pd.DataFrame({
-        "table": table, "source_file": source_file.astype("string"),
-        "source_row": source_row.astype("Int64"), "column": label or column,
-        "value": value, "reason": reason,
-    })
 
 
 def totals_rows(frame: pd.DataFrame) -> dict[str, pd.Series]:
@@ -278,7 +256,7 @@ def _split_bad(frame: pd.DataFrame, checks: list[tuple[pd.Series, str, str]], ta
     for mask, column, reason in checks:
         hit = mask & ~bad
         if hit.any():
-            parts.append(_quarantine(frame, hit, table, column, reason))
+            parts.append(set_aside(frame, hit, table, column, reason))
         bad |= hit
     quarantined = pd.concat(parts) if parts else pd.DataFrame(columns=QUARANTINE_COLUMNS)
     return frame.loc[~bad].copy(), quarantined

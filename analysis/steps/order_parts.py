@@ -24,6 +24,7 @@ import pandas as pd
 
 from analysis.intake.parse import is_blank, parse_amounts
 from analysis.intake.schema import table_label
+from analysis.steps.quarantine import normalise_ids, set_aside
 from analysis.vocab import text
 
 __all__ = ["JoinedOrders", "join_order_parts", "has_money"]
@@ -57,18 +58,9 @@ class JoinedOrders:
     money_from: str = "orders"    # orders | order_lines | payments
 
 
-def _ids(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip()
-    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).mask(is_blank(values))
-
-
-def _set_aside(frame: pd.DataFrame, mask, table: str, column: str, reason: str) -> pd.DataFrame:
-    rows = frame.loc[mask]
-    value = rows[column].astype("string") if column in rows else pd.Series(pd.NA, index=rows.index,
-                                                                          dtype="string")
-    return pd.DataFrame({"table": table, "source_file": rows["_source_file"].astype("string"),
-                         "source_row": rows["_source_row"].astype("Int64"), "column": column,
-                         "value": value, "reason": reason})
+def _order_ids(values: pd.Series) -> pd.Series:
+    """Order numbers in the form rows are matched by; blank ones missing."""
+    return normalise_ids(values).mask(is_blank(values))
 
 
 def _unknown_order_id() -> str:
@@ -78,14 +70,14 @@ def _unknown_order_id() -> str:
 
 def _usable_headers(header: pd.DataFrame, out: JoinedOrders):
     """Header rows with a unique order number; exact copies counted, the rest set aside."""
-    oid = _ids(header["order_id"])
+    oid = _order_ids(header["order_id"])
     blank = oid.isna()
     exact_copy = header.duplicated(subset=["_row_key"]) if "_row_key" in header else \
         pd.Series(False, index=header.index)
     clash = oid.duplicated(keep="first") & ~blank & ~exact_copy
-    parts = [_set_aside(header, blank, "orders", "order_id",
+    parts = [set_aside(header, blank, "orders", "order_id",
                         text("order_parts.reason.header_without_order_id")),
-             _set_aside(header, clash, "orders", "order_id",
+             set_aside(header, clash, "orders", "order_id",
                         text("order_parts.reason.order_id_clash"))]
     keep = ~blank & ~exact_copy & ~clash
     return header.loc[keep].assign(_oid=oid[keep]), parts, int(exact_copy.sum())
@@ -129,7 +121,7 @@ def join_order_parts(tables: dict[str, pd.DataFrame]) -> JoinedOrders:
 def _join_payments(header: pd.DataFrame, payments: pd.DataFrame) -> JoinedOrders:
     out = JoinedOrders(orders=header, money_from="payments")
     usable, parts, n_copies = _usable_headers(header, out)
-    pid = _ids(payments["order_id"])
+    pid = _order_ids(payments["order_id"])
     amount = parse_amounts(payments["amount"])
     blank_amount = is_blank(payments["amount"])
     checks = [(pid.isna(), "order_id", text("order_parts.reason.missing_order_id")),
@@ -140,11 +132,11 @@ def _join_payments(header: pd.DataFrame, payments: pd.DataFrame) -> JoinedOrders
     pay_parts = []
     for mask, column, reason in checks:
         hit = mask.fillna(False).astype(bool) & ~bad
-        pay_parts.append(_set_aside(payments, hit, "payments", column, reason))
+        pay_parts.append(set_aside(payments, hit, "payments", column, reason))
         bad |= hit
     paid = amount[~bad].groupby(pid[~bad]).sum()
     no_payment = ~usable["_oid"].isin(paid.index)
-    parts.append(_set_aside(usable, no_payment, "orders", "order_id",
+    parts.append(set_aside(usable, no_payment, "orders", "order_id",
                             text("order_parts.reason.no_payments")))
     joined = usable.loc[~no_payment].copy()
     joined["amount"] = joined["_oid"].map(paid).to_numpy(dtype=float)
@@ -162,15 +154,15 @@ def _join_payments(header: pd.DataFrame, payments: pd.DataFrame) -> JoinedOrders
 def _join_lines(header: pd.DataFrame, lines: pd.DataFrame) -> JoinedOrders:
     out = JoinedOrders(orders=header, table="order_lines", money_from="order_lines")
     usable, parts, n_copies = _usable_headers(header, out)
-    lid = _ids(lines["order_id"])
+    lid = _order_ids(lines["order_id"])
     no_id = lid.isna()
     orphan = ~no_id & ~lid.isin(usable["_oid"])
-    line_parts = [_set_aside(lines, no_id, "order_lines", "order_id",
+    line_parts = [set_aside(lines, no_id, "order_lines", "order_id",
                              text("order_parts.reason.missing_order_id")),
-                  _set_aside(lines, orphan, "order_lines", "order_id", _unknown_order_id())]
+                  set_aside(lines, orphan, "order_lines", "order_id", _unknown_order_id())]
     ok = lines.loc[~no_id & ~orphan].assign(_oid=lid[~no_id & ~orphan])
     no_lines = ~usable["_oid"].isin(ok["_oid"])
-    parts.append(_set_aside(usable, no_lines, "orders", "order_id",
+    parts.append(set_aside(usable, no_lines, "orders", "order_id",
                             text("order_parts.reason.no_lines")))
     take = [c for c in _FROM_HEADER if c in usable] + (
         ["status"] if "status" in usable and "status" not in ok else [])
