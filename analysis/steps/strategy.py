@@ -32,13 +32,20 @@ def _col(key: str) -> str:
 def strategy_table(segments: pd.DataFrame, tiers: dict, roles: TierRoles) -> pd.DataFrame:
     """The tier table of SPEC §8 with customer counts and shares (headers of the 分层策略 sheet):
     one row per tier of this run's rules, in display order (``strategy.tiers`` entries for tiers
-    no rule assigns are left out)."""
+    no rule assigns are left out).
+
+    核心特征 is the rule the tier's customers were assigned by, with its thresholds as resolved
+    for this run (``segments.tier_rule``: ``累计消费(元)≥327,735.07（前1%）…``) — the params'
+    ``features`` text only describes a tier nobody is in, since it cannot know this company's
+    amounts."""
     counts = segments["tier"].value_counts()
+    rule = (segments.dropna(subset=["tier_rule"]).groupby("tier")["tier_rule"].first()
+            if "tier_rule" in segments else pd.Series(dtype="string"))
     rows = []
     for tier in roles.order:
         spec = tiers[tier]
         n = int(counts.get(tier, 0))
-        rows.append({_col("tier_level"): tier, _col("features"): spec["features"],
+        rows.append({_col("tier_level"): tier, _col("features"): rule.get(tier, spec["features"]),
                      _col("strategy"): spec["strategy"], _col("owner"): spec["owner_role"],
                      _col("cycle"): spec["cycle"], _col("customers"): n,
                      _col("share"): n / len(segments) if len(segments) else 0.0})

@@ -41,6 +41,14 @@ def test_strategy_table_counts_and_shares():
     assert table.loc["流失预警客户", "负责人"] == "客户关系专员"
 
 
+def test_strategy_table_states_the_rule_as_resolved_for_this_run():
+    segments = _segments().assign(tier_rule=["累计消费(元)≥327,735.07（前1%），推荐率≥0.9", "核心规则",
+                                             "流失规则", "其余客户"])
+    table = strategy_table(segments, TIERS, ROLES).set_index("层级")
+    assert table.loc["战略客户", "核心特征"] == "累计消费(元)≥327,735.07（前1%），推荐率≥0.9"
+    assert table.loc["潜力客户", "核心特征"] == TIERS["潜力客户"]["features"]   # nobody in it: the params text
+
+
 def test_plan_owner_action_and_due_date():
     plan = customer_plan(_segments(), CUSTOMERS, TIERS, pd.Timestamp("2026-10-31"), **PLAN_ARGS,
                          churn_flag_action="本周内回访").set_index("customer_id")
