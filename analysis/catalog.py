@@ -44,7 +44,7 @@ _ACCOUNT = ("table", "rows_in", "kept", "quarantined", "merged_or_duplicate", "c
 DATASETS: dict[str, Dataset] = {d.name: d for d in [
     Dataset("customers", _C, (_P, _S, _X, _T), ("customer_id", "in_customer_table"),
             "The clean customer archive: one row per customer, orders-only customers included."),
-    Dataset("orders", _C, (_P, _S, _X, _T),
+    Dataset("orders", _C, (_P, _S, _X, _T, "report"),
             ("customer_id", "order_id", "order_date", "amount", "net_amount", "is_purchase",
              "is_cancelled", "is_return"),
             "Clean order rows (lines of one order share its order_id), typed and flagged."),
@@ -68,7 +68,12 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in [
             "RFM, classes, value bands, tiers and clusters per customer."),
     Dataset("churn", _X, (_T, "report"), ("customer_id", "churn_warning", "warning_reason"),
             "Churn warnings (rule and model) and predicted value per customer."),
-    Dataset("insights", _X, ("report",), ("insight",), "Cross-analysis findings, strongest first."),
+    Dataset("insights", _X, ("report",), ("insight",),
+            "Business findings, one per customer attribute, most relevant first (the test behind "
+            "each in evidence)."),
+    Dataset("backtest_verdict", _X, ("report",), ("verdict", "headline"),
+            "The backtest's one-sentence verdict on the churn warnings (notebook 04's and the "
+            "executive summary's wording)."),
     Dataset("recommendations", _X, (_T,), ("customer_id", "recommended_category"),
             "Next category to offer each customer."),
     Dataset("plan", _T, (_T, "report"),

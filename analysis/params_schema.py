@@ -296,6 +296,7 @@ class Strategy(_Section):
     extra_workdays: list[dt.date]
     tiers: dict[str, TierStrategy]
     churn_flag_action: str
+    max_calls_per_owner_per_day: PositiveInt
 
 
 class Report(_Section):

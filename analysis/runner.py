@@ -32,6 +32,19 @@ def report_path(out: Path, month: str) -> Path:
     return out / text("run.report_file", month=month)
 
 
+def _shown(path: Path, cwd: Path) -> str:
+    """A folder or file as the log names it: relative to where the command was run, or by its
+    name alone when it lies elsewhere — never the server's absolute path.
+
+    >>> _shown(Path("/srv/kit/outputs/2026-10"), Path("/srv/kit")), _shown(Path("/tmp/x/2026-10"), Path("/srv/kit"))
+    ('outputs/2026-10', '2026-10')
+    """
+    try:
+        return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
+    except ValueError:
+        return Path(path).name
+
+
 class _Log:
     """Progress to the terminal and to run.log in the output folder."""
 
@@ -137,7 +150,7 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
     )
     log = _Log(out / "run.log")
     started = time.perf_counter()
-    log(text("run.log.start", month=month, as_of=as_of_date.date(), data=data, out=out))
+    log(text("run.log.start", month=month, as_of=as_of_date.date(), data=_shown(data, cwd), out=_shown(out, cwd)))
     # The run's context is built here, once, and handed to every notebook and the report.
     ctx = build_context(month, as_of_date, data, out.resolve(), params)
     injected = {
@@ -145,6 +158,7 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
         "data_dir": str(data), "out_dir": str(out.resolve()), "context": ctx.to_parameters(),
     }
     executed = []
+    kernel = _SharedKernel()
     try:
         for i, name in enumerate(NOTEBOOK_ORDER, 1):
             target = out / f"{name}.ipynb"
@@ -154,18 +168,16 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
                 papermill.execute_notebook(
                     str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(target), parameters=injected,
                     kernel_name=KERNEL_NAME, cwd=str(NOTEBOOKS_DIR), progress_bar=False,
-                    log_output=False, report_mode=False,
-                    # The kernel's own start-up chatter is not for the user.
-                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                    log_output=False, report_mode=False, km=kernel.fresh(),
                 )
             except PapermillExecutionError as err:
                 where = text("run.log.cell", notebook=f"{name}.ipynb", n=err.exec_count)
                 if err.ename in _USER_ERRORS:
                     log(text("run.log.user_error", error=err.evalue, where=where), err=True)
-                    log(text("run.log.kept_see_notebook", path=target), err=True)
+                    log(text("run.log.kept_see_notebook", path=_shown(target, cwd)), err=True)
                     return 2
                 log(text("run.log.failed", where=where, name=err.ename, error=err.evalue), err=True)
-                log(text("run.log.kept_see_error", path=target), err=True)
+                log(text("run.log.kept_see_error", path=_shown(target, cwd)), err=True)
                 return 1
             executed.append(target)
             log(text("run.log.step_done", seconds=time.perf_counter() - step_start))
@@ -179,7 +191,7 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
             executed, html_path, title=params["report"]["title"],
             subtitle=text("run.report_subtitle", month=month, as_of=as_of_date.date()),
             summary_markdown=executive_summary(ctx.out_dir, ctx.month, ctx.as_of, tier_roles(params),
-                                               ctx.previous_dir),
+                                               ctx.previous_dir, params=params),
         )
         bad = check_self_contained(html_path.read_text(encoding="utf-8"))
         if bad:
@@ -191,8 +203,57 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
         if leaks:  # the report is meant for sharing: it must not carry personal data
             log(text("run.log.personal_data", leaks=leaks[:3]), err=True)
             return 1
-        log(text("run.log.report", path=html_path))
-        log(text("run.log.done", seconds=time.perf_counter() - started, out=out))
+        log(text("run.log.report", path=_shown(html_path, cwd)))
+        log(text("run.log.done", seconds=time.perf_counter() - started, out=_shown(out, cwd)))
         return 0
     finally:
+        kernel.close()
         log.close()
+
+
+class _SharedKernel:
+    """One kernel for the whole batch, its namespace wiped before each notebook.
+
+    Starting a kernel and importing pandas, scikit-learn and matplotlib cost 2–3 s per
+    notebook — most of a small batch. Each notebook still starts from an empty namespace
+    (``%reset``, figures closed, cell numbers from 1), so it cannot lean on another's
+    variables; the notebook tests run each one in a kernel of its own.
+    """
+
+    _RESET = ("%reset -f\n"
+              "import matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
+              "get_ipython().execution_count = 1")
+
+    def __init__(self):
+        self.km = None
+
+    def fresh(self):
+        """The kernel manager to hand to papermill, its namespace emptied."""
+        from jupyter_client import BlockingKernelClient
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        if self.km is None:
+            self.km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+            # The kernel's own start-up chatter is not for the user.
+            run_sync(self.km.start_kernel)(cwd=str(NOTEBOOKS_DIR),
+                                           extra_arguments=["--IPKernelApp.log_level=ERROR"])
+            return self.km
+        client = BlockingKernelClient()
+        client.load_connection_info(self.km.get_connection_info())
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=60)
+            reply = client.execute_interactive(self._RESET, silent=True, store_history=False, timeout=60)
+            if reply["content"]["status"] != "ok":
+                raise KitError(text("run.error.kernel_reset", error=reply["content"].get("evalue", "")))
+        finally:
+            client.stop_channels()
+        return self.km
+
+    def close(self):
+        if self.km is not None:
+            from jupyter_core.utils import run_sync
+
+            run_sync(self.km.shutdown_kernel)(now=True)
+            self.km = None

@@ -508,7 +508,7 @@ def exports(draw, max_customers: int = 60) -> Export:
     for n, ((record, _), (cid, _)) in enumerate(zip(plans, owners)):
         if record is None:
             continue
-        mobile, phone_kind = f"139{n:08d}", record["phone_kind"]
+        mobile, phone_kind = f"1391{n:07d}", record["phone_kind"]  # not 13900000000 (a placeholder)
         if record["link"] == 0 and mobiles:
             target = sorted(mobiles)[record["target"] % len(mobiles)]
             mobile, phone_kind = mobiles[target], record["phone_kind"] % 4

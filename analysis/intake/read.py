@@ -129,7 +129,7 @@ class RawData:
             label["header_row"]: src.header_row,
             label["encoding"]: src.encoding or "",
             label["n_rows"]: src.n_rows,
-            label["mapped"]: _list(f"{h}→{c}" for h, c in src.column_map.items()),
+            label["mapped"]: _list(f"{h}→{column_label(src.table, c)}" for h, c in src.column_map.items()),
             label["unmapped"]: _list(src.unmapped),
         } for src in self.sources]
         return pd.DataFrame(rows, columns=list(label.values()))
@@ -716,8 +716,12 @@ def _show(delim: str) -> str:
 # ---------------------------------------------------------------------------- XLSX
 
 def _read_workbook(path: Path, excel_sheet: str | None, column_map: dict):
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+    """(grids, notes) of a workbook, read with calamine (Rust): 4x openpyxl's speed.
+
+    calamine gives each cell's value and the merged ranges but shows an error cell
+    (``#N/A``) as empty; those are put back from the sheet's XML (see :func:`_error_cells`).
+    """
+    import python_calamine as calamine
 
     name = path.name
     size = path.stat().st_size
@@ -730,34 +734,47 @@ def _read_workbook(path: Path, excel_sheet: str | None, column_map: dict):
     if not magic.startswith(b"PK"):
         raise InputError(text("intake.error.not_xlsx"), file=name)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
-            TypeError, EOFError) as err:
+        book = calamine.CalamineWorkbook.from_path(path)
+        zipped = zipfile.ZipFile(path)
+    except calamine.PasswordError:
+        raise InputError(text("intake.error.encrypted"), file=name) from None
+    except (calamine.CalamineError, zipfile.BadZipFile, OSError, ValueError, KeyError,
+            EOFError) as err:
         raise InputError(text("intake.error.corrupt_xlsx", error=type(err).__name__),
                          file=name) from None
     grids, notes = [], []
-    try:
-        names = book.sheetnames
+    with book, zipped:
+        all_names = book.sheet_names
+        names = all_names
         if excel_sheet is not None:
             if excel_sheet not in names:
                 notes.append(text("intake.note.no_such_sheet", file=name, sheet=excel_sheet,
                                   sheets=_list(names)))
                 return grids, notes
             names = [excel_sheet]
-        multi = len(book.sheetnames) > 1
+        worksheets = {m.name for m in book.sheets_metadata
+                      if m.typ == calamine.SheetTypeEnum.WorkSheet}  # not chart sheets
+        multi = len(all_names) > 1
         any_cells = False
         for sheet in names:
+            if sheet not in worksheets:
+                continue
             label = f"{name}[{sheet}]" if multi else name
             try:
-                ws = book[sheet]
-                if not hasattr(ws, "iter_rows"):  # chart sheets
-                    continue
-                ws.reset_dimensions()  # some writers record a wrong size; read every row
-                cells = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-                merged = _merged_ranges(ws)
-            except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as err:
+                ws = book.get_sheet_by_name(sheet)
+                # From A1, so that list positions are Excel's rows and columns.
+                cells = _cells_text(ws.to_python(skip_empty_area=False))
+                merged = [(c0 + 1, r0 + 1, c1 + 1, r1 + 1)
+                          for (r0, c0), (r1, c1) in ws.merged_cell_ranges or ()]
+                part = _sheet_parts(zipped).get(sheet)
+                errors = _error_cells(zipped.open(part)) if part else []
+            except (calamine.CalamineError, zipfile.BadZipFile, KeyError, OSError, ValueError,
+                    EOFError) as err:
                 raise InputError(text("intake.error.corrupt_sheet", sheet=sheet,
                                       error=type(err).__name__), file=name) from None
+            for row, col, value in errors:
+                if row < len(cells) and col < len(cells[row]) and cells[row][col] is None:
+                    cells[row][col] = value
             if not any(_non_blank(r) for r in cells):
                 continue
             any_cells = True
@@ -768,44 +785,75 @@ def _read_workbook(path: Path, excel_sheet: str | None, column_map: dict):
                     header or _unnamed_column(col) for col, header in sorted(filled)))
                 notes.append(text("intake.note.merged_filled", file=label, n=len(filled),
                                   columns=columns))
-    finally:
-        book.close()
     if not any_cells and not notes:
         raise _NoTable(text("intake.error.empty_workbook"), file=name)
     return grids, notes
 
 
-_MERGE_CELL = re.compile(rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref="([^"]+)"')
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
-    """The sheet's merged cells as 1-based ``(min_col, min_row, max_col, max_row)``.
+def _sheet_parts(zipped: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip member holding its XML (``xl/worksheets/sheet1.xml``)."""
+    import posixpath
+    from xml.etree import ElementTree
 
-    openpyxl's read-only mode, used for speed, does not read them. They follow the cells in
-    the sheet's XML (``<mergeCell ref="A2:A4"/>``), so the XML is streamed once more as bytes:
-    under 1% of openpyxl's time on 60 000 rows, where a second, full load would double it.
+    def relations(rels_path: str, base: str) -> dict[str, tuple[str, str]]:
+        """Relation id -> (type, member), targets made relative to the zip's root."""
+        out = {}
+        for rel in ElementTree.fromstring(zipped.read(rels_path)):
+            target = rel.get("Target", "")
+            out[rel.get("Id")] = (rel.get("Type", ""), target.lstrip("/") if target.startswith("/")
+                                  else posixpath.normpath(posixpath.join(base, target)))
+        return out
+
+    book_part = next((member for kind, member in relations("_rels/.rels", "").values()
+                      if kind.endswith("/officeDocument")), "xl/workbook.xml")
+    folder, file = posixpath.split(book_part)
+    sheets = relations(posixpath.join(folder, "_rels", file + ".rels"), folder)
+    book_xml = ElementTree.fromstring(zipped.read(book_part))
+    return {sheet.get("name"): sheets.get(sheet.get(_REL_NS), ("", None))[1]
+            for sheet in book_xml.iter() if sheet.tag.endswith("}sheet")}
+
+
+_ERROR_CELL = re.compile(
+    rb"""<(?:[\w.-]+:)?c\b(?=[^>]*\bt=["']e["'])[^>]*?\br=["']([A-Z]{1,3})(\d+)["'][^>]*>"""
+    rb"""(?:(?!</(?:[\w.-]+:)?c>).)*?<(?:[\w.-]+:)?v>([^<]*)</(?:[\w.-]+:)?v>""", re.S)
+_TAIL = 1 << 16   # an error cell, formula included, is shorter than this
+
+
+def _error_cells(source) -> list[tuple[int, int, str]]:
+    """The error cells (``<c r="A7" t="e"><v>#N/A</v></c>``) of a sheet's XML, as 0-based
+    ``(row, column, text)``: Excel shows the error, so the user sees why the cell counts as
+    empty. Streamed in 1 MB chunks; a sheet without one costs a search per chunk.
+
+    Examples
+    --------
+    >>> import io
+    >>> _error_cells(io.BytesIO(b'<c r="B3" s="1" t="e"><f>1/0</f><v>#DIV/0!</v></c>'))
+    [(2, 1, '#DIV/0!')]
     """
-    from openpyxl.utils.cell import range_boundaries
-
-    get_source = getattr(ws, "_get_source", None)
-    if get_source is None:
-        return []
-    refs, tail = [], b""
-    with get_source() as source:
+    found, tail = [], b""
+    with source:
         while chunk := source.read(1 << 20):
             data = tail + chunk
-            if b"mergeCell" in data:
-                # A tag cut by the chunk boundary is found whole in the next round, one that
+            if b't="e"' in data or b"t='e'" in data:  # memchr-fast; a regex is 3x slower
+                # A cell cut by the chunk boundary is found whole in the next round; one that
                 # ended inside the carried-over tail was found in this one.
-                refs += [m.group(1) for m in _MERGE_CELL.finditer(data) if m.end() > len(tail)]
-            tail = data[-1024:]
-    ranges = []
-    for ref in refs:
-        try:
-            ranges.append(range_boundaries(ref.decode("ascii")))
-        except (ValueError, TypeError, UnicodeDecodeError):
-            continue  # not a range; Excel would refuse the file
-    return ranges
+                for m in _ERROR_CELL.finditer(data):
+                    if m.end() > len(tail):
+                        found.append((int(m.group(2)) - 1, _column_index(m.group(1)),
+                                      m.group(3).decode("utf-8", "replace")))
+            tail = data[-_TAIL:]
+    return found
+
+
+def _column_index(letters: bytes) -> int:
+    """0-based column of Excel's letters: ``b"A"`` -> 0, ``b"AB"`` -> 27."""
+    index = 0
+    for ch in letters:
+        index = index * 26 + ch - 64
+    return index - 1
 
 
 def _fill_merged_down(cells: list[list], merged, first: int) -> list[int]:
@@ -846,8 +894,39 @@ def _fill_merged_down(cells: list[list], merged, first: int) -> list[int]:
     return filled
 
 
+_type_of = np.frompyfunc(type, 1, 1)
+_iso_date = np.frompyfunc(dt.date.isoformat, 1, 1)
+
+
+def _cells_text(rows: list[list]) -> list[list]:
+    """:func:`_cell_text` of every cell of a rectangular sheet, column by column: texts and
+    dates (most cells) in numpy's loops, only the rest one call each — 2x faster.
+
+    Examples
+    --------
+    >>> _cells_text([["C1", dt.date(2024, 3, 1), 12.0], ["", dt.datetime(2024, 3, 2, 9), True]])
+    [['C1', '2024-03-01', '12'], [None, '2024-03-02 09:00:00', 'TRUE']]
+    """
+    if not rows or not rows[0]:
+        return [[None] * len(r) for r in rows]
+    grid = np.empty((len(rows), len(rows[0])), dtype=object)
+    grid[:] = rows
+    for j in range(grid.shape[1]):
+        col = grid[:, j]
+        kinds = _type_of(col)
+        is_text = kinds == str
+        col[is_text & (col == "")] = None
+        is_date = kinds == dt.date                  # a datetime is not: its type differs
+        if is_date.any():
+            col[is_date] = _iso_date(col[is_date])
+        other = ~(is_text | is_date)
+        if other.any():
+            col[other] = [_cell_text(v) for v in col[other]]
+    return grid.tolist()
+
+
 def _cell_text(value):
-    """An openpyxl cell value as the text the user sees; None for empty."""
+    """A cell value as the text the user sees; None for empty."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -1272,7 +1351,7 @@ def _what_is_missing(tables: dict[str, pd.DataFrame]) -> list[str]:
         if table in ORDER_PARTS:
             continue
         if table not in tables:
-            notes.append(text("intake.note.table_missing", table=table_label(table), name=table,
+            notes.append(text("intake.note.table_missing", table=table_label(table),
                               disables=table_disables(table)))
             continue
         for column, spec in TABLES[table].items():
@@ -1283,5 +1362,5 @@ def _what_is_missing(tables: dict[str, pd.DataFrame]) -> list[str]:
                 continue
             if not spec.required and column not in tables[table].columns:
                 notes.append(text("intake.note.column_missing", table=table_label(table),
-                                  label=spec.label, column=column, disables=spec.disables))
+                                  label=spec.label, disables=spec.disables))
     return notes

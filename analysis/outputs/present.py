@@ -8,9 +8,61 @@ import pandas as pd
 from IPython.display import Markdown
 
 from analysis.reference.report_tables import RATE_COLUMN
-from analysis.vocab import text
+from analysis.vocab import all_labels, text
 
-__all__ = ["bullets", "table", "sections"]
+__all__ = ["bullets", "table", "sections", "setting", "setting_name", "setting_value"]
+
+# How a setting's value reads: a unit name (settings.unit.<unit>) per kind of value.
+UNITS = ("days", "months", "customers", "yuan", "share")
+
+
+def setting_name(key: str) -> str:
+    """What a reader calls the parameter ``key`` (``churn.horizon_days`` → 流失预测期): the label
+    table ``analysis/vocab/settings.yml``. The key itself never reaches the report.
+
+    Examples
+    --------
+    >>> setting_name("rfm.window_months")
+    'RFM 统计窗口'
+    """
+    return text(f"settings.{key}")
+
+
+def setting_value(key: str, value, unit: str = "") -> str:
+    """The value of parameter ``key`` as a reader says it: in ``unit`` (one of :data:`UNITS`),
+    a named choice (``settings.<key>.<value>``), a list joined, or 未设置 for none.
+
+    Examples
+    --------
+    >>> setting_value("churn.horizon_days", 90, "days"), setting_value("churn.model", "mbgnbd")
+    ('90 天', 'MBG/NBD 模型')
+    >>> setting_value("churn.warn_top_n", None, "customers")
+    '未设置'
+    """
+    if value is None:
+        return text("settings.unit.none")
+    if unit:
+        return text(f"settings.unit.{unit}", n=value)
+    if isinstance(value, str) and f"settings.{key}.{value}" in all_labels():
+        return text(f"settings.{key}.{value}")
+    if isinstance(value, (list, tuple)):
+        return text("summary.separator").join(str(v) for v in value)
+    return str(value)
+
+
+def setting(key: str, params: dict, unit: str = "") -> str:
+    """The parameter ``key`` of the run's ``params`` by its name and value,
+    e.g. ``流失预测期（本次 90 天）``.
+
+    Examples
+    --------
+    >>> setting("churn.p_alive_threshold", {"churn": {"p_alive_threshold": 0.5}}, "share")
+    '仍活跃概率门槛（本次：50%）'
+    """
+    value = params
+    for part in key.split("."):
+        value = value[part]
+    return text("settings.value", name=setting_name(key), value=setting_value(key, value, unit))
 
 
 def bullets(lines, empty: str | None = None) -> Markdown:

@@ -1,28 +1,37 @@
 """Masking personal data for anything meant for sharing (个人信息保护法, SPEC §10).
 
-Full contact data appears only in the internal customer table. Shared copies of the workbooks
-go through :func:`mask_workbook_sheets`; :func:`scan_for_personal_data` checks a written file
-(or the HTML report) for anything left unmasked.
+Full contact data appears only in the internal workbooks. Shared copies of the workbooks go
+through :func:`mask_workbook_sheets`, the report's customer tables through :func:`mask_names`
+(analysis/outputs/tables.py); :func:`scan_for_personal_data` checks a written file (or the HTML
+report) for anything left unmasked.
+
+A masked customer is shown by one alias everywhere in a run — ``王**（C0123）``,
+``王先生（C0123）``, ``大**公司（C0001）`` — worked out from the row alone (the name, the
+customer ID and, where given, a salutation), never from the order rows appear in, so every
+table and every workbook shows the same alias for the same customer, and the ID in it leads
+to the full record in the internal workbook ("完整名单见…").
 
 Columns to mask are named by key (:data:`NAME_COLUMNS`, :data:`CONTACT_COLUMNS`) and found by
-their header in the run's language; masked labels (``A公司``, ``*先生`` …) come from
-analysis/vocab/privacy.yml, the words that tell a company or a salutation from
-analysis/reference/personal_data.py.
+their header in the run's language; the alias patterns come from analysis/vocab/privacy.yml,
+the words that tell a company or a salutation from analysis/reference/personal_data.py.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.errors import KitError
-from analysis.reference.personal_data import COMPANY_MARKERS, FEMALE_MARKERS, MALE_MARKERS
+from analysis.reference.personal_data import (
+    COMPANY_MARKERS, FEMALE_MARKERS, FEMALE_TITLES, MALE_MARKERS, MALE_TITLES,
+)
 from analysis import vocab
 
 __all__ = [
-    "mask_phones", "mask_names", "mask_emails", "mask_text", "mask_workbook_sheets",
+    "mask_phones", "mask_names", "mask_emails", "mask_contacts", "mask_text", "mask_workbook_sheets",
     "contains_unmasked_mobile", "scan_for_personal_data", "COMPANY_MARKERS", "NAME_COLUMNS",
     "CONTACT_COLUMNS",
 ]
@@ -42,40 +51,69 @@ def mask_phones(values: pd.Series) -> pd.Series:
 
 
 def mask_names(values: pd.Series, salutations: pd.Series | None = None, *,
-               letters: dict[str, str] | None = None) -> pd.Series:
-    """Companies become ``A公司``-style letters, people ``*先生`` / ``*女士`` (``*客户`` if unknown).
+               ids: pd.Series | None = None) -> pd.Series:
+    """Each customer's alias: a masked name carrying the customer ID, the same wherever the
+    customer appears (it depends on this row's name, ID and salutation only).
 
-    Company letters are assigned in order of first appearance (A, B, …, Z, AA, …), so the
-    same company keeps its letter within one output. Pass the same ``letters`` dict (company
-    -> label, extended in place) to several calls to keep the letters across sheets.
+    * a company (a name with 公司/集团/店 …): its first character, ``**`` and the word that
+      makes it a company — ``大同博汇五金有限责任公司`` -> ``大**公司``;
+    * a person: the surname (first character) with ``先生`` / ``女士`` where ``salutations``
+      (aligned to ``values``: 先生/女士/男/女 …) or the name itself (``王先生``) says so, else
+      ``王**``;
+    * ``ids`` (aligned to ``values``) appended in brackets: ``王**（C0123）``; two customers of
+      the same surname differ by their ID. Without a name: ``*客户（C0123）``; without either: NA.
+
+    Examples
+    --------
+    >>> names = pd.Series(["大同博汇五金有限责任公司", "王先生", "谭伟艳", "谭伟", None])
+    >>> mask_names(names, ids=pd.Series(["C1", "C2", "C3", "C4", "C5"])).tolist()
+    ['大**公司（C1）', '王先生（C2）', '谭**（C3）', '谭**（C4）', '*客户（C5）']
+    >>> mask_names(pd.Series(["李娜"]), pd.Series(["女"])).tolist()
+    ['李女士']
     """
-    text = values.astype("string")
-    is_company = text.str.contains(COMPANY_MARKERS, na=False)
-    letters = {} if letters is None else letters
-    for name in text[is_company].unique():
-        if name in letters:
-            continue
-        n = len(letters)
-        letter = ""
-        while True:
-            letter = chr(ord("A") + n % 26) + letter
-            n = n // 26 - 1
-            if n < 0:
-                break
-        letters[name] = vocab.text("privacy.company", letter=letter)
-    out = pd.Series(vocab.text("privacy.person.unknown"), index=values.index, dtype="string")
-    if salutations is not None:
-        sal = salutations.astype("string")
-        out[sal.str.contains(MALE_MARKERS, na=False)] = vocab.text("privacy.person.male")
-        out[sal.str.contains(FEMALE_MARKERS, na=False)] = vocab.text("privacy.person.female")
-    out[is_company] = text[is_company].map(letters)
-    out[text.isna()] = pd.NA
+    text = values.astype("string").str.strip()
+    hint = (salutations.astype("string").reindex(values.index) if salutations is not None
+            else pd.Series(pd.NA, index=values.index, dtype="string"))
+    male = hint.str.contains(MALE_MARKERS, na=False) | text.str.contains(MALE_TITLES, na=False)
+    female = hint.str.contains(FEMALE_MARKERS, na=False) | text.str.contains(FEMALE_TITLES, na=False)
+    kind = text.str.extract(f"(?s).*({COMPANY_MARKERS})", expand=False).astype("string")
+    head = text.str[0].where(text.str.len() > 0)
+    alias = _fill(vocab.text("privacy.alias.person"), head=head)
+    alias = alias.mask(male, _fill(vocab.text("privacy.alias.male"), head=head))
+    alias = alias.mask(female, _fill(vocab.text("privacy.alias.female"), head=head))  # female wins
+    alias = alias.mask(kind.notna(), _fill(vocab.text("privacy.alias.company"), head=head, kind=kind))
+    if ids is None:
+        return alias
+    id_text = pd.Series(ids, index=values.index).astype("string")
+    return _fill(vocab.text("privacy.alias.with_id"), alias=alias.fillna(vocab.text("privacy.alias.unnamed")),
+                 id=id_text)
+
+
+def _fill(template: str, **fields: pd.Series) -> pd.Series:
+    """``template.format(**fields)`` row by row, for aligned string series (NA where a field is
+    NA): one vectorised concatenation instead of a Python call per row."""
+    out = None
+    for literal, field, _, _ in string.Formatter().parse(template):
+        parts = ([literal] if literal else []) + ([fields[field]] if field is not None else [])
+        for part in parts:
+            out = part if out is None else out + part
     return out
 
 
 def mask_emails(values: pd.Series) -> pd.Series:
-    """``zhangwei@example.com`` -> ``z***@example.com``."""
-    return values.astype("string").str.replace(r"^([^@])[^@]*@", r"\1***@", regex=True)
+    """The local part and the domain masked, the top-level domain kept.
+
+    Examples
+    --------
+    >>> mask_emails(pd.Series(["zhangwei@example.com", "li.na@corp.com.cn", None])).tolist()
+    ['z***@***.com', 'l***@***.cn', <NA>]
+    """
+    return values.astype("string").str.replace(
+        r"^([^@])[^@]*@[^@]*?(\.[A-Za-z]{2,})?$", lambda m: _masked_email(m[1], m[2]), regex=True)
+
+
+def _masked_email(first: str, tld: str | None) -> str:
+    return f"{first}***@***{tld or ''}"
 
 
 # A mainland mobile number, optionally with +86 and 3-4-4 separators; not inside a longer number.
@@ -83,13 +121,14 @@ _MOBILE = re.compile(r"(?<![\d*])(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -
 # A landline with its area code: 021-62345678, 0571 8888 6666.
 _LANDLINE = re.compile(r"(?<![\d*])(0\d{2,3})[ -](\d{5,6})(\d{2})(?![\d*])")
 # An e-mail address whose local part is not already masked (a masked one has "*" before "@").
-_EMAIL = re.compile(r"(?<![A-Za-z0-9.%+*_-])([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9.%+*_-])([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(\.[A-Za-z]{2,}))")
 
-# Keys of the workbook columns (analysis/outputs/workbooks.py) holding customer names or contact
-# data; any other text column is still scrubbed of phone numbers and e-mails typed into it
-# (feedback, remark, raw_value, …).
+# Keys of the workbook columns (column.<key> in analysis/vocab/workbooks.yml) holding customer
+# names or contact data: a name becomes the customer's alias, a contact column's phones and
+# e-mails are masked whatever the column holds. Any other text column is still scrubbed of phone
+# numbers and e-mails typed into it (feedback, remark, raw_value, …).
 NAME_COLUMNS = ("customer_name",)
-CONTACT_COLUMNS = ("contact",)
+CONTACT_COLUMNS = ("contact", "phone", "email")
 
 
 def contains_unmasked_mobile(text: str) -> list[str]:
@@ -103,7 +142,7 @@ def mask_text(values: pd.Series) -> pd.Series:
     Examples
     --------
     >>> mask_text(pd.Series(["请回电 138 1234 5678 或 li.na@corp.cn", None])).tolist()
-    ['请回电 138****5678 或 l***@corp.cn', <NA>]
+    ['请回电 138****5678 或 l***@***.cn', <NA>]
     """
     text = values.astype("string")
     present = text.notna().to_numpy()
@@ -122,16 +161,29 @@ def _mask_one(value: str) -> str:
         return value
     value = _MOBILE.sub(lambda m: f"{m[1]}****{m[3]}", value)
     value = _LANDLINE.sub(lambda m: f"{m[1]}-{'*' * len(m[2])}{m[3]}", value)
-    return _EMAIL.sub(lambda m: f"{m[1]}***@{m[2]}", value)
+    return _EMAIL.sub(lambda m: _masked_email(m[1], m[3]), value)
 
 
-def _mask_contact(values: pd.Series) -> pd.Series:
-    # 联系方式 holds a phone or, where there is none, an e-mail (strategy.workbook_sheets).
+def mask_contacts(values: pd.Series) -> pd.Series:
+    """Phones and e-mails of a contact column, whichever each row holds, masked.
+
+    Examples
+    --------
+    >>> mask_contacts(pd.Series(["13812345678", "zhangwei@example.com", "+86 139 1234 5678"])).tolist()
+    ['138****5678', 'z***@***.com', '139****5678']
+    """
     text = values.astype("string")
     is_email = text.str.contains("@", na=False)
     out = mask_phones(text.where(~is_email))
     out[is_email] = mask_emails(text[is_email])
     return mask_text(out)  # anything in another shape (+86 …, two numbers) still masked
+
+
+def _headers(keys) -> set[str]:
+    # Headers of the keys the vocabulary has (a key another part of the kit has not added yet
+    # simply matches no column).
+    columns = vocab.texts("column")
+    return {columns[key] for key in keys if key in columns}
 
 
 def mask_workbook_sheets(sheets: dict[str, dict[str, pd.DataFrame]], *,
@@ -143,10 +195,10 @@ def mask_workbook_sheets(sheets: dict[str, dict[str, pd.DataFrame]], *,
     recognised by key (:data:`NAME_COLUMNS`, :data:`CONTACT_COLUMNS`, ``customer_id``) through
     their header; headers, keys and column order are kept as they are.
 
-    * 客户名称: companies -> ``A公司``, ``B公司`` … with one letter per company across every
-      sheet of every workbook in this call; people -> ``*先生`` / ``*女士`` where the name or
-      ``salutations`` (indexed by 客户ID, e.g. 先生/女士/男/女) says so, else ``*客户``.
-    * 联系方式 (and other contact columns): ``138****5678``, ``021-******78``, ``z***@example.com``.
+    * 客户名称: the customer's alias (:func:`mask_names`) with the row's 客户ID, e.g.
+      ``王**（C0123）`` — the same alias in every sheet and in the report; ``salutations``
+      (indexed by 客户ID, e.g. 先生/女士/男/女) makes it ``王先生（C0123）``.
+    * 联系方式, 联系电话, 电子邮箱: ``138****5678``, ``021-******78``, ``z***@***.com``.
     * Every other text column (客户反馈, 原值 in 隔离明细, 备注 …): mobile numbers, landlines
       and e-mails inside the text are masked, the rest of the text is kept.
 
@@ -156,27 +208,25 @@ def mask_workbook_sheets(sheets: dict[str, dict[str, pd.DataFrame]], *,
     --------
     >>> info = pd.DataFrame({"客户ID": ["C1"], "客户名称": ["王先生"], "联系方式": ["13812345678"]})
     >>> mask_workbook_sheets({"customer_info": {"info": info}})["customer_info"]["info"].iloc[0].tolist()
-    ['C1', '*先生', '138****5678']
+    ['C1', '王先生（C1）', '138****5678']
     """
-    name_headers = {vocab.text(f"column.{key}") for key in NAME_COLUMNS}
-    contact_headers = {vocab.text(f"column.{key}") for key in CONTACT_COLUMNS}
+    name_headers = _headers(NAME_COLUMNS)
+    contact_headers = _headers(CONTACT_COLUMNS)
     id_header = vocab.text("column.customer_id")
-    letters: dict[str, str] = {}
     out: dict[str, dict[str, pd.DataFrame]] = {}
     for workbook, frames in sheets.items():
         out[workbook] = {}
         for sheet, frame in frames.items():
             masked = frame.copy()
+            ids = masked[id_header] if id_header in masked else None
             for col in masked.columns:
                 values = masked[col]
                 if col in name_headers:
-                    hint = values.astype("string")
-                    if salutations is not None and id_header in masked:
-                        given = masked[id_header].astype("string").map(salutations.astype("string"))
-                        hint = given.fillna(hint) if hint is not None else given
-                    masked[col] = mask_names(values, hint, letters=letters).astype(object)
+                    given = (ids.astype("string").map(salutations.astype("string"))
+                             if salutations is not None and ids is not None else None)
+                    masked[col] = mask_names(values, given, ids=ids).where(values.notna()).astype(object)
                 elif col in contact_headers:
-                    masked[col] = _mask_contact(values).astype(object)
+                    masked[col] = mask_contacts(values).astype(object)
                 elif _is_text(values):
                     masked[col] = _mask_text_keep_types(values)
             out[workbook][sheet] = masked

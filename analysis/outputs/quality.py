@@ -66,10 +66,15 @@ def quality_display(quality: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def checks_display(checks: dict) -> pd.DataFrame:
-    """The other quality counts, labelled (headers: ``clean.checks_column.*``)."""
+def checks_display(checks: dict, examples: dict | None = None) -> pd.DataFrame:
+    """The other quality counts, labelled, with a few of the customers each found
+    (``CleanResult.examples``; headers: ``clean.checks_column.*``)."""
     labels, names = texts("clean.checks_column"), texts("clean.check")
-    rows = [{labels["check"]: names.get(k, k), labels["value"]: v} for k, v in checks.items() if v is not None]
+    examples = examples or {}
+    separator = text("list.separator")
+    rows = [{labels["check"]: names.get(k, k), labels["value"]: v,
+             labels["examples"]: separator.join(examples.get(k, []))}
+            for k, v in checks.items() if v is not None]
     return pd.DataFrame(rows)
 
 
@@ -107,14 +112,27 @@ def quality_report(accounting: pd.DataFrame, quality: pd.DataFrame, checks: pd.D
                      "—" if pd.isna(r.completeness) else f"{r.completeness:.1%}",
                      f"≥{target:.0%}", "✔" if r.meets_target else "✘",
                      r.note or f"{r.filled:,} / {r.total:,}"))
+    notes = texts("clean.quality.check_note")
     for r in checks.itertuples():
         if pd.notna(r.value):
             rows.append((text("clean.quality.check"), check_names.get(r.check, r.check),
-                         f"{int(r.value):,}", "", "", ""))
+                         f"{int(r.value):,}", "", "", _check_note(notes.get(r.check, ""), r)))
     see_sheet = text("clean.quality.see_sheet", sheet=text("sheet.quarantine"))
     for r in quarantine_summary(quarantine).itertuples(index=False):
         rows.append((text("clean.quality.quarantine"), f"{r[0]}·{r[1]}", f"{r[2]:,}", "", "", see_sheet))
     return pd.DataFrame(rows, columns=[text(f"column.{key}") for key in _QUALITY_HEADERS])
+
+
+def _check_note(note: str, check) -> str:
+    """A check's note: what its count means, then a few of the customers it found (examples
+    listed by :func:`analysis.steps.clean.checks_frame`), ``例：C1、C7 等`` when there are more."""
+    examples = getattr(check, "examples", None)
+    if not int(check.value) or examples is None or pd.isna(examples) or not examples:
+        return note
+    listed = len(str(examples).split(text("list.separator")))
+    ids = text("clean.quality.examples" if listed >= int(check.value) else "clean.quality.more_examples",
+               ids=examples)
+    return text("clean.note_separator").join(part for part in (note, ids) if part)
 
 
 def quality_sheets(accounting: pd.DataFrame, quality: pd.DataFrame, checks: pd.DataFrame,

@@ -8,6 +8,12 @@ nbconvert template (``templates/report/``): inline CSS, no scripts, charts embed
 lists anything in the page that would be fetched from elsewhere; the runner refuses to ship
 a report for which it is not empty.
 
+The page is laid out for three readers (the CSS is in the template): a desktop browser (the
+contents as a sidebar), a phone (the summary straight under a compact title, the contents
+after it, every table scrolling sideways inside its own box, with a hint above those wider
+than a phone) and paper (A4: the summary on page one, no contents, charts kept whole, table
+headers repeated on every page).
+
 Cells are steered by tags (JupyterLab: property inspector → Cell Tags):
 
 - ``parameters`` / ``injected-parameters`` (papermill) — never in the report;
@@ -23,6 +29,7 @@ from __future__ import annotations
 import copy
 import html as html_lib
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -56,7 +63,6 @@ _KEPT_MIMETYPES = ("text/html", "text/markdown", "image/png", "image/jpeg", "ima
 _OBJECT_REPR = re.compile(r"^<[^\n]*>$")
 _CHINA_TIME = timezone(timedelta(hours=8))
 
-_TOC_MARKER = "<!-- report:toc -->"
 _CONTENT_START = "<!-- report:content -->"
 _CONTENT_END = "<!-- /report:content -->"
 
@@ -226,8 +232,8 @@ def render_report(nb: nbformat.NotebookNode, *, title: str, subtitle: str = "",
     head, rest = body.split(_CONTENT_START, 1)
     content, tail = rest.split(_CONTENT_END, 1)
     content, toc = _number_headings(content)
-    content = _TABLE.sub(lambda m: _align_table(m.group(0)), content)
-    head = head.replace(_TOC_MARKER, _toc_html(toc))
+    content = _TABLE.sub(lambda m: _frame_table(_align_table(m.group(0))), content)
+    content = _after_summary(content, _toc_html(toc))
     return head + content + tail
 
 
@@ -317,6 +323,28 @@ def _number_headings(content: str) -> tuple[str, list[tuple[int, str, str]]]:
     return _HEADING.sub(renumber, content), toc
 
 
+_CELL_START = re.compile(r'<div class="jp-Cell[ "]')
+
+
+def _after_summary(content: str, block: str) -> str:
+    """Insert ``block`` right after the summary cell (the first cell, when tagged), else first.
+
+    The table of contents goes there so that on a phone the summary is the first thing under
+    the title.
+
+    >>> cells = '<div class="jp-Cell"><p class="celltag_report-summary">S</p></div><div class="jp-Cell">B</div>'
+    >>> _after_summary(cells, "<nav/>")
+    '<div class="jp-Cell"><p class="celltag_report-summary">S</p></div><nav/><div class="jp-Cell">B</div>'
+    >>> _after_summary('<div class="jp-Cell">B</div>', "<nav/>")
+    '<nav/><div class="jp-Cell">B</div>'
+    """
+    starts = [m.start() for m in _CELL_START.finditer(content)] + [len(content)]
+    at = 0
+    if len(starts) > 1 and f"celltag_{SUMMARY_TAG}" in content[starts[0]:starts[1]]:
+        at = starts[1]
+    return content[:at] + block + content[at:]
+
+
 def _toc_html(toc: list[tuple[int, str, str]]) -> str:
     """Nested list: each h1 with its h2s beneath; an h2 before any h1 stands on its own."""
     if not toc:
@@ -373,11 +401,12 @@ def _add_class(attrs: str, name: str) -> str:
     return f'{attrs} class="{name}"'
 
 
-def _align_table(table: str) -> str:
-    """Right-align numeric columns (``class="num"`` on their td and header th).
+def _table_cells(table: str) -> list[tuple]:
+    """Every cell of a table, placed on its grid (row and column spans taken into account).
 
-    A column is numeric when every non-blank data cell in it reads as a number (with
-    thousands separators, ¥, %, 元 …). Long text cells get ``text-wide`` so they wrap.
+    Each is ``(start, end, tag, attrs, inner, section, row, column, colspan)``: its span in
+    ``table``, ``td``/``th``, its attributes and content, ``"head"`` or ``"body"``, and
+    its grid position.
     """
     thead = _THEAD.search(table)
     head_span = thead.span() if thead else (0, 0)
@@ -401,7 +430,16 @@ def _align_table(table: str) -> str:
             cells.append((start, row.start(1) + cell.end(), cell.group(1), cell.group(2),
                           cell.group(3), section, r, column, colspan))
             column += colspan
+    return cells
 
+
+def _align_table(table: str) -> str:
+    """Right-align numeric columns (``class="num"`` on their td and header th).
+
+    A column is numeric when every non-blank data cell in it reads as a number (with
+    thousands separators, ¥, %, 元 …). Long text cells get ``text-wide`` so they wrap.
+    """
+    cells = _table_cells(table)
     numeric_seen: dict[int, bool] = {}
     not_numeric: set[int] = set()
     for _s, _e, tag, _a, inner, section, _r, column, colspan in cells:
@@ -432,6 +470,50 @@ def _align_table(table: str) -> str:
             last = end
     pieces.append(table[last:])
     return "".join(pieces)
+
+
+# How wide a table lays out, estimated from its text: a Chinese character takes two halves, a
+# digit or Latin letter one; each cell adds its padding; a text-wide cell wraps at its
+# min-width. Per reader, the width it has and these sizes in CSS px (the template's
+# @media (max-width: 600px) and @media print blocks).
+_PHONE = {"column": 360, "half": 6.8, "padding": 16, "wrap": 12 * 13}  # 390 px screen, 13 px text
+_PAPER = {"column": 710, "half": 5.0, "padding": 12, "wrap": 12 * 10}  # A4 less margins, 7.5 pt
+
+
+def _layout_width(table: str, reader: dict) -> float:
+    """Roughly how wide a table lays out for ``reader`` (widest cell of each column), in px.
+
+    >>> _layout_width("<table><tr><td>华东</td><td>1,234</td></tr></table>", _PHONE)
+    93.2
+    """
+    widest: dict[int, float] = {}
+    for _s, _e, _tag, attrs, inner, _section, _r, column, colspan in _table_cells(table):
+        if colspan != 1:
+            continue
+        halves = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1
+                     for ch in _cell_text(inner))
+        width = halves * reader["half"]
+        if "text-wide" in attrs:
+            width = min(width, reader["wrap"])
+        widest[column] = max(widest.get(column, 0.0), width + reader["padding"])
+    return round(sum(widest.values()), 1)
+
+
+def _frame_table(table: str) -> str:
+    """Put a table in its own sideways-scrolling box, under a hint when a phone can't fit it.
+
+    The box keeps a wide table from widening the page; the hint (shown only on narrow
+    screens, see the template) tells the reader the table goes on to the right. A table too
+    wide for A4 is marked ``print-wide``: on paper its headers wrap and its text is smaller.
+
+    >>> _frame_table("<table><tr><td>1</td></tr></table>")
+    '<div class="table-box"><table><tr><td>1</td></tr></table></div>'
+    """
+    hint = ""
+    if _layout_width(table, _PHONE) > _PHONE["column"]:
+        hint = f'<p class="table-hint">{html_lib.escape(text("report.scroll_hint"))}</p>'
+    box = "table-box print-wide" if _layout_width(table, _PAPER) > _PAPER["column"] else "table-box"
+    return f'{hint}<div class="{box}">{table}</div>'
 
 
 # --------------------------------------------------------------------------- self-containment

@@ -9,6 +9,12 @@ month's so a rerun keeps their work.
 * :func:`merge_staff_rows` / :func:`preserve_staff_rows` — a rerun of the same month keeps
   everything staff already filled.
 
+执行记录 is read with each owner's own sheet (:func:`combine_task_rows`): staff may fill either
+the full list or their own page. Per task (任务编号), a staff column filled on the owner's sheet
+wins over the full list (that is where the owner works; a disagreement is noted), the full
+list's value stands where the owner's sheet is blank, and rows staff added on their own sheet
+are kept. Nothing filled in either place is lost or counted twice.
+
 Workbooks, sheets and columns are named by key (:data:`analysis.outputs.workbooks.WORKBOOKS`);
 the files are found and read by their names in the run's language.
 
@@ -30,7 +36,8 @@ import yaml
 
 from analysis.errors import KitError
 from analysis.outputs.workbooks import (
-    WORKBOOKS, column, headers, read_sheet, sheet_name, workbook_name, workbook_path,
+    WORKBOOKS, column, headers, per_owner_sheets, read_sheet, repeated_sheet_names, sheet_name, workbook_name,
+    workbook_path,
 )
 from analysis.reference.staff_entries import DATE_TEXT_REPLACEMENTS, THOUSANDS_SEPARATORS
 from analysis.steps.closed_loop import CAMPAIGN, COUNT_COLUMNS, EXECUTION, PreviousRun, problem_columns
@@ -39,15 +46,17 @@ from analysis.vocab import text
 
 __all__ = [
     "previous_as_of", "read_previous", "merge_staff_rows", "preserve_staff_rows",
-    "STAFF_SHEETS", "MAX_WARNINGS_PER_SHEET",
+    "combine_task_rows", "STAFF_SHEETS", "MAX_WARNINGS_PER_SHEET",
 ]
 
+# The sheet each owner of 执行记录 gets a copy of (analysis.outputs.workbooks.REPEATED_SHEETS).
+OWNER_SHEET = "owner_tasks"
 # Row-level messages listed one by one per sheet; the rest are counted (all are in .problems).
 MAX_WARNINGS_PER_SHEET = 20
 # The columns without which a sheet read back says nothing (column keys).
 _REQUIRED = {
     EXECUTION: ("customer_id", "result"),
-    CAMPAIGN: ("campaign_name", *COUNT_COLUMNS),
+    CAMPAIGN: ("campaign_name", "target_count", "sent"),
 }
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
@@ -124,20 +133,78 @@ def read_previous(previous_dir: str | Path | None, month_prev: str) -> PreviousR
         run.notes.append(_t("note.no_folder_at", month=month_prev, folder=run.folder))
         return run
     run.execution = _read_checked(run, EXECUTION, _check_execution)
+    path = workbook_path(run.folder, EXECUTION[0], run.month)
+    own = [_read_checked(run, EXECUTION, _check_execution, label=name)
+           for name in (repeated_sheet_names(path, EXECUTION[0]) if path.is_file() else [])]
+    run.execution, conflicts = combine_task_rows(run.execution, own)
+    if conflicts:
+        run.notes.append(_t("note.owner_sheet_wins", file=path.name, n=conflicts))
     run.campaign = _read_checked(run, CAMPAIGN, _check_campaign)
     return run
 
 
-def _read_checked(run: PreviousRun, key: tuple[str, str], check) -> pd.DataFrame:
+def combine_task_rows(full: pd.DataFrame, own: list[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
+    """执行记录 (``full``) with what staff filled on their own sheets (``own``), and how many
+    cells the two filled differently (the owner's sheet wins).
+
+    Rows are matched on 任务编号; only the staff columns (执行日期, 结果标记, 客户反馈) are taken
+    from an owner's sheet. Rows filled on an owner's sheet whose 任务编号 is blank or not on the
+    full list (added by staff) are appended.
+
+    Examples
+    --------
+    >>> full = pd.DataFrame({"任务编号": ["T1", "T2"], "结果标记": ["成功", None], "客户反馈": ["好", None]})
+    >>> own = pd.DataFrame({"任务编号": ["T1", "T2"], "结果标记": ["失败", "待跟进"], "客户反馈": [None, "再联系"]})
+    >>> out, conflicts = combine_task_rows(full, [own])
+    >>> out["结果标记"].tolist(), out["客户反馈"].tolist(), conflicts
+    (['失败', '待跟进'], ['好', '再联系'], 1)
+    """
+    own = [frame for frame in own if len(frame)]
+    if not own:
+        return full, 0
+    key = _h("task_id")
+    staff = [c.header for c in WORKBOOKS[EXECUTION[0]][EXECUTION[1]] if c.filled_by_staff]
+    staff = [c for c in staff if c in full]
+    rows = pd.concat(own)
+    row_numbers = rows.index.to_numpy()  # Excel rows of several sheets: positions from here on
+    rows = rows.reset_index(drop=True)
+    filled = rows[staff].notna().any(axis=1) if staff else pd.Series(False, index=rows.index)
+    ids = rows[key].map(lambda v: None if _blank(v) else customer_key(v))
+    full_ids = full[key].map(lambda v: None if _blank(v) else customer_key(v))
+    on_list = filled & ids.notna() & ids.isin(set(full_ids.dropna()))
+    first = ids[on_list].drop_duplicates()
+    matched = rows.loc[first.index].set_index(first.to_numpy())
+    out = full.copy()
+    conflicts = 0
+    for col in staff:
+        filled_in = matched[col].dropna()
+        theirs = full_ids.map(dict(zip(filled_in.index, filled_in.astype(object)))).astype(object)
+        mine = out[col].astype(object)
+        both = theirs.notna() & mine.notna()
+        conflicts += int((theirs[both].astype(str) != mine[both].astype(str)).sum())
+        out[col] = theirs.where(theirs.notna(), mine)
+        if pd.api.types.is_datetime64_any_dtype(full[col]):
+            out[col] = pd.to_datetime(out[col])
+    added = filled & ~on_list
+    if added.any():
+        extra = rows[added][[c for c in out.columns if c in rows.columns]]
+        extra.index = pd.Index(row_numbers[added.to_numpy()], name=full.index.name)
+        out = pd.concat([out, extra])
+    return out, conflicts
+
+
+def _read_checked(run: PreviousRun, key: tuple[str, str], check, label: str | None = None) -> pd.DataFrame:
+    """One sheet of last month's, checked; ``label`` reads a sheet of that name (an owner's
+    page) with the definition of ``key``'s sheet."""
     workbook, sheet = key
     path = workbook_path(run.folder, workbook, run.month)
-    label = sheet_name(sheet)
+    label = label or sheet_name(sheet)
     empty = _empty(workbook, sheet)
     if not path.is_file():
         run.warnings.append(_t("warning.no_file", workbook=workbook_name(workbook), file=path.name, sheet=label))
         return empty
     try:
-        frame = read_sheet(path, sheet)
+        frame = read_sheet(path, label)
     except KitError as err:
         run.warnings.append(_t("warning.unreadable", error=err, sheet=label))
         return empty
@@ -290,7 +357,7 @@ def _kit_defaults() -> dict[str, str]:
 
 
 def merge_staff_rows(new_frame: pd.DataFrame, existing_path: str | Path, sheet: str, key: str = "task_id",
-                     staff_columns: list[str] | None = None) -> pd.DataFrame:
+                     staff_columns: list[str] | None = None, existing: pd.DataFrame | None = None) -> pd.DataFrame:
     """``new_frame`` with what staff already filled in the existing workbook kept.
 
     For a rerun of a month whose workbook staff have started filling: rows are matched on
@@ -310,6 +377,8 @@ def merge_staff_rows(new_frame: pd.DataFrame, existing_path: str | Path, sheet: 
     key : the key of the column identifying a row (``task_id``; ``campaign_name`` for 活动执行).
     staff_columns : column keys; default: the sheet's ``filled_by_staff`` columns in
         :data:`~analysis.outputs.workbooks.WORKBOOKS`.
+    existing : the rows already read from ``existing_path`` (执行记录 combined with the owners'
+        sheets); default: the sheet itself.
 
     Raises
     ------
@@ -327,7 +396,7 @@ def merge_staff_rows(new_frame: pd.DataFrame, existing_path: str | Path, sheet: 
     key = column(workbook, sheet, key).header
     if key not in new_frame:
         raise KitError(_t("error.no_key_new", column=key))
-    old = read_sheet(existing_path, sheet)
+    old = read_sheet(existing_path, sheet) if existing is None else existing
     if key not in old:
         raise KitError(_t("error.no_key_file", file=existing_path.name, sheet=sheet_name(sheet), column=key))
     staff_columns = [c for c in staff_columns if c in old]
@@ -379,6 +448,17 @@ def preserve_staff_rows(sheets: dict, out_dir: str | Path, month: str) -> dict:
     out = {wb: dict(frames) for wb, frames in sheets.items()}
     for workbook, sheet, key in STAFF_SHEETS:
         if sheet in out.get(workbook, {}):
-            out[workbook][sheet] = merge_staff_rows(
-                out[workbook][sheet], workbook_path(out_dir, workbook, month), sheet, key=key)
+            path = workbook_path(out_dir, workbook, month)
+            existing = None
+            if (workbook, sheet) == EXECUTION and path.is_file():
+                own = [read_sheet(path, name) for name in repeated_sheet_names(path, workbook)]
+                existing, _ = combine_task_rows(read_sheet(path, sheet), own)
+            out[workbook][sheet] = merge_staff_rows(out[workbook][sheet], path, sheet, key=key,
+                                                    existing=existing)
+    if EXECUTION[1] in out.get(EXECUTION[0], {}):
+        # Each owner's sheet again, from the merged full list.
+        frames = out[EXECUTION[0]]
+        for name in [k for k in frames if k.startswith(f"{OWNER_SHEET}:")]:
+            del frames[name]
+        frames.update(per_owner_sheets(frames[EXECUTION[1]], OWNER_SHEET))
     return out

@@ -1,6 +1,9 @@
 """Tables of step results shaped for people: a few rows picked for the report, personal data
 masked (:mod:`analysis.outputs.privacy`), headers in the run's language.
 
+Customers are shown by their alias (:func:`analysis.outputs.privacy.mask_names` with their
+customer ID, e.g. ``王**（C0123）``), the same alias the ``_脱敏`` workbooks show.
+
 * :func:`top_warnings` — the churn-warned customers with the most at stake
   (:mod:`analysis.steps.churn`; labels ``churn.top.*``).
 * :func:`masked_plan_preview` — the first rows of the per-customer plan
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.outputs.privacy import mask_names, mask_phones
+from analysis.outputs.privacy import mask_contacts, mask_names
 from analysis.vocab import text, texts
 
 __all__ = ["top_warnings", "masked_plan_preview"]
@@ -25,7 +28,8 @@ def _col(key: str) -> str:
 def top_warnings(churn: pd.DataFrame, segments: pd.DataFrame, customers: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The first ``n`` customers of the warning list in its own order (risk × value rank, see
     :func:`analysis.steps.churn.churn_warnings`; without a rank: most predicted value, then
-    history), masked for sharing: names as *先生/A公司, no contact data. Column labels:
+    history), masked for sharing: each customer by alias (``王**（C0123）``), no contact data.
+    Column labels:
     ``texts("churn.top")``; the model columns appear when the model ran."""
     frame = (churn[churn["churn_warning"]]
              .merge(segments[["customer_id", "tier", "total_spend"]], on="customer_id", how="left")
@@ -37,7 +41,7 @@ def top_warnings(churn: pd.DataFrame, segments: pd.DataFrame, customers: pd.Data
                               na_position="last").head(n)
     label = texts("churn.top")
     out = {
-        label["customer"]: mask_names(frame["name"]) if "name" in frame else label["unnamed"],
+        label["customer"]: _aliases(frame),
         label["tier"]: frame["tier"], label["total_spend"]: frame["total_spend"],
     }
     for column in ["p_no_purchase", "p_alive", "expected_next_purchase", "predicted_clv"]:
@@ -47,15 +51,29 @@ def top_warnings(churn: pd.DataFrame, segments: pd.DataFrame, customers: pd.Data
     return pd.DataFrame(out).reset_index(drop=True)
 
 
+def _aliases(frame: pd.DataFrame) -> pd.Series:
+    """Each row's customer alias, from its name (``customer_name`` as the plan carries it, or
+    the customer table's ``name``; blank when the data has none) and ID."""
+    column = next((c for c in ["customer_name", "name"] if c in frame), None)
+    names = frame[column] if column else pd.Series(pd.NA, index=frame.index, dtype="string")
+    return mask_names(names, ids=frame["customer_id"])
+
+
 def masked_plan_preview(plan: pd.DataFrame, customers: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The first ``n`` plan rows per the plan's order, names and phones masked (for the report)."""
-    head = plan.head(n).merge(customers[["customer_id"] + [c for c in ["name", "phone"] if c in customers]],
-                              on="customer_id", how="left")
+    """The first ``n`` plan rows per the plan's order, customers by alias and their phone (else
+    e-mail) masked (for the report)."""
+    # The plan may carry name and contact itself; the customer table fills in what it lacks.
+    missing = [c for c in ["name", "phone", "email"] if c in customers and c not in plan
+               and not (c == "name" and "customer_name" in plan)]
+    head = plan.head(n).merge(customers[["customer_id"] + missing], on="customer_id", how="left")
+    contact = pd.Series(pd.NA, index=head.index, dtype="string")
+    for column in ["phone", "email"]:
+        if column in head:
+            contact = contact.fillna(head[column].astype("string"))
     out = pd.DataFrame({
         _col("tier"): head["tier"],
-        text("strategy.preview.customer"): (mask_names(head["name"]) if "name" in head
-                                            else text("privacy.person.unknown")),
-        _col("contact"): mask_phones(head["phone"]) if "phone" in head else pd.NA,
+        text("strategy.preview.customer"): _aliases(head),
+        _col("contact"): mask_contacts(contact),
         _col("features"): head["features"], _col("next_action"): head["next_action"],
         _col("owner"): head["owner"], _col("due_date"): head["due_date"].dt.strftime("%Y-%m-%d"),
     })

@@ -4,13 +4,15 @@ Three pieces:
 
 * :data:`WORKBOOKS` — every workbook, sheet and column as data (vocabulary key, kind, width,
   drop-down choices, who fills it). Adding a sheet is adding an entry; nothing else changes.
+  A sheet of :data:`REPEATED_SHEETS` is written once per owner (:func:`per_owner_sheets`).
   Code names workbooks, sheets and columns by key (``execution_log`` / ``execution`` /
   ``result``); names and headers come from analysis/vocab/workbooks.yml in the run's language.
 * :func:`build_templates` writes one styled ``templates/workbooks/<key>.xlsx`` per workbook.
   A company restyles those files in Excel (header colours, fonts, borders, column widths,
   number formats, header height) without touching code.
 * :func:`write_workbooks` reads the style of each template with openpyxl, has xlsxwriter build
-  the workbook (formats, widths, header, filter, drop-downs, notes) and streams the data rows
+  the workbook (formats, widths, header, filter, drop-downs, date and count checks, print
+  settings: A4 landscape, one page wide, header row on every page) and streams the data rows
   into it as SpreadsheetML, one pre-built format per column. xlsxwriter's own per-cell path
   costs ~10 µs a cell, ~28 s for 100k customers; openpyxl is slower still.
   :func:`read_sheet` reads a staff-filled sheet back for next month's closed loop.
@@ -21,8 +23,8 @@ template: the closed loop reads the files back by those headers and values. Fram
 
 Examples
 --------
->>> [c.header for c in WORKBOOKS["execution_log"]["execution"]]
-['执行日期', '客户ID', '执行人', '动作描述', '客户反馈', '结果标记', '任务编号']
+>>> [c.header for c in WORKBOOKS["execution_log"]["execution"]][:6]
+['优先级', '时间节点', '执行人', '客户ID', '客户名称', '电话']
 >>> column("execution_log", "execution", "result").choices
 ('成功', '待跟进', '失败')
 """
@@ -59,7 +61,8 @@ from analysis.vocab import all_labels, join, text
 __all__ = [
     "Column", "WORKBOOKS", "AUTOMATION_LISTS", "KIND_FORMATS", "EXCEL_MAX_ROWS", "SPARE_ROWS",
     "column", "headers", "workbook_name", "sheet_name", "workbook_path", "build_templates",
-    "write_workbooks", "read_sheet",
+    "write_workbooks", "read_sheet", "REPEATED_SHEETS", "FROZEN_COLUMNS", "per_owner_sheets",
+    "safe_sheet_names", "repeated_sheet_names",
 ]
 
 logger = logging.getLogger(__name__)
@@ -107,7 +110,10 @@ class Column:
     filled_by_staff : staff fill this column by hand (it gets a yellow header and, with
         choices, a drop-down).
     formula : an Excel formula per row with other columns named by key in braces, e.g.
-        ``'=IFERROR({clicks}/{opens},"")'``; written where the data leave the cell empty.
+        ``'=IFERROR({conversions}/{sent},"")'``; written where the data leave the cell empty.
+    channel_keys : vocabulary keys of the channels (电话 …) the column applies to: on a row
+        whose 触达渠道 names none of them the cell is greyed out and refuses input.
+    hint_key : vocabulary key of the note Excel shows when a staff cell is selected.
     """
 
     key: str
@@ -116,6 +122,8 @@ class Column:
     choice_keys: tuple[str, ...] | None = None
     filled_by_staff: bool = False
     formula: str | None = None
+    channel_keys: tuple[str, ...] | None = None
+    hint_key: str | None = None
 
     def __post_init__(self):
         if self.kind not in KIND_FORMATS:
@@ -134,41 +142,75 @@ class Column:
         return tuple(text(k) for k in self.choice_keys)
 
 
-_RESULT_CHOICES = ("choice.result.success", "choice.result.follow_up", "choice.result.failed")
 _STATUS_CHOICES = ("choice.status.todo", "choice.status.doing", "choice.status.done",
                    "choice.status.paused")
+
+# Channel words (vocabulary keys) of calls and of messages: the campaign columns that apply to
+# one kind of touch only (接通数 for calls; 送达/打开/点击 for messages).
+_CALLS = ("automation.channel.phone",)
+_MESSAGES = ("clean.channel.sms", "clean.channel.wecom", "automation.channel.wechat", "clean.channel.email")
 
 # The automation lists of the campaign workbook, in sheet order (sheet key = "list_" + name).
 AUTOMATION_LISTS = ("sleeping", "welcome", "birthday", "high_value", "negative_feedback",
                     "post_purchase")
 _AUTOMATION_LIST = (
-    Column("customer_id", width=14),
+    Column("customer_id", width=11),
     Column("tier", width=12),
-    Column("channel", width=12),
-    Column("send_time", "datetime", width=17),
-    Column("content_key", width=22),
-    Column("deadline", "datetime", width=17),
+    Column("channel", width=9),
+    Column("send_time", "datetime", width=16),
+    Column("content", width=30),
+    Column("deadline", "datetime", width=16),
     Column("owner", width=12),
-    Column("remark", width=30),
+    Column("remark", width=36),
 )
+
+# The to-do list of 执行记录 and of each owner's own sheet: who, why, what, by when, in which
+# order — then the three columns staff fill.
+_TASKS = (
+    Column("priority", "int", width=6),
+    Column("due_date", "date", width=11),
+    Column("executor", width=10),
+    Column("customer_id", width=10),
+    Column("customer_name", width=18),
+    Column("phone", width=13),
+    Column("email", width=18),
+    Column("tier", width=11),
+    Column("reason", width=26),
+    Column("action", width=32),
+    Column("channel", width=7),
+    Column("value_at_risk", "money", width=11),
+    Column("executed_on", "date", width=11, filled_by_staff=True, hint_key="workbooks.hint.executed_on"),
+    Column("result", width=9, choice_keys=("choice.result.success", "choice.result.follow_up",
+                                           "choice.result.failed"),
+           filled_by_staff=True, hint_key="workbooks.hint.result"),
+    Column("feedback", width=22, filled_by_staff=True, hint_key="workbooks.hint.feedback"),
+    Column("task_id", width=15),
+)
+
+# A sheet repeated once per owner: frames are handed over as ``"<sheet>:<owner>"`` (see
+# :func:`per_owner_sheets`) and each gets a sheet named after its owner.
+REPEATED_SHEETS = {"owner_tasks": "execution_log"}
+# Columns kept in view when scrolling right (the template may change it).
+FROZEN_COLUMNS = {"execution": 5, "owner_tasks": 5, "customer_strategy": 3, "info": 2}
 
 # workbook -> sheet -> columns, in the order they appear, all by vocabulary key (labels in
 # analysis/vocab/workbooks.yml). Later sheets are added here.
 WORKBOOKS: dict[str, dict[str, tuple[Column, ...]]] = {
     "customer_info": {
         "info": (
-            Column("customer_id", width=14),
+            Column("customer_id", width=11),
             Column("customer_name", width=24),
-            Column("contact", width=16),
+            Column("phone", width=14),
+            Column("email", width=22),
             Column("industry", width=16),
             Column("region", width=16),
-            Column("company_size", width=11),
-            Column("first_purchase", "date", width=13),
-            Column("last_purchase", "date", width=13),
-            Column("total_spend", "money", width=15),
+            Column("company_size", width=10),
+            Column("first_purchase", "date", width=12),
+            Column("last_purchase", "date", width=12),
+            Column("total_spend", "money", width=14),
             Column("tier", width=12),
-            Column("labels", width=30),
-            Column("account_manager", width=11),
+            Column("labels", width=28),
+            Column("account_manager", width=10),
         ),
         # The data-quality report of step 01 (SPEC §4): what was checked, fixed and set aside.
         "quality_report": (
@@ -205,42 +247,54 @@ WORKBOOKS: dict[str, dict[str, tuple[Column, ...]]] = {
             Column("share", "percent", width=9),
         ),
         "customer_strategy": (
-            Column("tier", width=12),
-            Column("customer_id", width=14),
+            Column("tier", width=11),
+            Column("customer_id", width=10),
+            Column("customer_name", width=18),
             Column("features", width=30),
-            Column("strategy", width=50),
-            Column("status", width=11, choice_keys=_STATUS_CHOICES, filled_by_staff=True),
-            Column("next_action", width=44),
-            Column("due_date", "date", width=13),
-            # Last, after the SPEC columns: the stable task id a rerun of the month merges on.
-            Column("task_id", width=20),
+            Column("strategy", width=40),
+            Column("status", width=9, choice_keys=_STATUS_CHOICES, filled_by_staff=True),
+            Column("next_action", width=34),
+            Column("channel", width=7),
+            Column("owner", width=10),
+            Column("due_date", "date", width=11),
+            Column("priority", "int", width=6),
+            # Last: the stable task id a rerun of the month merges on.
+            Column("task_id", width=15),
         ),
     },
     "execution_log": {
-        "execution": (
-            Column("executed_on", "date", width=13, filled_by_staff=True),
-            Column("customer_id", width=14),
-            Column("executor", width=12),
-            Column("action", width=44),
-            Column("feedback", width=36, filled_by_staff=True),
-            Column("result", width=11, choice_keys=_RESULT_CHOICES, filled_by_staff=True),
-            Column("task_id", width=20),
+        "execution": _TASKS,
+        "workload": (
+            Column("owner", width=14),
+            Column("tasks", "int", width=9),
+            Column("calls", "int", width=9),
+            Column("due_this_week", "int", width=9),
+            Column("value_at_risk", "money", width=14),
+            Column("first_due", "date", width=11),
+            Column("last_due", "date", width=11),
+            Column("beyond_month_end", "int", width=11),
         ),
+        "owner_tasks": _TASKS,
     },
     "campaign": {
         "campaign": (
-            Column("campaign_name", width=24),
-            Column("target_label", width=16),
-            Column("content", width=40),
-            Column("channel", width=12),
-            Column("send_time", "datetime", width=17),
-            Column("target_count", "int", width=11),
-            Column("sent", "int", width=11, filled_by_staff=True),
-            Column("opens", "int", width=9, filled_by_staff=True),
-            Column("clicks", "int", width=9, filled_by_staff=True),
+            Column("campaign_name", width=22),
+            Column("target_label", width=12),
+            Column("content", width=34),
+            Column("channel", width=10),
+            Column("send_time", "datetime", width=16),
+            Column("target_count", "int", width=9),
+            Column("sent", "int", width=9, filled_by_staff=True, hint_key="workbooks.hint.sent"),
+            # A column only for calls or only for messages is greyed out and locked on the
+            # rows of the other kind (a 电话/企微 row takes both).
+            Column("delivered", "int", width=8, filled_by_staff=True, channel_keys=_MESSAGES),
+            Column("opens", "int", width=8, filled_by_staff=True, channel_keys=_MESSAGES),
+            Column("clicks", "int", width=8, filled_by_staff=True, channel_keys=_MESSAGES),
+            Column("connected", "int", width=8, filled_by_staff=True, channel_keys=_CALLS),
+            Column("conversions", "int", width=9, filled_by_staff=True, hint_key="workbooks.hint.conversions"),
             # Live in Excel: it updates as staff type the counts in.
-            Column("conversion_rate", "percent", width=9, formula='=IFERROR({clicks}/{opens},"")'),
-            Column("owner", width=12),
+            Column("conversion_rate", "percent", width=8, formula='=IFERROR({conversions}/{sent},"")'),
+            Column("owner", width=16),
         ),
         # The automation target lists (SPEC §8): the kit lists who and what, sending is done
         # elsewhere. One sheet per list, same columns; list_exclusions says who was left out.
@@ -253,12 +307,14 @@ WORKBOOKS: dict[str, dict[str, tuple[Column, ...]]] = {
     },
     "review": {
         "review": (
-            Column("period", width=11),
-            Column("flow", width=24),
-            Column("kpi", width=30),
-            Column("problem", width=40, filled_by_staff=True),
-            Column("improvement", width=40, filled_by_staff=True),
-            Column("owner", width=12),
+            Column("period", width=9),
+            Column("flow", width=22),
+            Column("kpi", width=14),
+            Column("target", width=28),
+            Column("actual", width=34),
+            Column("problem", width=36, filled_by_staff=True),
+            Column("improvement", width=30, filled_by_staff=True),
+            Column("owner", width=16),
         ),
     },
 }
@@ -294,8 +350,8 @@ def headers(workbook: str, sheet: str) -> list[str]:
 
     Examples
     --------
-    >>> headers("execution_log", "execution")
-    ['执行日期', '客户ID', '执行人', '动作描述', '客户反馈', '结果标记', '任务编号']
+    >>> headers("execution_log", "execution")[-4:]
+    ['执行日期', '结果标记', '客户反馈', '任务编号']
     """
     return [c.header for c in _sheet_columns(workbook, sheet)]
 
@@ -303,6 +359,60 @@ def headers(workbook: str, sheet: str) -> list[str]:
 def workbook_path(out_dir: str | Path, workbook: str, month: str, suffix: str = "") -> Path:
     """Where :func:`write_workbooks` puts a workbook: ``out_dir/<工作簿>_<YYYY-MM><suffix>.xlsx``."""
     return Path(out_dir) / f"{workbook_name(workbook)}_{month}{suffix}.xlsx"
+
+
+def per_owner_sheets(execution: pd.DataFrame, sheet: str = "owner_tasks") -> dict[str, pd.DataFrame]:
+    """One frame per owner (执行人) of a to-do list, keyed ``"<sheet>:<owner>"`` for
+    :func:`write_workbooks`, owners in the order they first appear; each sheet is named after
+    its owner (:func:`safe_sheet_names`).
+
+    Examples
+    --------
+    >>> tasks = pd.DataFrame({"执行人": ["王", "李", "王"], "客户ID": ["A", "B", "C"]})
+    >>> {k: v["客户ID"].tolist() for k, v in per_owner_sheets(tasks).items()}
+    {'owner_tasks:王': ['A', 'C'], 'owner_tasks:李': ['B']}
+    """
+    owner = text("column.executor")
+    if owner not in execution or not len(execution):
+        return {}
+    names = execution[owner].astype(object).where(execution[owner].notna(), text("workbooks.no_owner"))
+    return {f"{sheet}:{name}": rows.reset_index(drop=True)
+            for name, rows in execution.groupby(names, sort=False)}
+
+
+# Characters Excel refuses in a sheet name, and its length limit.
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+_SHEET_NAME_MAX = 31
+
+
+def safe_sheet_names(wanted: list[str], taken: list[str] = ()) -> list[str]:
+    """Excel-valid, unique sheet names for ``wanted`` (e.g. owners), beside the ``taken`` ones:
+    the characters Excel refuses (``[ ] : * ? /`` and the backslash) dropped, at most 31 characters, no leading or trailing apostrophe, never blank
+    or ``History``, a repeat (Excel compares without case) numbered ``(2)``, ``(3)`` ….
+
+    >>> safe_sheet_names(["王思远", "a/b", "执行记录", "x" * 40, "A/B"], taken=["执行记录"])
+    ['王思远', 'ab', '执行记录(2)', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'AB(2)']
+    """
+    used = {name.casefold() for name in taken}
+    out = []
+    for name in wanted:
+        base = _SHEET_NAME_BAD.sub("", str(name)).strip().strip("'").strip()[:_SHEET_NAME_MAX]
+        if not base or base.casefold() == "history":
+            base = text("workbooks.no_owner")
+        candidate, n = base, 1
+        while candidate.casefold() in used:
+            n += 1
+            suffix = f"({n})"
+            candidate = base[:_SHEET_NAME_MAX - len(suffix)] + suffix
+        used.add(candidate.casefold())
+        out.append(candidate)
+    return out
+
+
+def _base_sheet(workbook: str, sheet: str) -> str:
+    """The definition a frame's sheet key uses: ``owner_tasks:王思远`` -> ``owner_tasks``."""
+    base = sheet.split(":", 1)[0]
+    return base if REPEATED_SHEETS.get(base) == workbook and ":" in sheet else sheet
 
 
 def _sheet_columns(workbook: str, sheet: str) -> tuple[Column, ...]:
@@ -355,11 +465,26 @@ def build_templates(template_dir: Path = TEMPLATES_DIR / "workbooks") -> list[Pa
                     ws.set_column(j, j, col.width, data_format)
                     style = STAFF_HEADER_STYLE if col.filled_by_staff else HEADER_STYLE
                     ws.write_string(0, j, col.header, wb.add_format(style))
-                ws.freeze_panes(1, 0)
+                ws.freeze_panes(1, FROZEN_COLUMNS.get(sheet, 0))
                 ws.autofilter(0, 0, 0, len(columns) - 1)
+                _print_settings(ws, workbook_name(name), 1, len(columns))
             wb.close()
         paths.append(path)
     return paths
+
+
+def _print_settings(ws, title: str, rows: int, columns: int) -> None:
+    """A4 landscape, one page wide, the header row on every page, the data as print area,
+    the workbook's name on top and the sheet and page number below."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.print_area(0, 0, max(rows - 1, 0), columns - 1)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_header("&C" + title.replace("&", "&&"))
+    ws.set_footer("&L&A&R" + text("workbooks.print.page").replace("&", "&&")
+                  .replace("{page}", "&P").replace("{pages}", "&N"))
 
 
 @dataclass
@@ -371,13 +496,13 @@ class _SheetStyle:
     freeze: tuple[int, int]   # (rows, cols) frozen
 
 
-def _default_style(columns: tuple[Column, ...]) -> _SheetStyle:
+def _default_style(columns: tuple[Column, ...], sheet: str = "") -> _SheetStyle:
     return _SheetStyle(
         header=[dict(STAFF_HEADER_STYLE if c.filled_by_staff else HEADER_STYLE) for c in columns],
         data=[{"num_format": KIND_FORMATS[c.kind]} for c in columns],
         width_px=[_width_pixels(c.width) for c in columns],
         header_height=HEADER_HEIGHT,
-        freeze=(1, 0),
+        freeze=(1, FROZEN_COLUMNS.get(sheet, 0)),
     )
 
 
@@ -393,7 +518,7 @@ def _read_template(path: Path, workbook: str) -> dict[str, _SheetStyle]:
     theme = _theme_colors(wb.loaded_theme)
     styles = {}
     for position, (sheet, columns) in enumerate(WORKBOOKS[workbook].items()):
-        default = _default_style(columns)
+        default = _default_style(columns, sheet)
         name = sheet_name(sheet)
         if name not in wb.sheetnames and position >= len(wb.sheetnames):
             logger.warning(text("workbooks.log.template_no_sheet"), path.name, name)
@@ -615,7 +740,7 @@ def write_workbooks(sheets: dict[str, dict[str, pd.DataFrame]], out_dir: Path, m
                                 available=join(WORKBOOKS)))
     for name, frames in sheets.items():
         for sheet, frame in frames.items():
-            expected = headers(name, sheet)
+            expected = headers(name, _base_sheet(name, sheet))
             unknown = [c for c in frame.columns if c not in expected]
             if unknown:
                 raise KitError(text("workbooks.error.unknown_columns", workbook=workbook_name(name),
@@ -647,9 +772,17 @@ def write_workbooks(sheets: dict[str, dict[str, pd.DataFrame]], out_dir: Path, m
                            "author": text("workbook.author"), "created": created})
         formats: dict = {}
         blocks: list[_RowBlock] = []
+        fixed = [sheet_name(sheet) for sheet in WORKBOOKS[name] if sheet not in REPEATED_SHEETS]
         for sheet, columns in WORKBOOKS[name].items():
-            blocks += _add_sheet(wb, formats, sheet_name(sheet), columns, frames.get(sheet),
-                                 styles[sheet])
+            if sheet in REPEATED_SHEETS:
+                keys = [k for k in frames if _base_sheet(name, k) == sheet and k != sheet]
+                titles = safe_sheet_names([k.split(":", 1)[1] for k in keys], taken=fixed)
+                parts = [(title, frames[k]) for title, k in zip(titles, keys)]
+            else:
+                parts = [(sheet_name(sheet), frames.get(sheet))]
+            for title, frame in parts:
+                blocks += _add_sheet(wb, formats, title, columns, frame, styles[sheet],
+                                     workbook_name(name), month)
         wb.close()
         with _atomic_xlsx(path) as tmp:
             _stream_rows(skeleton, blocks, tmp)
@@ -695,8 +828,10 @@ class _RowBlock:
 
 
 def _add_sheet(wb, formats: dict, sheet: str, columns: tuple[Column, ...],
-               frame: pd.DataFrame | None, style: _SheetStyle) -> list[_RowBlock]:
-    """Add a sheet (and its continuation sheets past the row limit) without its data rows."""
+               frame: pd.DataFrame | None, style: _SheetStyle, title: str, month: str) -> list[_RowBlock]:
+    """Add a sheet (and its continuation sheets past the row limit) without its data rows:
+    header, widths, filter, frozen panes, staff checks (:func:`_staff_checks`) and print
+    settings (``title``: the workbook's name for the page header)."""
     n = 0 if frame is None else len(frame)
     cells = [_cells(frame[c.header], c.kind) if frame is not None and c.header in frame else None
              for c in columns]
@@ -728,16 +863,9 @@ def _add_sheet(wb, formats: dict, sheet: str, columns: tuple[Column, ...],
                 ws.write_formula(r, j, pattern.replace("{row}", str(r + 1)), data_fmt[j], "")
         ws.freeze_panes(*style.freeze)
         ws.autofilter(0, 0, rows, len(columns) - 1)
-        for j, col in enumerate(columns):
-            if col.choices and last >= 1:
-                ws.data_validation(1, j, last, j, {
-                    "validate": "list", "source": list(col.choices),
-                    "input_title": col.header[:32],
-                    "input_message": text("workbooks.validation.input_message"),
-                    "error_title": text("workbooks.validation.error_title"),
-                    "error_message": text("workbooks.validation.error_message",
-                                          choices="/".join(col.choices))[:255],
-                })
+        if last >= 1:
+            _staff_checks(wb, ws, columns, last, month)
+        _print_settings(ws, title, rows + 1, len(columns))
         if parts > 1:
             ws.write_comment(0, 0, text(
                 "workbooks.note.split", rows=n, per_sheet=per_sheet, parts=parts,
@@ -746,6 +874,54 @@ def _add_sheet(wb, formats: dict, sheet: str, columns: tuple[Column, ...],
         if rows:
             blocks.append(_RowBlock(len(wb.worksheets()), cells, data_fmt, formulas, lo, hi))
     return blocks
+
+
+def _staff_checks(wb, ws, columns: tuple[Column, ...], last: int, month: str) -> None:
+    """What guides the person filling the sheet, on the data and spare rows (1..``last``):
+    drop-downs; dates between the month's first day and a year later; whole numbers ≥ 0 for
+    counts — on rows whose channel a column does not apply to (``channel_keys``), the cell is
+    greyed out and takes nothing; and a note on selecting each staff cell."""
+    letters = {c.key: xl_col_to_name(j) for j, c in enumerate(columns)}
+    start = date(int(month[:4]), int(month[5:]), 1)
+    for j, col in enumerate(columns):
+        if not col.filled_by_staff:
+            continue
+        cell = f"{xl_col_to_name(j)}2"
+        hint = text(col.hint_key) if col.hint_key else ""
+        check: dict = {"input_title": col.header[:32]}
+        if col.choices:
+            check.update(validate="list", source=list(col.choices),
+                         input_message=hint or text("workbooks.validation.input_message"),
+                         error_message=text("workbooks.validation.error_message", choices="/".join(col.choices)))
+        elif col.kind == "date":
+            end = date(start.year + 1, start.month, 1)
+            check.update(validate="date", criteria="between", minimum=start, maximum=end,
+                         input_message=hint or text("workbooks.validation.date_input"),
+                         error_message=text("workbooks.validation.date_error", first=start.isoformat(),
+                                            last=end.isoformat()))
+        elif col.kind == "int" and col.channel_keys and "channel" in letters:
+            channels = [text(k) for k in col.channel_keys]
+            applies = "OR(" + ",".join(f'ISNUMBER(SEARCH("{c}",${letters["channel"]}2))' for c in channels) + ")"
+            check.update(validate="custom", value=f"=AND({applies},ISNUMBER({cell}),{cell}>=0,{cell}=INT({cell}))",
+                         input_message=hint or text("workbooks.validation.channel_input", channels="/".join(channels)),
+                         error_message=text("workbooks.validation.channel_error", channels="/".join(channels)))
+            ws.conditional_format(1, j, last, j, {
+                "type": "formula", "criteria": f"=NOT({applies})",
+                "format": wb.add_format({"bg_color": "#D9D9D9", "pattern": 1})})
+        elif col.kind == "int":
+            check.update(validate="integer", criteria=">=", value=0,
+                         input_message=hint or text("workbooks.validation.count_input"),
+                         error_message=text("workbooks.validation.count_error"))
+        elif hint:
+            check.update(validate="any", input_message=hint)
+        else:
+            continue
+        # Excel keeps at most 255 characters of a note or an alert.
+        check["input_message"] = check["input_message"][:255]
+        if "error_message" in check:
+            check.update(error_title=text("workbooks.validation.error_title"),
+                         error_message=check["error_message"][:255])
+        ws.data_validation(1, j, last, j, check)
 
 
 def _format(wb, cache: dict, props: dict):
@@ -1076,6 +1252,35 @@ def read_sheet(path: Path, sheet: str) -> pd.DataFrame:
     if len(frames) == 1:
         return frames[0]
     return pd.concat(frames)
+
+
+def repeated_sheet_names(path: Path, workbook: str) -> list[str]:
+    """The sheets of a written ``workbook`` file that are per-owner copies (:data:`REPEATED_SHEETS`):
+    every sheet that is not one of the workbook's own (nor its continuation) and whose header
+    row has the repeated sheet's 任务编号 and 结果标记 — staff may have added sheets of their own.
+
+    Raises KitError when the file cannot be read (as :func:`read_sheet`)."""
+    path = Path(path)
+    repeated = [sheet for sheet, owner in REPEATED_SHEETS.items() if owner == workbook]
+    if not repeated:
+        return []
+    fixed = {sheet_name(s) for s in WORKBOOKS[workbook] if s not in REPEATED_SHEETS}
+    needed = {column(workbook, repeated[0], "task_id").header, column(workbook, repeated[0], "result").header}
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as err:
+        raise KitError(text("workbooks.error.unreadable", path=path, error=err)) from err
+    try:
+        names = []
+        for ws in wb.worksheets:
+            if ws.title in fixed or re.sub(r"_\d+$", "", ws.title) in fixed:
+                continue
+            first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+            if needed <= {str(v).strip() for v in first if v is not None}:
+                names.append(ws.title)
+    finally:
+        wb.close()
+    return names
 
 
 def _read_worksheet(ws, path: Path, name: str) -> pd.DataFrame:

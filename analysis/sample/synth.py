@@ -34,7 +34,8 @@ Files (``dirty=True``, the committed sample in ``data/raw/``)
     购买渠道 (线上/线下), 毛利 (元), 订单状态 (已完成/退货/已取消). A return is its own row
     with a negative 实付金额 and 毛利; a cancellation keeps its amount and has 毛利 0.
     The last row is a totals row: 订单编号 ``合计``, sums in 实付金额 and 毛利.
-``互动记录.xlsx`` (one sheet ``互动记录``)
+``互动记录.xlsx`` (one sheet ``互动记录``; above Excel's 1,048,576 rows, as at 10M orders,
+  further sheets ``互动记录2``, ``互动记录3`` … laid out the same way, never truncated)
     Row 1 a merged title ``互动记录导出（<start> 至 <end>）``, row 2 blank, row 3 the header
     客户ID, 互动日期 (Excel dates), 互动类型 (咨询/投诉/活动参与/浏览/发送/打开/点击), 触达渠道
     (电话/企微/门店/官网/小程序/线下活动/直播 for contacts; 邮件/短信/企微 for campaign
@@ -1165,6 +1166,9 @@ def _to_csv(df: pd.DataFrame, path: Path, encoding: str, lineterminator: str = "
     df.to_csv(path, index=False, encoding=encoding, lineterminator=lineterminator, **kw)
 
 
+_EXCEL_ROWS = 1_048_576   # rows of one worksheet
+
+
 def _write_interactions_xlsx(df: pd.DataFrame, path: Path, cal: _Calendar) -> None:
     import xlsxwriter
 
@@ -1172,17 +1176,22 @@ def _write_interactions_xlsx(df: pd.DataFrame, path: Path, cal: _Calendar) -> No
     # in_memory: zip members get a fixed timestamp, so the file is byte-reproducible.
     wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
     wb.set_properties({"title": "互动记录导出", "author": "CRM", "created": created})
-    ws = wb.add_worksheet("互动记录")
     title = f"互动记录导出（{cal.start:%Y-%m-%d} 至 {cal.end:%Y-%m-%d}）"
-    ws.merge_range(0, 0, 0, 4, title, wb.add_format({"bold": True, "font_size": 14,
-                                                     "align": "center"}))
-    ws.write_row(2, 0, COLUMNS["interactions"], wb.add_format({"bold": True, "border": 1,
-                                                                "bg_color": "#D9E1F2"}))
+    title_fmt = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
+    header_fmt = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9E1F2"})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
-    ws.set_column(0, 0, 10)
-    ws.set_column(1, 1, 12)
-    ws.set_column(2, 3, 10)
-    ws.set_column(4, 4, 18)
+    first_row = 3                                     # title, blank row, header
+    per_sheet = _EXCEL_ROWS - first_row
+    sheets = []
+    for k in range(max(1, -(-len(df) // per_sheet))):
+        ws = wb.add_worksheet("互动记录" + (str(k + 1) if k else ""))
+        ws.merge_range(0, 0, 0, 4, title, title_fmt)
+        ws.write_row(2, 0, COLUMNS["interactions"], header_fmt)
+        ws.set_column(0, 0, 10)
+        ws.set_column(1, 1, 12)
+        ws.set_column(2, 3, 10)
+        ws.set_column(4, 4, 18)
+        sheets.append(ws)
     dates = df["互动日期"].to_numpy(object)
     is_text = np.fromiter((isinstance(v, str) for v in dates), bool, dates.size)
     serial = np.zeros(dates.size, np.int64)   # Excel day numbers (1900 system)
@@ -1192,7 +1201,8 @@ def _write_interactions_xlsx(df: pd.DataFrame, path: Path, cal: _Calendar) -> No
                df["互动类型"].to_numpy(object), df["触达渠道"].to_numpy(object),
                df["活动编号"].to_numpy(object))
     # xlsxwriter writes cell by cell; this loop is over interaction rows, not orders.
-    for r, (cid, when, day, text, type_, ch, cmp) in enumerate(zip(*columns), start=3):
+    for i, (cid, when, day, text, type_, ch, cmp) in enumerate(zip(*columns)):
+        ws, r = sheets[i // per_sheet], first_row + i % per_sheet
         ws.write_string(r, 0, cid)
         if text:
             ws.write_string(r, 1, when)

@@ -51,18 +51,20 @@ of that day's window for automated messages, the same time one working day later
 
 from __future__ import annotations
 
+import string
+
 import numpy as np
 import pandas as pd
 
-from analysis.outputs.workbooks import AUTOMATION_LISTS, headers, sheet_name
+from analysis.outputs.workbooks import AUTOMATION_LISTS, sheet_name
 from analysis.reference.channels import TOUCH_CHANNEL_WORDS
 from analysis.steps.workdays import (Calendar, add_working_days, add_working_hours, next_send_time,
                                      parse_window, working_calendar)
 from analysis.tiers import TierRoles
-from analysis.vocab import text, texts
+from analysis.vocab import all_labels, text, texts
 
 __all__ = [
-    "list_columns", "LIST_PRIORITY", "LIST_SPECS", "LIST_ORDER", "TargetLists", "list_label",
+    "list_columns", "content_text", "owner_rule_text", "list_owner_text", "money_column", "fill_template", "LIST_PRIORITY", "LIST_SPECS", "LIST_ORDER", "TargetLists", "list_label",
     "money_text", "money_formatter", "channel_kinds", "channel_label", "touch_channel", "best_channel",
     "customer_base", "high_value_list", "negative_feedback_list", "birthday_list", "welcome_list",
     "sleeping_list", "post_purchase_list", "build_lists", "exclusion_summary", "list_overview",
@@ -100,13 +102,65 @@ def _col(key: str) -> str:
     return text(f"column.{key}")
 
 
+# The columns of a list as built (column keys). Its sheet shows the same, with the content key
+# replaced by its text (触达内容, :func:`content_text`): the key is for the sending system.
+_LIST_COLUMNS = ("customer_id", "tier", "channel", "send_time", "content_key", "deadline", "owner", "remark")
+
+
 def list_columns() -> list[str]:
-    """The header row of every list sheet, in the run's language.
+    """The columns of every list frame, in the run's language.
 
     >>> list_columns()
     ['客户ID', '客户层级', '触达渠道', '发送时间', '内容键', '截止时间', '负责人', '备注']
     """
-    return headers("campaign", f"list_{LIST_ORDER[0]}")
+    return [_col(key) for key in _LIST_COLUMNS]
+
+
+def content_text(keys: pd.Series) -> pd.Series:
+    """What a content key means, in the run's language (``automation.content.<kind>.<detail>``;
+    ``wakeup:<category>`` names the category). The lists carry keys for the sending system;
+    people read this. A key the vocabulary does not know reads as its list's generic content.
+
+    >>> content_text(pd.Series(["welcome:coupon", "wakeup:家居", "wakeup:generic", None])).tolist()
+    ['新客欢迎礼包（含新客优惠券）', '唤醒推荐：家居', '唤醒推荐：热销商品', <NA>]
+    """
+    known = all_labels()
+    out = {}
+    for key in pd.unique(keys.dropna().astype(str)):  # a handful of distinct keys
+        kind, _, detail = key.partition(":")
+        exact = f"automation.content.{kind}.{detail}"
+        if exact in known:
+            out[key] = text(exact)
+        elif f"automation.content.{kind}" in known:
+            out[key] = text(f"automation.content.{kind}", detail=detail)
+        else:
+            out[key] = text("automation.content.other")
+    return keys.astype(object).map(out).astype("string")
+
+
+def owner_rule_text(role: str, *, by_manager: bool, flagged_by_manager: bool = False) -> str:
+    """Who owns a tier's (or a list's) tasks, in words — the owner rule of
+    :mod:`analysis.steps.strategy`: each customer's 客户经理 for calls (``role`` for a customer
+    without one), else ``role``; ``flagged_by_manager`` adds that churn-flag follow-ups are the
+    account manager's calls.
+
+    >>> owner_rule_text("客户关系专员", by_manager=True), owner_rule_text("客户经理", by_manager=True)
+    ('各客户的客户经理（无客户经理时：客户关系专员）', '各客户的客户经理')
+    >>> owner_rule_text("客服专员", by_manager=False, flagged_by_manager=True)
+    '客服专员（流失风险客户的回访：其客户经理）'
+    """
+    manager = text("automation.owner.account_manager")
+    if by_manager:
+        return (text("automation.owner_rule.managers") if role == manager
+                else text("automation.owner_rule.managers_else", role=role))
+    return text("automation.owner_rule.flagged", role=role) if flagged_by_manager else role
+
+
+def list_owner_text(name: str) -> str:
+    """Who owns a list's rows, in words (:func:`owner_rule_text`): 高价值跟进 is the customer's
+    客户经理's follow-up, the others the list's role."""
+    owner = LIST_SPECS[name]["owner"]
+    return owner_rule_text(text(f"automation.owner.{owner}"), by_manager=owner == "account_manager")
 
 
 def _exclusion_columns() -> list[str]:
@@ -127,6 +181,46 @@ def money_text(value: float) -> str:
     ('12.0万元', '3,000元')
     """
     return money_formatter()(value)
+
+
+def fill_template(template: str, index: pd.Index, **fields) -> pd.Series:
+    """``template`` (a ``str.format`` pattern) filled for every row at once: each field is a
+    Series aligned to ``index`` or one value for every row. A format spec (``{amount:,.0f}``) is
+    applied once per distinct value.
+
+    Examples
+    --------
+    >>> fill_template("{n:,}人，{who}", pd.RangeIndex(2), n=pd.Series([1200, 3]), who="张三").tolist()
+    ['1,200人，张三', '3人，张三']
+    """
+    out = pd.Series("", index=index, dtype=object)
+    for literal, field, spec, _ in string.Formatter().parse(template):
+        if literal:
+            out = out + literal
+        if field is None:
+            continue
+        value = fields[field]
+        if isinstance(value, pd.Series):
+            if spec:
+                distinct = pd.unique(value)
+                value = value.map(dict(zip(distinct, (format(v, spec) for v in distinct))))
+            out = out + value.astype(str).to_numpy()
+        else:
+            out = out + format(value, spec)
+    return out
+
+
+def money_column(values: pd.Series) -> pd.Series:
+    """:func:`money_text` for a whole column at once.
+
+    >>> money_column(pd.Series([120000.0, 3000.0])).tolist()
+    ['12.0万元', '3,000元']
+    """
+    unit = float(text("automation.money.large_unit"))
+    values = values.astype(float)
+    large = fill_template(text("automation.money.large"), values.index, amount=values / unit)
+    small = fill_template(text("automation.money.small"), values.index, amount=values)
+    return large.where(values.abs() >= 10000, small)
 
 
 def money_formatter():

@@ -40,7 +40,7 @@ from analysis.vocab import text, texts
 
 __all__ = [
     "CleanResult", "clean_all", "clean_orders", "clean_customers", "clean_interactions",
-    "clean_surveys", "normalise_phones", "normalise_company_names", "standardise_industry",
+    "clean_surveys", "normalise_phones", "placeholder_phones", "normalise_company_names", "standardise_industry",
     "region_of_province", "province_from_city", "normalise_ids", "rekey", "standardise_company_size", "row_accounting", "completeness",
     "QUARANTINE_COLUMNS", "quarantine_labels", "totals_rows", "checks_frame",
     "label_columns", "cleaning_params",
@@ -86,31 +86,73 @@ def cleaning_params(params: dict | None = None) -> dict:
 def normalise_phones(values: pd.Series) -> pd.DataFrame:
     """Mainland mobiles to 11 digits, landlines to ``0AA-NNNNNNNN``; the rest flagged.
 
-    Returns columns ``phone`` (standard form, NA when invalid or missing) and
-    ``phone_kind`` (mobile / landline / invalid / missing).
+    Returns columns ``phone`` (standard form, NA when unusable or missing) and ``phone_kind``:
+    ``mobile`` / ``landline``; ``placeholder`` for a number of the right shape typed to fill
+    the field (:func:`placeholder_phones`: ``0000-0000000``, ``13800000000``,
+    ``021-12345678``); ``invalid`` for anything else that is not a phone (too short, letters,
+    a 12-digit mobile); ``missing`` for a blank.
 
     Examples
     --------
-    >>> normalise_phones(pd.Series(["+86 138-1234-5678", "021-62345678", "12345"])).phone.tolist()
-    ['13812345678', '021-62345678', <NA>]
+    >>> got = normalise_phones(pd.Series(["+86 138-1234-5678", "021-62345678", "12345", "00000000000"]))
+    >>> got.phone.tolist(), got.phone_kind.tolist()
+    (['13812345678', '021-62345678', <NA>, <NA>], ['mobile', 'landline', 'invalid', 'placeholder'])
     """
     blank = is_blank(values)
     cleaned = values.astype("string").fillna("").str.normalize("NFKC")
     digits = cleaned.str.replace(r"\D", "", regex=True)
     # Country code: +86 / 0086 / 86 in front of an 11-digit mobile.
     digits = digits.str.replace(r"^(?:0086|86)(?=1[3-9]\d{9}$)", "", regex=True)
-    mobile = digits.str.fullmatch(r"1[3-9]\d{9}")
-    landline = digits.str.fullmatch(r"0\d{9,11}") & ~mobile
+    mobile = digits.str.fullmatch(r"1[3-9]\d{9}").fillna(False)
+    landline = (digits.str.fullmatch(r"0\d{9,11}") & ~mobile).fillna(False)
     # 010 and 02x are three-digit area codes; every other area code has four digits.
     short_area = digits.str[:2].isin(["01", "02"])
     formatted_landline = (digits.str[:3] + "-" + digits.str[3:]).where(
         short_area, digits.str[:4] + "-" + digits.str[4:])
+    placeholder = placeholder_phones(digits.where(mobile), formatted_landline.where(landline))
+    mobile, landline = mobile & ~placeholder, landline & ~placeholder
     phone = pd.Series(pd.NA, index=values.index, dtype="string")
-    phone[mobile.fillna(False)] = digits[mobile.fillna(False)]
-    phone[landline.fillna(False)] = formatted_landline[landline.fillna(False)]
-    kind = np.select([blank, mobile.fillna(False), landline.fillna(False)],
-                     ["missing", "mobile", "landline"], "invalid")
+    phone[mobile] = digits[mobile]
+    phone[landline] = formatted_landline[landline]
+    kind = np.select([blank, mobile, landline, placeholder],
+                     ["missing", "mobile", "landline", "placeholder"], "invalid")
     return pd.DataFrame({"phone": phone, "phone_kind": kind}, index=values.index)
+
+
+def placeholder_phones(mobiles: pd.Series, landlines: pd.Series) -> pd.Series:
+    """Numbers of a phone's shape typed only to fill the field: a mobile whose last 8 digits
+    are one digit repeated (``13800000000``); a landline (``0AA-NNNNNNNN``) whose area code
+    is all zeros (``0000-0000000``) or whose own number is one digit repeated or a run up or
+    down (``021-88888888``, ``010-12345678``, ``0571-87654321``). ``mobiles`` holds 11
+    digits, ``landlines`` the standard form, NA where the row is not of that kind.
+
+    A mobile whose last digits run (``138-1234-5678``) is a number that is issued, so it is
+    kept.
+
+    Examples
+    --------
+    >>> placeholder_phones(pd.Series(["13800000000", "13812345678", None, None]),
+    ...                    pd.Series([None, None, "0000-0000000", "010-12345678"])).tolist()
+    [True, False, True, True]
+    """
+    tail = mobiles.astype("string").str[-8:].astype(object)
+    area = landlines.astype("string").str.extract(r"^0(\d+)-", expand=False).astype(object)
+    local = landlines.astype("string").str.extract(r"-(\d+)$", expand=False).astype(object)
+    made_up = [isinstance(t, str) and _one_digit(t)
+               or isinstance(a, str) and set(a) == {"0"}
+               or isinstance(n, str) and (_one_digit(n) or _run(n))
+               for t, a, n in zip(tail, area, local)]
+    return pd.Series(made_up, index=mobiles.index, dtype=bool)
+
+
+def _one_digit(number: str) -> bool:
+    return len(set(number)) == 1
+
+
+def _run(number: str) -> bool:
+    # 12345678, 87654321, 7890123: each digit one more (or one less) than the one before, mod 10.
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(number, number[1:])}
+    return steps in ({1}, {9})
 
 
 _COMPANY_SUFFIXES = re.compile(COMPANY_SUFFIXES)
@@ -744,12 +786,13 @@ class CleanResult:
     accounting: pd.DataFrame
     quality: pd.DataFrame
     checks: dict = field(default_factory=dict)
+    examples: dict = field(default_factory=dict)   # check -> a few customer IDs it found
 
     def interim_tables(self) -> dict[str, pd.DataFrame]:
         tables = {"customers": self.customers, "orders": self.orders,
                   "quarantine": self.quarantine, "merge_log": self.merge_log,
                   "row_accounting": self.accounting, "quality": self.quality,
-                  "quality_checks": checks_frame(self.checks)}
+                  "quality_checks": checks_frame(self.checks, self.examples)}
         if self.interactions is not None:
             tables["interactions"] = self.interactions
         if self.surveys is not None:
@@ -871,7 +914,10 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
         check_usable(accounting, quarantine_all, joined.table, params["max_quarantine_share"])
     checks = {
         "orders_without_customer_record": orphan_orders if "customers" in tables else None,
-        "invalid_phones": int((customers.get("phone_kind") == "invalid").sum()) if "phone_kind" in customers else None,
+        "invalid_phones": (int(customers["phone_kind"].isin(["invalid", "placeholder"]).sum())
+                           if "phone_kind" in customers else None),
+        "placeholder_phones": (int((customers["phone_kind"] == "placeholder").sum())
+                               if "phone_kind" in customers else None),
         "duplicate_customers_merged": len(id_map),
         "duplicate_order_rows": n_dup,
         "suspected_duplicate_rows": int(orders["suspected_duplicate"].sum()),
@@ -881,6 +927,23 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
         "cancelled": int(orders["is_cancelled"].sum()),
         "implausible_amounts": int(orders["implausible_amount"].sum()),
     }
+    examples = {"placeholder_phones": _example_ids(customers, customers.get("phone_kind") == "placeholder")}
+    if "phone" in customers or "email" in customers:
+        # Nobody to call or write to: no usable phone and no usable e-mail (blank or invalid).
+        reachable = pd.Series(False, index=customers.index)
+        for column in ["phone", "email"]:
+            if column in customers:
+                reachable |= customers[column].notna()
+        no_contact = customers["in_customer_table"] & ~reachable
+        checks["no_contact"] = int(no_contact.sum())
+        examples["no_contact"] = _example_ids(customers, no_contact)
+    # Returns above purchases up to the as-of date (the net spend segmentation measures): kept,
+    # and kept out of value ranking by steps/segment.
+    up_to_as_of = orders["order_date"].dt.normalize() <= pd.Timestamp(as_of).normalize()
+    net = orders[up_to_as_of].groupby("customer_id")["net_amount"].sum()
+    negative = customers["customer_id"].map(net).lt(0).fillna(False).astype(bool)
+    checks["net_negative_spend"] = int(negative.sum())
+    examples["net_negative_spend"] = _example_ids(customers, negative)
     if "stated_total_spend" in customers:
         actual = orders.groupby("customer_id")["net_amount"].sum()
         stated = customers.set_index("customer_id")["stated_total_spend"].dropna()
@@ -893,9 +956,33 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     return CleanResult(customers=customers.reset_index(drop=True), orders=orders,
                        interactions=optional["interactions"], surveys=optional["surveys"],
                        quarantine=quarantine, merge_log=merge_log,
-                       accounting=accounting, quality=quality, checks=checks)
+                       accounting=accounting, quality=quality, checks=checks,
+                       examples={k: v for k, v in examples.items() if v})
 
 
-def checks_frame(checks: dict) -> pd.DataFrame:
-    """The checks dict as a two-column table (for the interim layer)."""
-    return pd.DataFrame({"check": list(checks), "value": pd.array(list(checks.values()), dtype="Int64")})
+# How many customer IDs a check lists as examples (in the data-quality sheet).
+_EXAMPLES = 5
+
+
+def _example_ids(customers: pd.DataFrame, mask) -> list[str]:
+    """The first few customer IDs (in ID order) where ``mask`` holds."""
+    if not isinstance(mask, pd.Series):
+        return []
+    ids = customers.loc[mask.fillna(False).astype(bool), "customer_id"].astype(str)
+    return sorted(ids)[:_EXAMPLES]
+
+
+def checks_frame(checks: dict, examples: dict | None = None) -> pd.DataFrame:
+    """The checks dict as a table (for the interim layer): ``check``, ``value`` and, per check,
+    a few example customer IDs (``examples``, joined by the list separator; NA for none).
+
+    Examples
+    --------
+    >>> checks_frame({"no_contact": 2, "returns": 0}, {"no_contact": ["C1", "C7"]})["examples"].tolist()
+    ['C1、C7', <NA>]
+    """
+    examples = examples or {}
+    separator = text("list.separator")
+    return pd.DataFrame({"check": list(checks), "value": pd.array(list(checks.values()), dtype="Int64"),
+                         "examples": pd.array([separator.join(examples[k]) if examples.get(k) else None
+                                               for k in checks], dtype="string")})

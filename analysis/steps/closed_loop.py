@@ -26,6 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.outputs.workbooks import column, headers
+from analysis.reference.channels import TOUCH_CHANNEL_WORDS
+from analysis.steps.automation import LIST_ORDER, list_label, list_owner_text
 from analysis.steps.control import control_group, customer_key
 from analysis.tiers import TierRoles
 from analysis.vocab import join, text
@@ -38,8 +40,9 @@ __all__ = [
 # (workbook, sheet) keys of the two sheets read back (analysis.outputs.workbooks.WORKBOOKS).
 EXECUTION = ("execution_log", "execution")
 CAMPAIGN = ("campaign", "campaign")
-# The count columns of 活动执行 staff fill in (column keys).
-COUNT_COLUMNS = ("target_count", "sent", "opens", "clicks")
+# The count columns of 活动执行 (column keys): the kit's target, then what staff fill in —
+# 送达/打开/点击 on message rows, 接通 on call rows, 成交/转化 on every row.
+COUNT_COLUMNS = ("target_count", "sent", "delivered", "opens", "clicks", "connected", "conversions")
 _Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
 
@@ -199,8 +202,9 @@ def loop_kpis(previous: PreviousRun, plan_prev: pd.DataFrame | None, segments_pr
     * ``repurchase`` — per tier and 全部: share of last month's customers who bought since,
       干预组 (not held out) vs 对照组, 差值 and its 95% interval (Newcombe's hybrid score
       interval, built on Wilson intervals), 结论. ``win_back`` is the win-back tier's row (挽回率).
-    * ``campaign`` — per 活动执行 row: 触达率 = 实际发送数/目标客户数, 打开率 = 打开数/实际发送数,
-      转化率 = 点击数/打开数, each 达标 是/否/未填 against target, 需复盘 where open < review level.
+    * ``campaign`` — per 活动执行 row: 触达率 = 实际发送数/目标客户数, 打开率 = 打开数/实际发送数
+      (message rows only; 不适用 on a call-only row), 转化率 = 成交/转化数/实际发送数, each
+      达标 是/否/未填 against target, 需复盘 where open < review level.
     * ``migration`` — customers by last month's tier (rows, plus 新客户) and this month's
       (columns, plus 已不在档).
     """
@@ -229,7 +233,7 @@ def _ordered(values, order: list[str]) -> list:
 
 
 def _ratio(num, den) -> float:
-    return float(num) / float(den) if den and not pd.isna(den) and not pd.isna(num) else math.nan
+    return float(num) / float(den) if not pd.isna(den) and not pd.isna(num) and den else math.nan
 
 
 def _missing(value) -> bool:
@@ -336,8 +340,19 @@ def _verdict(n1: int, n2: int, lo: float, hi: float) -> str:
 
 
 # Campaign rates: (rate key, numerator column, denominator column), each judged against
-# targets[rate key].
-_RATES = (("reach", "sent", "target_count"), ("open", "opens", "sent"), ("conversion", "clicks", "opens"))
+# targets[rate key]. Conversion is what the campaign was for — orders (calls: deals) per
+# message sent or customer called — not clicks per open.
+_RATES = (("reach", "sent", "target_count"), ("open", "opens", "sent"), ("conversion", "conversions", "sent"))
+# Rates that only messages have (a call is not opened).
+_MESSAGE_RATES = ("open",)
+_MESSAGE_WORDS = "|".join(words for kind, words in TOUCH_CHANNEL_WORDS.items() if kind != "phone")
+
+
+def _takes_messages(channel) -> bool:
+    """Whether a 活动执行 row's 触达渠道 names a message channel (a blank one is assumed to)."""
+    if _missing(channel):
+        return True
+    return bool(pd.Series([str(channel)]).str.contains(_MESSAGE_WORDS, case=False, regex=True).iloc[0])
 
 
 def _campaign_columns() -> list[str]:
@@ -350,19 +365,30 @@ def _campaign(campaign: pd.DataFrame, targets: dict, review_open_below: float) -
     columns = _campaign_columns()
     if campaign.empty:
         return pd.DataFrame(columns=columns)
-    name, label, owner = _h("campaign_name"), _h("target_label"), _h("owner")
-    rows = [_campaign_row(r[name], r[label], r[owner], r, targets, review_open_below)
-            for _, r in campaign.iterrows()]
+    name, label, owner, channel = _h("campaign_name"), _h("target_label"), _h("owner"), _h("channel")
+    rows = [_campaign_row(r[name], r[label], r[owner], r, targets, review_open_below,
+                          _takes_messages(r.get(channel)))
+            for _, r in campaign.iterrows()]  # a few rows per month
     filled = campaign.dropna(subset=[_h("sent")])
     total = {_h(c): filled[_h(c)].sum(min_count=1) for c in COUNT_COLUMNS}
-    rows.append(_campaign_row(_t("campaign.total_row"), None, None, total, targets, review_open_below))
+    # Opens only count on message rows: the total's open rate is over what they sent.
+    channels = filled[channel] if channel in filled else pd.Series(None, index=filled.index, dtype=object)
+    takes = [_takes_messages(v) for v in channels]
+    total["_sent_messages"] = filled.loc[pd.Series(takes, index=filled.index, dtype=bool), _h("sent")].sum(min_count=1)
+    rows.append(_campaign_row(_t("campaign.total_row"), None, None, total, targets, review_open_below, True))
     return pd.DataFrame(rows, columns=columns)
 
 
-def _campaign_row(name, label, owner, counts, targets, review_open_below) -> dict:
-    c = {k: (None if pd.isna(counts[_h(k)]) else int(counts[_h(k)])) for k in COUNT_COLUMNS}
+def _campaign_row(name, label, owner, counts, targets, review_open_below, messages: bool) -> dict:
+    c = {k: (None if pd.isna(counts.get(_h(k))) else int(counts[_h(k)])) for k in COUNT_COLUMNS}
     rates = {rate: _ratio(c[num], c[den]) for rate, num, den in _RATES}
-    met = {_t(f"campaign.{rate}_met"): (_t("not_filled") if math.isnan(v) else
+    if "_sent_messages" in counts:
+        rates["open"] = _ratio(c["opens"], counts["_sent_messages"])
+    if not messages:
+        for rate in _MESSAGE_RATES:
+            rates[rate] = math.nan
+    met = {_t(f"campaign.{rate}_met"): (_t("mark.not_applicable") if rate in _MESSAGE_RATES and not messages
+                                         else _t("not_filled") if math.isnan(v) else
                                          _t("mark.yes") if v >= targets[rate] else _t("mark.no"))
            for rate, v in rates.items()}
     review = (_t("campaign.review_flag", level=review_open_below)
@@ -403,24 +429,31 @@ def _hint(body: str) -> str:
     return _t("review.hint", body=body)
 
 
-def draft_review(kpis: LoopKPIs, month: str, *, tier_owners: dict[str, str] | None = None) -> pd.DataFrame:
-    """The 效果复盘表 rows, pre-filled from the closed-loop numbers.
+def draft_review(kpis: LoopKPIs, month: str, *, tier_owners: dict[str, str] | None = None,
+                 tier_kpis: dict[str, str] | None = None) -> pd.DataFrame:
+    """The 效果复盘表 rows, pre-filled from the closed-loop numbers: one row per metric, its
+    目标 and 实际 in columns of their own.
 
-    One row for task completion, one per campaign row of 活动执行, one per tier for repurchase
-    (挽回率 for the win-back tier). 核心指标(目标/实际) carries the real numbers; 问题分析 gets an
-    automatic hint (``【自动提示】…``) only where a KPI misses its target, for staff to complete;
-    优化措施 is left blank. Columns are the 效果复盘 sheet's headers in the run's language.
+    Rows: task completion; for every 活动执行 row its 触达率, 打开率 (message rows) and 转化率;
+    every automated list (:data:`~analysis.steps.automation.LIST_ORDER`) that had no 活动执行
+    row last month, said so; per tier its 复购率 (挽回率 for the win-back tier) against the
+    control group. 问题分析 gets an automatic hint (``【自动提示】…``) only where a KPI misses its
+    target, for staff to complete; 优化措施 is left blank. Columns are the 效果复盘 sheet's
+    headers in the run's language.
 
     Parameters
     ----------
     kpis : :func:`loop_kpis`.
     month : the 分析周期 written on every row (the month whose actions are reviewed).
-    tier_owners : tier -> owner role (params ``strategy.tiers.<tier>.owner_role``) for the
-        repurchase rows' 负责人.
+    tier_owners : tier -> who owns its tasks (:func:`analysis.steps.strategy.tier_owner_texts`)
+        for the tier rows' 负责人.
+    tier_kpis : tier -> its KPI as params state it (``strategy.tiers.<tier>.kpi``), the tier
+        rows' 目标; without it, "higher than the control group".
     """
     rows = []
-    tier_owners = tier_owners or {}
-    flow, kpi, problem, owner_col = _h("flow"), _h("kpi"), _h("problem"), _h("owner")
+    tier_owners, tier_kpis = tier_owners or {}, tier_kpis or {}
+    flow, kpi, target, actual, problem, owner_col = (_h(k) for k in ("flow", "kpi", "target", "actual",
+                                                                      "problem", "owner"))
     sep = _t("review.separator")
 
     completion = kpis.completion
@@ -436,45 +469,59 @@ def draft_review(kpis: LoopKPIs, month: str, *, tier_owners: dict[str, str] | No
                          for r in lagging.head(5).to_dict("records"))
             hint = _hint(_t("review.completion_short", actual=_pct(t[rate]), goal=_pct(goal), owners=names))
         results = join(f"{m} {t[m]}" for m in _result_choices())
-        rows.append({flow: _t("review.flow_tasks"),
-                     kpi: _t("review.completion_metric", goal=_pct(goal), actual=_pct(t[rate]),
-                             done=t[done], tasks=t[tasks], results=results),
+        rows.append({flow: _t("review.flow_tasks"), kpi: _t("completion.rate"),
+                     target: _t("review.at_least", value=_pct(goal)),
+                     actual: _t("review.completion_actual", actual=_pct(t[rate]), done=t[done], tasks=t[tasks],
+                                results=results),
                      problem: hint, owner_col: _t("review.every_owner")})
 
     rate_label = {r: _t(f"campaign.{r}_rate") for r, _, _ in _RATES}
+    reviewed_lists = set()
     for r in kpis.campaign.to_dict("records"):
         if r[_h("campaign_name")] == _t("campaign.total_row"):
             continue
-        metric = sep.join(f"{rate_label[k]} ≥{_pct(kpis.targets[k])} / {_pct(r[rate_label[k]])}"
-                          for k in rate_label)
-        misses = [_t("review.below_target", rate=rate_label[k], actual=_pct(r[rate_label[k]]),
-                     target=_pct(kpis.targets[k]))
-                  for k in rate_label if not math.isnan(r[rate_label[k]]) and r[rate_label[k]] < kpis.targets[k]]
-        hint = None
-        if all(math.isnan(r[rate_label[k]]) for k in rate_label):
-            hint = _hint(_t("review.no_counts", columns="/".join(_h(k) for k in ("sent", "opens", "clicks"))))
-        elif misses:
-            if r[_t("campaign.review")]:
-                misses.append(_t("review.review_rule", level=_pct(kpis.review_open_below)))
-            hint = _hint(sep.join(misses))
-        rows.append({flow: r[_h("campaign_name")], kpi: metric, problem: hint, owner_col: r[_h("owner")]})
+        reviewed_lists.add(r[_h("target_label")])
+        measured = [k for k in rate_label if r[_t(f"campaign.{k}_met")] != _t("mark.not_applicable")]
+        blank = all(math.isnan(r[rate_label[k]]) for k in measured)
+        for i, k in enumerate(measured):
+            value = r[rate_label[k]]
+            hint = None
+            if blank and i == 0:
+                hint = _hint(_t("review.no_counts", columns="/".join(_h(c) for c in ("sent", "conversions"))))
+            elif not math.isnan(value) and value < kpis.targets[k]:
+                body = _t("review.below_target", rate=rate_label[k], actual=_pct(value),
+                          target=_pct(kpis.targets[k]))
+                if k == "open" and r[_t("campaign.review")]:
+                    body += sep + _t("review.review_rule", level=_pct(kpis.review_open_below))
+                hint = _hint(body)
+            rows.append({flow: r[_h("campaign_name")], kpi: rate_label[k],
+                         target: _t("review.at_least", value=_pct(kpis.targets[k])),
+                         actual: _t("not_filled") if math.isnan(value) else _pct(value),
+                         problem: hint, owner_col: r[_h("owner")]})
+    missing = _t("review.no_list") if len(kpis.campaign) else _t("not_filled")
+    for name in LIST_ORDER:
+        if list_label(name) not in reviewed_lists:
+            rows.append({flow: list_label(name), kpi: rate_label["conversion"],
+                         target: _t("review.at_least", value=_pct(kpis.targets["conversion"])),
+                         actual: missing, problem: None, owner_col: list_owner_text(name)})
 
     c = {k: _t(f"repurchase.{k}") for k in _REPURCHASE_COLUMNS}
     for r in kpis.repurchase.to_dict("records"):
         if r[c["tier"]] == _t("repurchase.all"):
             continue
-        metric = _t("review.repurchase_metric", metric=r[c["metric"]], treated=_pct(r[c["treated_rate"]]),
-                    n_treated=r[c["treated_n"]], control=_pct(r[c["control_rate"]]), n_control=r[c["control_n"]])
+        measured = _t("review.repurchase_actual", treated=_pct(r[c["treated_rate"]]), n_treated=r[c["treated_n"]],
+                      control=_pct(r[c["control_rate"]]), n_control=r[c["control_n"]])
         if not math.isnan(r[c["difference"]]):
-            metric += _t("review.difference", diff=r[c["difference"]] * 100, low=r[c["difference_low"]] * 100,
-                         high=r[c["difference_high"]] * 100)
+            measured += _t("review.difference", diff=r[c["difference"]] * 100, low=r[c["difference_low"]] * 100,
+                           high=r[c["difference_high"]] * 100)
         hint = None
         if not r[c["verdict"]].startswith(_t("verdict.higher")):
             hint = _hint(_t("review.tier_vs_control", tier=r[c["tier"]], metric=r[c["metric"]],
                             verdict=r[c["verdict"]]))
-        rows.append({flow: _t("review.flow_tier", tier=r[c["tier"]], metric=r[c["metric"]]), kpi: metric,
+        rows.append({flow: _t("review.flow_tier", tier=r[c["tier"]], metric=r[c["metric"]]), kpi: r[c["metric"]],
+                     target: tier_kpis.get(r[c["tier"]], _t("review.above_control")), actual: measured,
                      problem: hint, owner_col: tier_owners.get(r[c["tier"]])})
-    frame = pd.DataFrame(rows, columns=[flow, kpi, problem, owner_col])
+    frame = pd.DataFrame(rows, columns=[flow, kpi, target, actual, problem, owner_col])
     frame.insert(0, _h("period"), month)
-    frame.insert(4, _h("improvement"), None)
+    frame[_h("improvement")] = None
     return frame[headers("review", "review")]

@@ -55,27 +55,35 @@ def share_table(values: pd.Series | None, *, top_n: int | None = None, missing_l
 
 
 def concentration_statements(customers: pd.DataFrame, dimensions: dict | None = None) -> list[str]:
-    """The largest group per dimension as a sentence, e.g. ``华东地区客户占比40.1%``.
+    """The largest group per dimension as a sentence, e.g. ``行业：制造业客户最多，1,000 位，占全部
+    3,000 位客户的 33.3%（147 位未填写或未识别）``.
 
     ``dimensions`` maps a customer column to its name (default :func:`profile_dimensions`).
-    Only filled values count towards the share (未识别 industries are not filled); the
-    sentence says how many were filled. Its wording is ``profile.statement.<column>``, else
-    ``profile.statement_default``.
+    The share is of *all* customers — the denominator the share charts and tables use (their
+    未填写 bar included) — so the sentence and the chart beside it show the same number, and
+    the sentence says how many were blank (or 未识别, which is not a group). The group is
+    called by ``profile.group.<column>`` (else ``profile.group_default``); a value that already
+    ends in 客户 (中小企业客户) gets no second one.
     """
     lines = []
-    unrecognised = text("clean.industry.unrecognised")
+    unknown = {text("clean.industry.unrecognised"), text("plotting.missing")}
+    suffix = text("cross.segment_suffix")
+    n = len(customers)
     for col, label in (dimensions or profile_dimensions()).items():
         if col not in customers or customers[col].notna().sum() == 0:
             continue
         filled = customers[col].dropna()
-        filled = filled[filled != unrecognised]
+        filled = filled[~filled.astype(str).isin(unknown)]
         if filled.empty:
             continue
         counts = filled.value_counts()
-        top, share = counts.index[0], counts.iloc[0] / len(filled)
-        key = f"profile.statement.{col}"
-        lines.append(text(key if key in all_labels() else "profile.statement_default",
-                          label=label, top=top, share=share, n=len(filled)))
+        top, count = counts.index[0], int(counts.iloc[0])
+        key = f"profile.group.{col}"
+        group = text(key if key in all_labels() else "profile.group_default", value=top)
+        group = group.replace(suffix + suffix, suffix)
+        blank = n - len(filled)
+        lines.append(text("profile.statement", label=label, group=group, count=count, n=n, share=count / n,
+                          blank=text("profile.statement_blank", label=label, n=blank) if blank else ""))
     return lines
 
 

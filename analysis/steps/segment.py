@@ -2,6 +2,15 @@
 
 Every customer in the archive gets exactly one score, class, band, tier and cluster;
 customers with no purchase in the window are scored explicitly (F = 0, M = 0), not dropped.
+
+Returns above purchases are kept out of value ranking. M is the window's net spend floored at
+0 (returns in the window of goods bought before it make no customer "below nothing"), and only
+M > 0 reaches 高价值. A customer whose net spend to date is negative (``total_spend`` < 0,
+:func:`returns_exceed_purchases`) meets no tier rule — they get the default tier with a rule
+text saying why — and is not clustered: k-means runs on the others, and they form their own
+group 退货大于购买, so they neither drag a cluster's means nor land in a value tier. Tier
+thresholds written as positions are taken over customers with a positive spend
+(:mod:`analysis.steps.thresholds`).
 :func:`segment_customers` runs the whole chain (notebook 03 and the backtest); the labels it
 writes (classes, bands, cluster names, rules) come from ``analysis/vocab/segment.yml`` in the
 run's language, and tier names from params (:class:`analysis.tiers.TierRoles`).
@@ -26,7 +35,8 @@ __all__ = [
     "segment_customers", "SegmentNotes", "compute_rfm", "score_rfm", "classify_rfm", "assign_value_bands",
     "assign_tiers", "cluster_customers", "cluster_matrix", "segment_summary", "tier_summary", "score_counts",
     "summary_formats", "agreement", "tier_features", "rfm_classes", "rfm_class_definitions", "value_bands",
-    "band_definitions", "feature_labels", "unclustered", "TIER_FEATURES",
+    "band_definitions", "feature_labels", "unclustered", "returns_exceed_purchases", "RETURNS_CLUSTER",
+    "TIER_FEATURES",
 ]
 
 # (R recent?, F high?, M high?) -> the class's key in the vocabulary (segment.rfm_class.<key>).
@@ -40,6 +50,8 @@ RFM_CLASS_KEYS = {
     (False, True, False): "regular_retain",
     (False, False, False): "regular_win_back",
 }
+# The cluster number of customers whose returns exceed their purchases (not clustered).
+RETURNS_CLUSTER = -1
 # The customer features a tier rule may test (min_<feature> / max_<feature>).
 TIER_FEATURES = ("total_spend", "referral_rate", "repurchase_rate", "days_since_last", "first_order", "orders")
 
@@ -52,6 +64,16 @@ def rfm_classes() -> dict[tuple[bool, bool, bool], str]:
 def unclustered() -> str:
     """The name of the one cluster of a base too small (or too uniform) for k-means."""
     return text("segment.cluster.unclustered")
+
+
+def returns_exceed_purchases(segments: pd.DataFrame) -> pd.Series:
+    """Customers whose net spend to date is negative (returns above purchases): kept, and kept
+    out of value ranking (tiers, 高价值, clusters).
+
+    >>> returns_exceed_purchases(pd.DataFrame({"total_spend": [120.0, 0.0, -98.0]})).tolist()
+    [False, False, True]
+    """
+    return (segments["total_spend"] < 0).fillna(False).astype(bool)
 
 
 def feature_labels() -> dict[str, str]:
@@ -81,10 +103,12 @@ def compute_rfm(orders: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timesta
 
     R is whole calendar days from the last purchase (any time) to ``as_of``; F is distinct
     purchase orders in the window (``as_of`` minus ``window_months`` months, exclusive, to
-    ``as_of``); M is net spend in the window in 元 (returns netted, cancellations excluded).
+    ``as_of``); M is net spend in the window in 元 (returns netted, cancellations excluded),
+    0 when the window's returns exceed its purchases.
     Customers without purchases keep ``recency_days`` NaN and F = M = 0. Lifetime:
     ``first_order`` is the amount of the first purchase order (all its lines), ``orders``
-    the distinct purchase orders, ``total_spend`` the net spend, all up to ``as_of``.
+    the distinct purchase orders, ``total_spend`` the net spend (negative when returns exceed
+    purchases), all up to ``as_of``.
 
     Examples
     --------
@@ -146,6 +170,8 @@ def compute_rfm(orders: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timesta
         rfm[["frequency", "monetary", "orders", "total_spend", "first_order"]].astype(float))
     rfm[["frequency", "monetary", "orders", "total_spend"]] = (
         rfm[["frequency", "monetary", "orders", "total_spend"]].fillna(0))
+    # Returns in the window of goods bought before it: no spend in the window, not less than none.
+    rfm["monetary"] = rfm["monetary"].clip(lower=0)
     rfm["purchased_in_window"] = rfm["frequency"] > 0
     rfm["repurchase_rate"] = np.where(rfm["orders"] > 0, (rfm["orders"] - 1) / rfm["orders"].clip(lower=1), 0.0)
     rfm["tenure_days"] = (as_of - rfm["first_order_date"]).dt.days.astype("float")
@@ -218,7 +244,9 @@ def classify_rfm(rfm: pd.DataFrame, against: str, industry: pd.Series | None = N
 
 def assign_value_bands(rfm: pd.DataFrame, high: float, low: float) -> pd.Series:
     """高价值 top ``high`` / 基础价值 bottom ``low`` / 中等价值 the rest, by ``rfm_score``
-    (``rfm.value_bands`` in params: shares of customers).
+    (``rfm.value_bands`` in params: shares of customers). 高价值 also needs a net spend in the
+    window (``monetary`` > 0, when the frame has it): a customer in the top share by score
+    without one is 中等价值.
 
     Bands are relative: when every customer has the same score (a single customer, or a
     base without spread) there is no top or bottom, and everyone is 中等价值.
@@ -227,12 +255,16 @@ def assign_value_bands(rfm: pd.DataFrame, high: float, low: float) -> pd.Series:
     --------
     >>> assign_value_bands(pd.DataFrame({"rfm_score": [9]}), 0.2, 0.2).tolist()
     ['中等价值']
+    >>> assign_value_bands(pd.DataFrame({"rfm_score": [11, 12, 3, 7, 7], "monetary": [500.0, 0, 0, 90, 80]}),
+    ...                    0.4, 0.2).tolist()
+    ['高价值', '中等价值', '基础价值', '中等价值', '中等价值']
     """
     top, middle, bottom = value_bands()
     if rfm["rfm_score"].nunique() < 2:
         return pd.Series(middle, index=rfm.index, name="value_band", dtype=object)
     pct = rfm["rfm_score"].rank(method="average", pct=True)
-    return pd.Series(np.select([pct > 1 - high, pct <= low], [top, bottom], middle),
+    spent = rfm["monetary"] > 0 if "monetary" in rfm else True
+    return pd.Series(np.select([(pct > 1 - high) & spent, pct <= low], [top, bottom], middle),
                      index=rfm.index, name="value_band")
 
 
@@ -247,9 +279,11 @@ def assign_tiers(features: pd.DataFrame, rules: list[dict], roles: TierRoles, *,
     ``max_<feature>`` (≤), features as in :data:`TIER_FEATURES`. Each threshold, and
     ``churn_days`` / ``churn_min_spend``, is a number or a position in these customers' own
     distribution (``{quantile: q}``, ``{top_share: s}``), resolved over the customers of
-    ``features`` with at least one purchase as :mod:`analysis.steps.thresholds` defines
-    (ties at a threshold all meet it). A condition on a feature the data lacks (column absent
-    or all NaN) is skipped and reported. A customer no rule claims gets ``roles.default``.
+    ``features`` with at least one purchase and a positive spend as
+    :mod:`analysis.steps.thresholds` defines (ties at a threshold all meet it). A condition on a
+    feature the data lacks (column absent or all NaN) is skipped and reported. A customer no
+    rule claims gets ``roles.default``; so does a customer whose returns exceed their purchases
+    (:func:`returns_exceed_purchases`), with the rule text ``segment.tier.returns_exceed``.
     ``churn_risk`` flags every customer past ``churn_days`` (``tiers.churn_days``) with spend
     ≥ ``churn_min_spend`` 元 (``tiers.churn_min_spend``; None: the ``roles.win_back`` rule's
     spend floor), so high-value customers keep their tier and carry the flag, and everyone in
@@ -285,6 +319,9 @@ def _apply_tiers(features: pd.DataFrame, resolved: ResolvedTiers, roles: TierRol
     out = features.copy()
     tier = pd.Series(pd.NA, index=out.index, dtype="string")
     rule_text = pd.Series(pd.NA, index=out.index, dtype="string")
+    # Returns above purchases: no rule claims them, whatever else they meet.
+    netted_out = (returns_exceed_purchases(out) if "total_spend" in out
+                  else pd.Series(False, index=out.index))
     skipped = []
     for rule in resolved.rules:
         mask = pd.Series(True, index=out.index)
@@ -303,10 +340,11 @@ def _apply_tiers(features: pd.DataFrame, resolved: ResolvedTiers, roles: TierRol
             parts.append(text("segment.tier.condition", feature=labels[feature], op="≥" if op == "min" else "≤",
                               value=_threshold_text(value))
                          + position_note(resolved.written(rule["tier"], key).written))
-        hit = mask & tier.isna()
+        hit = mask & tier.isna() & ~netted_out
         tier[hit] = rule["tier"]
         rule_text[hit] = text("segment.tier.condition_joiner").join(parts) if parts else rest
     tier = tier.fillna(roles.default)
+    rule_text[netted_out] = text("segment.tier.returns_exceed")
     rule_text = rule_text.fillna(rest)
     out["tier"], out["tier_rule"] = tier, rule_text
     win_back = (tier == roles.win_back) if roles.win_back is not None else False
@@ -489,7 +527,10 @@ def tier_summary(segments: pd.DataFrame, roles: TierRoles) -> pd.DataFrame:
     label = texts("segment.summary")
     table = segment_summary(segments, "tier", list(roles.order))
     by_tier = segments.groupby("tier")
-    table[label["rule"]] = by_tier["tier_rule"].first().reindex(table.index)
+    # The tier's own rule, not the note on customers kept out of it (returns above purchases).
+    ruled = segments[~returns_exceed_purchases(segments)] if "total_spend" in segments else segments
+    rules = ruled.groupby("tier")["tier_rule"].first().reindex(table.index)
+    table[label["rule"]] = rules.fillna(by_tier["tier_rule"].first().reindex(table.index))
     table[label["churn_flags"]] = by_tier["churn_risk"].sum().reindex(table.index)
     return table
 
@@ -498,9 +539,10 @@ def summary_formats() -> dict[str, list[str]]:
     """How the columns of :func:`segment_summary` and :func:`tier_summary` are shown, as
     keyword arguments of :func:`analysis.outputs.present.table`."""
     label = texts("segment.summary")
+    # days are whole numbers; a mean count of orders keeps its decimals (0.07 is not 0)
     return {"percent": [label["share"], label["window_spend_share"]],
-            "integer": [label["customers"], label["churn_flags"]],
-            "decimals": [label["mean_r"], label["mean_f"]], "money": [label["mean_m"]]}
+            "integer": [label["customers"], label["churn_flags"], label["mean_r"]],
+            "decimals": [label["mean_f"]], "money": [label["mean_m"]]}
 
 
 def score_counts(rfm: pd.DataFrame) -> pd.DataFrame:
@@ -570,8 +612,9 @@ def segment_customers(orders: pd.DataFrame, customers: pd.DataFrame, as_of, para
     positions resolved on these customers (the resolved values are ``notes.thresholds``). Returns
     ``(segments, notes)``: the segments table notebook 03 writes — the columns of
     :func:`compute_rfm`, :func:`score_rfm`, :func:`classify_rfm`, ``value_band``, the tier
-    features, ``tier``, ``tier_rule``, ``churn_risk``, ``cluster`` and ``cluster_name`` — and
-    the :class:`SegmentNotes`. ``cluster=False`` skips k-means (the backtest needs only the
+    features, ``tier``, ``tier_rule``, ``churn_risk``, ``cluster`` and ``cluster_name``
+    (:data:`RETURNS_CLUSTER`, 退货大于购买, for customers whose returns exceed their purchases:
+    not clustered) — and the :class:`SegmentNotes`. ``cluster=False`` skips k-means (the backtest needs only the
     tiers): no cluster columns, empty silhouettes and centroids.
 
     Examples
@@ -605,9 +648,12 @@ def segment_customers(orders: pd.DataFrame, customers: pd.DataFrame, as_of, para
     if not cluster:
         return segments, SegmentNotes(skipped, pd.Series(dtype="float64", name="silhouette"), pd.DataFrame(),
                                       thresholds)
+    netted_out = returns_exceed_purchases(segments)
     labels, names, silhouettes, centroids = cluster_customers(
-        segments, k_range=params["kmeans"]["k_range"], seed=params["run"]["seed"],
+        segments[~netted_out], k_range=params["kmeans"]["k_range"], seed=params["run"]["seed"],
         extra_features=params["kmeans"]["extra_features"])
-    segments["cluster"] = labels
-    segments["cluster_name"] = labels.map(names)
+    # Returns above purchases: their own group, outside k-means.
+    segments["cluster"] = labels.reindex(segments.index).fillna(RETURNS_CLUSTER).astype(labels.dtype)
+    segments["cluster_name"] = segments["cluster"].map(
+        {**names, RETURNS_CLUSTER: text("segment.cluster.returns_exceed")})
     return segments, SegmentNotes(skipped, silhouettes, centroids, thresholds)

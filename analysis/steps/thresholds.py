@@ -8,9 +8,11 @@ A threshold of a tier rule (``min_X`` / ``max_X`` in ``tiers.rules``) or of the 
   ``referral_rate``;
 * **a position** — ``{quantile: q}`` or ``{top_share: s}`` — resolved on every run against the
   distribution of that feature over the *measured customers*: every customer with at least one
-  purchase order up to the as-of date (``orders`` ≥ 1) whose value of the feature is known (not
-  blank). Customers who never bought are left out, so a long list of registered non-buyers
-  (spend 0, no first order) does not drag the thresholds down.
+  purchase order up to the as-of date (``orders`` ≥ 1) and a positive net spend
+  (``total_spend`` > 0) whose value of the feature is known (not blank). Customers who never
+  bought are left out, so a long list of registered non-buyers (spend 0, no first order) does
+  not drag the thresholds down; so are customers whose returns cancel or exceed their purchases
+  (net spend ≤ 0): they are no part of the value ranking.
 
 With the ``n`` measured values sorted from the smallest ``x(1)`` to the largest ``x(n)``:
 
@@ -76,18 +78,21 @@ def is_position(value) -> bool:
 
 def measured_values(features: pd.DataFrame, feature: str) -> pd.Series:
     """The values a position of ``feature`` is taken over: customers with at least one
-    purchase order (``orders`` ≥ 1; every row when the frame has no ``orders`` column) whose
-    value is known.
+    purchase order (``orders`` ≥ 1) and a positive net spend (``total_spend`` > 0) whose value
+    is known; a condition on a column the frame lacks is not applied.
 
-    >>> f = pd.DataFrame({"orders": [0, 1, 3, 2], "total_spend": [0.0, 50.0, 900.0, np.nan]})
-    >>> measured_values(f, "total_spend").tolist()
-    [50.0, 900.0]
+    >>> f = pd.DataFrame({"orders": [0, 1, 3, 2, 2], "total_spend": [0.0, 50.0, 900.0, -98.0, 0.0],
+    ...                   "days_since_last": [np.nan, 10.0, 30.0, 200.0, 40.0]})
+    >>> measured_values(f, "total_spend").tolist(), measured_values(f, "days_since_last").tolist()
+    ([50.0, 900.0], [10.0, 30.0])
     """
     if feature not in features:
         return pd.Series(dtype=float)
     values = features[feature]
     if "orders" in features:
         values = values[features["orders"].fillna(0) > 0]
+    if "total_spend" in features:
+        values = values[features["total_spend"].reindex(values.index) > 0]
     return values.dropna().astype(float)
 
 
@@ -301,7 +306,7 @@ def tier_share_warning(segments: pd.DataFrame, order, high_value, max_share: flo
     --------
     >>> s = pd.DataFrame({"tier": ["Rest"] * 9 + ["Lapsed"]})
     >>> tier_share_warning(s, ["Top", "Lapsed", "Rest"], ["Top"], 0.75)
-    '层级分布需要留意：Rest 占全部客户的 90.0%（超过 75%）；Top 没有客户。可改用其他门槛（tiers.rules）或模板预设（tiers.preset）。'
+    '层级分布需要留意：Rest 占全部客户的 90.0%（超过 75%）；Top 没有客户。可在参数文件中调整分层门槛，或改用模板的固定金额。'
     """
     if not len(segments):
         return ""

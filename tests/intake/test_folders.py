@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from analysis.errors import InputError
-from analysis.intake.read import _merged_ranges, load_raw_data
+from analysis.intake.read import _error_cells, load_raw_data
 
 ORDERS_CSV = "客户编号,下单日期,金额\nC1,2024-03-15,100\nC2,2024-03-16,50\n"
 
@@ -206,24 +206,12 @@ def test_merged_header_cells_are_not_filled(tmp_path):
     assert not any("合并单元格" in note for note in raw.skipped)
 
 
-class _Sheet:
-    """Stands in for openpyxl's read-only worksheet: only its XML source is used."""
-
-    def __init__(self, xml: bytes):
-        self.xml = xml
-
-    def _get_source(self):
-        return io.BytesIO(self.xml)
-
-
-def test_merged_ranges_found_across_read_chunks():
+def test_error_cells_found_across_read_chunks():
     cut = 2 ** 20  # the scanner reads 1 MB at a time
-    tag = b'<x:mergeCell ref="A2:A4"/>'
+    cell = b'<x:c r="AB12" s="3" t="e"><x:f>VLOOKUP(A12,B:C,2,0)</x:f><x:v>#N/A</x:v></x:c>'
     head = b"<worksheet><sheetData>" + b" " * (cut - 10 - len(b"<worksheet><sheetData>"))
-    xml = (head + b'</sheetData><mergeCells count="2">' + tag
-           + b'<mergeCell ref="C10:D12"/></mergeCells>')
-    assert xml.index(b"</sheetData>") < cut < xml.index(tag) + len(tag)
-    assert _merged_ranges(_Sheet(xml)) == [(1, 2, 1, 4), (3, 10, 4, 12)]
-    straddling = b" " * (cut - 8) + tag + b"</worksheet>"   # the tag itself cut in two
-    assert _merged_ranges(_Sheet(straddling)) == [(1, 2, 1, 4)]
-    assert _merged_ranges(_Sheet(b"<worksheet><sheetData/></worksheet>")) == []
+    xml = head + cell + b'<c r="C3" t="e"><v>#REF!</v></c><c r="D3" t="n"><v>1</v></c>'
+    assert xml.index(cell) < cut < xml.index(cell) + len(cell)   # cut in two by a chunk
+    # AB = 28th column, row 12 -> 0-based (11, 27)
+    assert _error_cells(io.BytesIO(xml)) == [(11, 27, "#N/A"), (2, 2, "#REF!")]
+    assert _error_cells(io.BytesIO(b'<sheetData><c r="A1" t="s"><v>0</v></c></sheetData>')) == []

@@ -6,6 +6,7 @@ by hand from the bytes written.
 
 import datetime as dt
 import hashlib
+import zipfile
 
 import openpyxl
 import pandas as pd
@@ -194,7 +195,7 @@ def test_same_header_twice_reported_by_position(tmp_path):
     _write(tmp_path, "a.csv", "客户编号,下单日期,金额,金额\nC1,2024-01-01,10,9\n")
     raw = load_raw_data(tmp_path)
     assert raw.tables["orders"]["amount"].tolist() == ["10"]
-    assert "a.csv: 第4列「金额」与第3列「金额」都可作为 amount，使用第3列" in raw.skipped
+    assert "a.csv: 第4列「金额」与第3列「金额」是同一字段，使用第3列" in raw.skipped
 
 
 # ----------------------------------------------------------------------------- header rows
@@ -356,6 +357,60 @@ def test_every_sheet_read_and_same_table_concatenated(tmp_path):
     assert only["customer_id"].tolist() == ["C2", "C3", "C4"]
 
 
+def test_xlsx_table_away_from_a1_keeps_excel_row_numbers(tmp_path):
+    # Rows 1-2 and column A empty: positions are still Excel's (the header is row 3).
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for ref, value in {"B3": "客户编号", "C3": "下单日期", "D3": "金额",
+                       "B4": "C1", "C4": "2024-03-01", "D4": 5,
+                       "B6": "C2", "C6": "2024-03-02", "D6": 7.5}.items():
+        ws[ref] = value
+    wb.save(tmp_path / "o.xlsx")
+    raw = load_raw_data(tmp_path)
+    assert raw.sources[0].header_row == 3
+    orders = raw.tables["orders"]
+    assert orders["_source_row"].tolist() == [4, 6]
+    assert orders[["customer_id", "amount"]].values.tolist() == [["C1", "5"], ["C2", "7.5"]]
+
+
+def test_xlsx_with_a_wrong_size_recorded_is_read_to_its_last_row(tmp_path):
+    # Some writers record a sheet size (<dimension>) smaller than the cells they write.
+    path = _xlsx(tmp_path, "o.xlsx", {"s": [["客户编号", "下单日期", "金额"],
+                                            ["C1", "2024-03-01", 5], ["C2", "2024-03-02", 6],
+                                            ["C3", "2024-03-03", 7]]})
+    with zipfile.ZipFile(path) as src:
+        members = {info.filename: src.read(info) for info in src.infolist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    assert b'<dimension ref="A1:C4"' in sheet
+    members["xl/worksheets/sheet1.xml"] = sheet.replace(b'<dimension ref="A1:C4"',
+                                                        b'<dimension ref="A1:C2"')
+    with zipfile.ZipFile(path, "w") as out:
+        for name, data in members.items():
+            out.writestr(name, data)
+    assert _orders(tmp_path)["customer_id"].tolist() == ["C1", "C2", "C3"]
+
+
+def test_chart_sheet_passed_over_and_error_cells_kept_on_any_sheet(tmp_path):
+    # An error cell (#N/A) is stored as an error, not text; the second sheet's XML is
+    # sheet2.xml, and a chart sheet in between holds no cells.
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["本工作簿由系统导出"])
+    wb.create_chartsheet("图表")
+    ws = wb.create_sheet("订单")
+    for row in (["客户编号", "下单日期", "金额"], ["C1", "2024-03-01", "#N/A"],
+                ["C2", "2024-03-02", 6]):
+        ws.append(row)
+    wb.save(tmp_path / "book.xlsx")
+    with zipfile.ZipFile(tmp_path / "book.xlsx") as book:
+        assert b'<c r="C2" t="e"><v>#N/A</v>' in book.read("xl/worksheets/sheet2.xml")
+    raw = load_raw_data(tmp_path)
+    orders = raw.tables["orders"]
+    assert orders["amount"].tolist() == ["#N/A", "6"]
+    assert orders["_source_file"].tolist() == ["book.xlsx[订单]"] * 2
+    assert not any("图表" in note for note in raw.skipped)
+
+
 def test_explicit_files_from_params(tmp_path):
     _write(tmp_path, "orders_old.csv", ORDERS_CSV)
     _write(tmp_path, "orders_new.csv", "客户编号,下单日期,金额\nC9,2024-05-01,9\n")
@@ -418,8 +473,8 @@ def test_skipped_messages(tmp_path):
     assert ".hidden" not in text and "~$" not in text
     for table in ("客户表", "互动记录表", "满意度调查表"):
         assert f"未找到{table}" in text
-    assert "订单表没有「订单号」列（order_id）——受影响：按订单号去重" in text
-    assert "订单表没有「产品类别」列（category）" in text
+    assert "订单表没有「订单号」列——受影响：按订单号去重" in text
+    assert "订单表没有「产品类别」列——" in text
 
 
 def test_optional_table_missing_required_column_is_skipped(tmp_path):
@@ -462,8 +517,8 @@ def test_sources_frame_and_notes_follow_the_language(tmp_path):
     assert list(frame.columns) == ["Table", "File", "Sheet", "Header row", "Encoding", "Rows",
                                    "Columns recognised", "Columns not used"]
     assert frame.iloc[0]["Table"] == "Orders"
-    assert "No Customers table found (customers). Affects: customer profiles" in "\n".join(raw.skipped)
-    assert 'Orders has no "Product category" column (category)' in "\n".join(raw.skipped)
+    assert "No Customers table found. Affects: customer profiles" in "\n".join(raw.skipped)
+    assert 'Orders has no "Product category" column. Affects' in "\n".join(raw.skipped)
 
 
 def test_input_error_in_english(tmp_path):

@@ -145,9 +145,16 @@ def test_histogram_bins_and_median():
     ax = plot_histogram(pd.Series([1, 2, 2, 3, 3, 3, None]), title="购买次数分布",
                         xlabel="购买次数（次）", bins=3)
     assert [float(p.get_height()) for p in ax.patches] == [1.0, 2.0, 3.0]
-    # median of 1, 2, 2, 3, 3, 3 = 2.5
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["中位数 2.50"]
+    # median of 1, 2, 2, 3, 3, 3 = 2.5; counts are whole numbers, so is the median shown
+    # (str.format rounds half to even: 2)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["中位数 2"]
     assert ax.get_xlabel() == "购买次数（次）"
+
+
+def test_histogram_median_of_fractions_keeps_two_decimals():
+    ax = plot_histogram(pd.Series([0.5, 1.25, 2.0, 3.5]), title="客龄", xlabel="年", bins=2)
+    # median of 0.5, 1.25, 2.0, 3.5 = (1.25 + 2.0) / 2 = 1.625
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["中位数 1.62"]
 
 
 def test_histogram_log_axis_reports_values_it_cannot_show():
@@ -198,7 +205,8 @@ def test_english_run_draws_english_words():
         ax = plot_share_bar(pd.Series({"East": 40, "North": 25, "South": 20, None: 15}),
                             title="Customers by region", top_n=2)
         assert [t.get_text() for t in ax.get_yticklabels()] == ["East", "North", "Other"]
-        assert ax.texts[-1].get_text() == "35 (35.0%)" and ax.get_xlabel() == "Customers"
+        assert ax.texts[-1].get_text() == "35 (35.0%)"
+        assert ax.get_xlabel() == "Customers (in brackets the share of all customers)"
         hist = plot_histogram(pd.Series([-1.0, 10.0, 100.0, 1000.0]), title="Spend",
                               xlabel="Total spend (CNY)", log=True, bins=3)
         assert [t.get_text() for t in hist.get_legend().get_texts()] == [

@@ -9,6 +9,7 @@ from analysis.outputs.privacy import (
     contains_unmasked_mobile, mask_emails, mask_names, mask_phones, mask_text, mask_workbook_sheets,
     scan_for_personal_data,
 )
+from analysis.outputs.tables import top_warnings
 from analysis.outputs.workbooks import build_templates, write_workbooks
 from analysis.vocab import language, text
 
@@ -18,30 +19,44 @@ def test_phone_masks():
     assert got.tolist() == ["138****5678", "021-******78", "0571-******66", pd.NA]
 
 
-def test_name_masks_companies_by_letter_and_people_by_salutation():
-    names = pd.Series(["恒泰机械有限公司", "张伟", "李娜", "恒泰机械有限公司", "远航物流集团", "王某"])
-    sal = pd.Series([None, "男", "女", None, None, None])
-    assert mask_names(names, sal).tolist() == ["A公司", "*先生", "*女士", "A公司", "B公司", "*客户"]
+def test_alias_carries_the_id_and_a_salutation_where_known():
+    names = pd.Series(["恒泰机械有限公司", "张伟", "李娜", "恒泰机械有限公司", "远航物流集团", "王某", "陈小姐", None])
+    ids = pd.Series(["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"])
+    sal = pd.Series([None, "男", "女士", None, None, None, None, None])
+    assert mask_names(names, sal, ids=ids).tolist() == [
+        "恒**公司（C1）", "张先生（C2）", "李女士（C3）", "恒**公司（C4）", "远**集团（C5）", "王**（C6）",
+        "陈女士（C7）", "*客户（C8）"]
+    # Without IDs (a table with none), the masked name alone; no name and no ID: nothing.
+    assert mask_names(pd.Series(["张伟", None]), pd.Series(["男", None])).tolist() == ["张先生", pd.NA]
 
 
-def test_company_letters_go_past_z():
-    names = pd.Series([f"公司{i}有限公司" for i in range(28)])
-    got = mask_names(names)
-    assert got.iloc[25] == "Z公司" and got.iloc[26] == "AA公司" and got.iloc[27] == "AB公司"
+def test_alias_depends_on_the_row_not_on_order_or_company():
+    names = pd.Series(["王芳", "王磊", "大同博汇五金有限责任公司"])
+    ids = pd.Series(["C0001", "C0002", "C0003"])
+    forward = mask_names(names, ids=ids).tolist()
+    backward = mask_names(names[::-1], ids=ids[::-1]).tolist()[::-1]
+    # Two customers with the same surname differ by their ID; shuffling rows changes nothing.
+    assert forward == backward == ["王**（C0001）", "王**（C0002）", "大**公司（C0003）"]
+    assert mask_names(names.iloc[[1]], ids=ids.iloc[[1]]).tolist() == ["王**（C0002）"]
 
 
 def test_email_mask_and_leak_scan():
-    assert mask_emails(pd.Series(["zhangwei@example.com"])).tolist() == ["z***@example.com"]
+    got = mask_emails(pd.Series(["zhangwei@example.com", "li.na@corp.com.cn", "bad@nodomain"]))
+    assert got.tolist() == ["z***@***.com", "l***@***.cn", "b***@***"]
     assert contains_unmasked_mobile("电话 13812345678，已脱敏 138****5678，订单 2013812345678") == ["13812345678"]
 
 
 # --- shared copies of the workbooks ------------------------------------------------------------
 
+PHONE, EMAIL = text("column.phone"), text("column.email")   # 电话, 邮箱: their own columns
+
+
 def _sheets():
     info = pd.DataFrame({
         "客户ID": ["C1", "C2", "C3", "C4"],
         "客户名称": ["恒泰机械有限公司", "王先生", "李女士", "张伟"],
-        "联系方式": ["13812345678", "zhangwei@example.com", "021-62345678", None],
+        PHONE: ["13812345678", None, "021-62345678", None],
+        EMAIL: [None, "zhangwei@example.com", "li.na@corp.com.cn", None],
         "累计消费(元)": [13812345678.5, 1.0, 2.0, 3.0],           # a number, not a phone
         "首次购买时间": pd.to_datetime(["2024-01-05"] * 4),
     })
@@ -51,7 +66,7 @@ def _sheets():
     })
     merged = pd.DataFrame({"保留客户ID": ["C1"], "合并的客户ID": ["C9"], "匹配依据": ["恒泰机械有限公司 同名"]})
     execution = pd.DataFrame({"客户ID": ["C1"], "客户反馈": ["让回电 13700001111，找恒泰机械有限公司采购部"]})
-    # Not a real sheet's columns: any frame with 客户名称 is masked, letters shared with the rest.
+    # Not a real sheet's columns: any frame with 客户名称 is masked.
     strategy = pd.DataFrame({"客户ID": ["C5"], "客户名称": ["远航物流集团"]})
     return {"customer_info": {"info": info, "quarantine": quarantine, "merges": merged},
             "execution_log": {"execution": execution}, "tier_strategy": {"customer_strategy": strategy}}
@@ -61,16 +76,16 @@ def test_mask_workbook_sheets_masks_every_personal_column():
     sheets = _sheets()
     masked = mask_workbook_sheets(sheets)
     info = masked["customer_info"]["info"]
-    assert info["客户名称"].tolist() == ["A公司", "*先生", "*女士", "*客户"]
-    assert info["联系方式"].tolist()[:3] == ["138****5678", "z***@example.com", "021-******78"]
-    assert pd.isna(info["联系方式"].iloc[3])
+    assert info["客户名称"].tolist() == ["恒**公司（C1）", "王先生（C2）", "李女士（C3）", "张**（C4）"]
+    assert info[PHONE].tolist()[::2] == ["138****5678", "021-******78"]
+    assert info[EMAIL].tolist()[1:3] == ["z***@***.com", "l***@***.cn"]
+    assert info[[PHONE, EMAIL]].iloc[3].isna().all()
     assert info["累计消费(元)"].iloc[0] == 13812345678.5 and info["首次购买时间"].equals(sheets["customer_info"]["info"]["首次购买时间"])
     q = masked["customer_info"]["quarantine"]
-    assert q["原值"].tolist() == ["手机 139****5678 / l***@corp.cn", "159****5678"]
+    assert q["原值"].tolist() == ["手机 139****5678 / l***@***.cn", "159****5678"]
     assert q["来源行号"].tolist() == [5, 9] and q["原因"].tolist() == ["客户ID为空", "无法解析"]
     assert masked["execution_log"]["execution"]["客户反馈"].iloc[0] == "让回电 137****1111，找恒泰机械有限公司采购部"
-    # Letters are shared across sheets and workbooks of one call: 远航物流集团 is B everywhere.
-    assert masked["tier_strategy"]["customer_strategy"]["客户名称"].tolist() == ["B公司"]
+    assert masked["tier_strategy"]["customer_strategy"]["客户名称"].tolist() == ["远**集团（C5）"]
     assert sheets["customer_info"]["info"]["客户名称"].iloc[0] == "恒泰机械有限公司"   # input untouched
 
 
@@ -78,7 +93,7 @@ def test_salutations_by_customer_id():
     info = pd.DataFrame({"客户ID": ["C1", "C2"], "客户名称": ["张伟", "李娜"]})
     got = mask_workbook_sheets({"customer_info": {"info": info}},
                                salutations=pd.Series({"C1": "男", "C2": "女"}))
-    assert got["customer_info"]["info"]["客户名称"].tolist() == ["*先生", "*女士"]
+    assert got["customer_info"]["info"]["客户名称"].tolist() == ["张先生（C1）", "李女士（C2）"]
 
 
 def test_english_run_masks_by_column_key_with_english_labels():
@@ -90,15 +105,15 @@ def test_english_run_masks_by_column_key_with_english_labels():
         got = mask_workbook_sheets({"customer_info": {"info": info}},
                                    salutations=pd.Series({"C3": "女"}))["customer_info"]["info"]
         assert list(got.columns) == ["Customer ID", "Customer name", "Contact", "Remark"]
-        assert got["Customer name"].tolist() == ["Company A", "Mr *", "Ms *"]
-        assert got["Contact"].tolist()[::2] == ["138****5678", "z***@example.com"]
+        assert got["Customer name"].tolist() == ["恒** 公司 (C1)", "Mr 王** (C2)", "Ms 张** (C3)"]
+        assert got["Contact"].tolist()[::2] == ["138****5678", "z***@***.com"]
         assert got["Remark"].iloc[0] == "call 137****1111"
         assert scan_for_personal_data("a\nphone 13812345678") == ["Line 2: 138****5678"]
 
 
 def test_mask_text_leaves_masked_and_longer_numbers():
     got = mask_text(pd.Series(["138****5678 z***@a.cn 订单2013812345678", "邮箱ab@x.com电话0571 88886666"]))
-    assert got.tolist() == ["138****5678 z***@a.cn 订单2013812345678", "邮箱a***@x.com电话0571-******66"]
+    assert got.tolist() == ["138****5678 z***@a.cn 订单2013812345678", "邮箱a***@***.com电话0571-******66"]
 
 
 def test_scan_finds_leaks_in_workbooks_and_text(tmp_path):
@@ -113,7 +128,7 @@ def test_scan_finds_leaks_in_workbooks_and_text(tmp_path):
     found = scan_for_personal_data(plain)
     # Findings name the sheet and cell and show the value masked, so the list can be logged.
     assert "客户基础信息表_2026-10.xlsx 工作表「客户基础信息」C2: 138****5678" in found
-    assert any("C3: z***@example.com" in f for f in found)
+    assert any("D3: z***@***.com" in f for f in found)    # 邮箱, row of C2
     assert any("工作表「隔离明细」" in f and "159****5678" in f for f in found)
     assert all("13812345678" not in f for f in found)
     # A phone typed as a number by staff is found too.
@@ -130,3 +145,33 @@ def test_scan_finds_leaks_in_workbooks_and_text(tmp_path):
     assert scan_for_personal_data("没有个人信息 2026-10-31 订单 2013812345678") == []
     with pytest.raises(KitError, match="找不到"):
         scan_for_personal_data(tmp_path / "missing.html")
+
+
+def test_phone_and_email_columns_are_masked_by_key():
+    # The execution log and plan sheets carry phone and e-mail as their own columns (keys
+    # phone and email), found by their header in the run's language.
+    log = pd.DataFrame({"客户ID": ["C1", "C2"], "客户名称": ["王芳", None],
+                        PHONE: ["13812345678", "0571-88886666"], EMAIL: ["wangfang@qq.com", None]})
+    got = mask_workbook_sheets({"execution_log": {"execution": log}})["execution_log"]["execution"]
+    assert got[PHONE].tolist() == ["138****5678", "0571-******66"]
+    assert got[EMAIL].iloc[0] == "w***@***.com" and pd.isna(got[EMAIL].iloc[1])
+    assert got["客户名称"].iloc[0] == "王**（C1）" and pd.isna(got["客户名称"].iloc[1])  # a blank stays blank
+
+
+def test_one_alias_per_customer_in_the_report_and_every_masked_workbook():
+    # The same two customers in a report table and in two workbooks, in different row orders:
+    # each keeps one alias throughout; both are 王 and differ by their ID.
+    customers = pd.DataFrame({"customer_id": ["C0123", "C0456"], "name": ["王芳", "王磊"],
+                              "phone": ["13812345678", "13987654321"]})
+    churn = pd.DataFrame({"customer_id": ["C0123", "C0456"], "churn_warning": [True, True],
+                          "risk_value_rank": [2, 1], "warning_reason": ["r", "r"]})
+    segments = pd.DataFrame({"customer_id": ["C0123", "C0456"], "tier": ["核心客户", "战略客户"],
+                             "total_spend": [100.0, 900.0]})
+    report = top_warnings(churn, segments, customers)["客户"].tolist()
+    info = pd.DataFrame({"客户ID": ["C0123", "C0456"], "客户名称": ["王芳", "王磊"]})
+    log = pd.DataFrame({"客户ID": ["C0456", "C0123", "C0456"], "客户名称": ["王磊", "王芳", "王磊"]})
+    masked = mask_workbook_sheets({"customer_info": {"info": info}, "execution_log": {"execution": log}})
+    alias = {"C0123": "王**（C0123）", "C0456": "王**（C0456）"}
+    assert report == [alias["C0456"], alias["C0123"]]      # the warning list's order: C0456 first
+    assert masked["customer_info"]["info"]["客户名称"].tolist() == [alias["C0123"], alias["C0456"]]
+    assert masked["execution_log"]["execution"]["客户名称"].tolist() == [alias["C0456"], alias["C0123"], alias["C0456"]]

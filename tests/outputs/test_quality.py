@@ -57,3 +57,20 @@ def test_quality_sheets_follow_the_run_language():
         assert list(sheets["merges"].columns) == [
             "Kept customer ID", "Merged customer IDs", "Records merged", "Matched on"]
         assert sheets["merges"].iloc[0][["Kept customer ID", "Merged customer IDs"]].tolist() == ["C1", "C2"]
+
+
+def test_flagged_customers_are_counted_with_a_few_example_ids():
+    accounting = pd.DataFrame([{"table": "customers", "rows_in": 9, "kept": 9, "quarantined": 0,
+                                "merged_or_duplicate": 0, "closes": True}])
+    checks = checks_frame({"placeholder_phones": 2, "no_contact": 7, "net_negative_spend": 0},
+                          {"placeholder_phones": ["C1", "C3"], "no_contact": ["C1", "C2", "C3", "C5", "C8"]})
+    report = quality_report(accounting, pd.DataFrame(columns=["table", "field"]), checks,
+                            pd.DataFrame(columns=["table", "reason"]), target=0.95).set_index("项目")
+    placeholder = report.loc["其中占位号码（全是同一数字、连号等填充用号码）"]
+    assert placeholder["数值"] == "2" and placeholder["说明"].endswith("；例：C1、C3")
+    # seven found, five listed: "等" says there are more
+    assert report.loc["无联系方式的客户（无有效电话，也无邮箱）", "说明"].endswith("例：C1、C2、C3、C5、C8 等")
+    negative = report.loc["累计消费为负的客户（退货大于购买）"]
+    assert negative["数值"] == "0" and "例" not in negative["说明"]
+    # flagged rows are not set aside: the customer table's account is unchanged
+    assert report.iloc[0]["数值"] == "9 = 9 + 0 + 0"

@@ -18,6 +18,7 @@ from analysis.outputs.report import (
     merge_notebooks,
     render_report,
 )
+from analysis.vocab import text
 
 
 def _kernel_name() -> str:
@@ -195,3 +196,32 @@ def test_english_run_renders_the_page_words_in_english(tmp_path):
     assert '<p class="report-toc-title">Contents</p>' in html
     assert "for internal use only" in html
     assert not re.search(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]", html)
+
+
+def test_contents_follow_the_summary_so_a_phone_shows_the_summary_first(report, tmp_path):
+    summary = report.index("celltag_report-summary")
+    toc = report.index('<nav class="report-toc"')
+    assert summary < toc < report.index("客户画像分析")
+    nb = new_notebook(cells=[new_markdown_cell("# 数据清洗\n\n## 读取原始数据")])
+    html = render_report(nb, title="月报")  # no summary: the contents come first
+    assert html.index('<nav class="report-toc"') < html.index("数据清洗</h1>")
+
+
+def test_every_table_sits_in_its_own_scroll_box(report):
+    assert report.count("<table") >= 1
+    assert len(re.findall(r'<div class="table-box[^"]*"><table', report)) == report.count("<table")
+
+
+@pytest.mark.parametrize("row, hinted", [
+    # eight dates: 8 × (10 half-width characters × 6.8 px + 16 px padding) = 672 px > 360 px
+    (["2026-10-31"] * 8, True),
+    # (2 Chinese characters = 4 halves × 6.8 + 16) + (5 × 6.8 + 16) = 93 px: fits a phone
+    (["华东", "1,234"], False),
+])
+def test_a_table_too_wide_for_a_phone_has_a_scroll_hint(row, hinted):
+    header = "| " + " | ".join(f"列{i}" for i in range(len(row))) + " |"
+    markdown = "\n".join([header, "|" + "---|" * len(row), "| " + " | ".join(row) + " |"])
+    html = render_report(new_notebook(cells=[new_markdown_cell(markdown)]), title="月报")
+    hint = f'<p class="table-hint">{text("report.scroll_hint")}</p><div class="table-box"><table'
+    assert (hint in html) == hinted
+    assert '<div class="table-box"><table' in html

@@ -16,7 +16,9 @@ from analysis.context import previous_run
 from analysis.outputs.staff_files import (
     merge_staff_rows, preserve_staff_rows, previous_as_of, read_previous,
 )
-from analysis.outputs.workbooks import build_templates, headers, read_sheet, workbook_path, write_workbooks
+from analysis.outputs.workbooks import (
+    build_templates, headers, per_owner_sheets, read_sheet, workbook_path, write_workbooks,
+)
 from analysis.params import load_yaml
 from analysis.steps.closed_loop import loop_kpis
 from analysis.tiers import tier_roles
@@ -63,7 +65,8 @@ def _month_m(out, templates):
         _h("content"): ["回归首单8折", "月度优惠券"], _h("channel"): ["电话/企微", "短信/邮件"],
         _h("send_time"): pd.NaT, _h("target_count"): [8, 5], _h("owner"): ["客户关系专员", "运营专员"],
     })
-    return write_workbooks({"execution_log": {"execution": _execution(PLAN_PREV[~PLAN_PREV["control"]])},
+    execution = _execution(PLAN_PREV[~PLAN_PREV["control"]])
+    return write_workbooks({"execution_log": {"execution": execution, **per_owner_sheets(execution)},
                             "campaign": {"campaign": campaign}}, out, M, template_dir=templates)
 
 
@@ -143,7 +146,7 @@ def test_a_malformed_workbook_is_named_and_the_run_continues(filled):
     out, _ = filled
     path = workbook_path(out, "execution_log", M)
     wb = openpyxl.load_workbook(path)
-    wb["执行记录"]["F1"] = "结果"                                           # header renamed
+    wb["执行记录"]["N1"] = "结果"                                           # header renamed
     wb.save(path)
     path = workbook_path(out, "campaign", M)
     wb = openpyxl.load_workbook(path)
@@ -163,12 +166,12 @@ def test_bad_counts_and_a_missing_optional_column(filled):
     path = workbook_path(out, "campaign", M)
     wb = openpyxl.load_workbook(path)
     ws = wb["活动执行"]
-    ws["H2"] = "约一半"                                                     # 打开数 not a number
-    ws["I3"] = -1                                                          # 点击数 negative
+    ws["I2"] = "约一半"                                                     # 打开数 not a number
+    ws["J3"] = -1                                                          # 点击数 negative
     wb.save(path)
     path = workbook_path(out, "execution_log", M)
     wb = openpyxl.load_workbook(path)
-    wb["执行记录"].delete_cols(5)                                           # 客户反馈 deleted
+    wb["执行记录"].delete_cols(15)                                          # 客户反馈 deleted
     wb.save(path)
     prev = read_previous(out, M)
     assert prev.campaign.empty
@@ -207,7 +210,7 @@ def test_an_english_run_reads_english_workbooks(tmp_path, templates):
         path = workbook_path(out, "execution_log", M)
         assert path.name == f"Maintenance log_{M}.xlsx"
         wb = openpyxl.load_workbook(path)
-        wb["Log"][f"F{rows['C05']}"] = "Done"
+        wb["Log"][f"N{rows['C05']}"] = "Done"
         wb.save(path)
         prev = read_previous(out, M)
         missing = read_previous(None, "2026-09")
@@ -227,10 +230,10 @@ def test_merge_keeps_what_staff_filled(tmp_path, templates):
     path = workbook_path(out, "execution_log", M)
     wb = openpyxl.load_workbook(path)
     ws = wb["执行记录"]
-    assert ws["G2"].value == "T202610-C01" and ws["B3"].value == "C02"
-    ws["A2"], ws["E2"], ws["F2"] = datetime(2026, 11, 3), "满意，下月续单", "成功"     # C01 done
-    ws["F4"] = "待跟进"                                                     # C03: tier changed on rerun
-    ws["B20"], ws["C20"], ws["F20"] = "C99", "王五", "失败"                    # a row staff added
+    assert ws["P2"].value == "T202610-C01" and ws["D3"].value == "C02"
+    ws["M2"], ws["O2"], ws["N2"] = datetime(2026, 11, 3), "满意，下月续单", "成功"     # C01 done
+    ws["N4"] = "待跟进"                                                     # C03: tier changed on rerun
+    ws["D20"], ws["C20"], ws["N20"] = "C99", "王五", "失败"                    # a row staff added
     wb.save(path)
 
     # The rerun: C03 and C04 no longer planned, C16 new; the kit's own text changed.
@@ -238,7 +241,7 @@ def test_merge_keeps_what_staff_filled(tmp_path, templates):
     tasks = pd.concat([tasks, pd.DataFrame({"customer_id": ["C16"], "owner": ["李四"], "task_id": ["T202610-C16"]})])
     new = _execution(tasks, action="电话回访（新话术）")
     merged = merge_staff_rows(new, path, "execution")
-    assert merged.columns.tolist() == headers("execution_log", "execution")
+    assert merged.columns.tolist() == new.columns.tolist()
     assert merged["客户ID"].tolist() == [t for t in tasks["customer_id"]] + ["C03", "C99"]
     c01 = merged.iloc[0]
     assert (c01["结果标记"], c01["客户反馈"], c01["执行日期"]) == ("成功", "满意，下月续单", pd.Timestamp("2026-11-03"))
@@ -271,7 +274,7 @@ def test_merge_status_column_of_the_plan(tmp_path, templates):
     path = write_workbooks({"tier_strategy": {"customer_strategy": plan}}, out, M, template_dir=templates,
                            only=["tier_strategy"])[0]
     wb = openpyxl.load_workbook(path)
-    wb["客户策略"]["E3"] = "已完成"                                           # C02
+    wb["客户策略"]["F3"] = "已完成"                                           # C02
     wb.save(path)
     rerun = plan[plan["客户ID"] != "C03"].assign(下一步动作="电话回访")           # C03 no longer planned
     merged = merge_staff_rows(rerun, path, "customer_strategy")
@@ -287,7 +290,7 @@ def test_merge_names_a_missing_key_column(tmp_path, templates):
     with pytest.raises(KitError, match="新数据没有键列「任务编号」"):
         merge_staff_rows(pd.DataFrame({"客户ID": ["C01"]}), path, "execution")
     wb = openpyxl.load_workbook(path)
-    wb["执行记录"]["G1"] = "编号"
+    wb["执行记录"]["P1"] = "编号"
     wb.save(path)
     with pytest.raises(KitError, match=f"维护执行记录表_{M}.xlsx 工作表「执行记录」缺少列「任务编号」"):
         merge_staff_rows(_execution(PLAN_PREV), path, "execution")
@@ -300,7 +303,7 @@ def test_preserve_staff_rows_merges_every_staff_sheet(tmp_path, templates):
     _month_m(out, templates)
     path = workbook_path(out, "execution_log", M)
     wb = openpyxl.load_workbook(path)
-    wb["执行记录"]["F2"] = "成功"
+    wb["执行记录"]["N2"] = "成功"
     wb.save(path)
     sheets = {"execution_log": {"execution": _execution(PLAN_PREV[~PLAN_PREV["control"]], action="新")},
               "customer_info": {"info": pd.DataFrame({"客户ID": ["C01"]})}}
@@ -322,3 +325,60 @@ def test_previous_run_and_as_of(tmp_path):
     assert previous_as_of(tmp_path, "2025-12") == pd.Timestamp("2025-12-28")
     (tmp_path / "params_resolved.yml").write_text("as_of: [unclosed\n", encoding="utf-8")
     assert previous_as_of(tmp_path, "2025-12") == pd.Timestamp("2025-12-31")
+
+
+# --- each owner's own sheet (issue 12) ---------------------------------------------------------
+
+def _fill_own_sheet(out, owner, entries):
+    """Staff fill their own page: {customer: (结果标记, 客户反馈)}."""
+    path = workbook_path(out, "execution_log", M)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[owner]
+    col = {c.value: c.column_letter for c in ws[1]}
+    for r in range(2, ws.max_row + 1):
+        customer = ws[f"{col['客户ID']}{r}"].value
+        if customer in entries:
+            ws[f"{col['结果标记']}{r}"], ws[f"{col['客户反馈']}{r}"] = entries[customer]
+    return wb, ws, col, path
+
+
+def test_results_filled_on_an_owner_sheet_are_read_back_once(filled):
+    out, rows = filled
+    # 李四 fills C14 on his own page (blank on the full list) and C11 differently from the full list
+    # (成功 there); he also adds a row for a customer not on the list.
+    wb, ws, col, path = _fill_own_sheet(out, "李四", {"C14": ("待跟进", "下周再联系"), "C11": ("失败", None)})
+    ws[f"{col['客户ID']}20"], ws[f"{col['结果标记']}20"] = "C77", "成功"
+    wb.save(path)
+    prev = read_previous(out, M)
+    ex = prev.execution.set_index("客户ID")
+    assert ex.loc["C14", "结果标记"] == "待跟进" and ex.loc["C14", "客户反馈"] == "下周再联系"
+    assert ex.loc["C11", "结果标记"] == "失败"                  # the owner's page wins …
+    assert ex.loc["C11", "执行日期"] == pd.Timestamp("2026-11-06")  # … cell by cell: the full list's date stays
+    assert ex.loc["C01", "结果标记"] == "成功"                   # filled on the full list only
+    assert ex.loc["C77", "结果标记"] == "成功"                   # a row staff added on their page
+    assert ex.index.tolist().count("C14") == 1 and len(ex) == 12  # 11 readable tasks + C77, none twice
+    assert f"维护执行记录表_{M}.xlsx：有 1 处在个人待办页与「执行记录」总表填写不一致，以个人待办页为准。" in prev.notes
+
+
+def test_owner_sheet_mistakes_are_named_by_its_sheet(filled):
+    out, _ = filled
+    wb, ws, col, path = _fill_own_sheet(out, "张三", {"C05": ("完成", None)})
+    wb.save(path)
+    prev = read_previous(out, M)
+    assert any(w.startswith(f"维护执行记录表_{M}.xlsx 工作表「张三」第") and "值「完成」无效" in w
+               for w in prev.warnings)
+    assert pd.isna(prev.execution.set_index("客户ID").loc["C05", "结果标记"])
+
+
+def test_a_rerun_keeps_what_was_filled_on_owner_sheets(tmp_path, templates):
+    out = tmp_path / M
+    _month_m(out, templates)
+    wb, ws, col, path = _fill_own_sheet(out, "张三", {"C02": ("成功", "已下单")})
+    wb.save(path)
+    execution = _execution(PLAN_PREV[~PLAN_PREV["control"]], action="新")
+    sheets = {"execution_log": {"execution": execution, **per_owner_sheets(execution)}}
+    kept = preserve_staff_rows(sheets, out, M)["execution_log"]
+    assert kept["execution"].set_index("客户ID").loc["C02", "结果标记"] == "成功"
+    assert list(kept) == ["execution", "owner_tasks:张三", "owner_tasks:李四"]
+    assert kept["owner_tasks:张三"].set_index("客户ID").loc["C02", "客户反馈"] == "已下单"
+    assert (kept["owner_tasks:张三"]["动作描述"] == "新").all()

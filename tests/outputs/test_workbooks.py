@@ -19,10 +19,12 @@ from analysis.outputs.workbooks import (
 
 MONTH = "2026-10"
 
-# SPEC §8, copied by hand: the definitions must match these exactly.
+# SPEC §8 as issue 12 extends it, copied by hand: the definitions must match these exactly.
+TASKS = ["优先级", "时间节点", "执行人", "客户ID", "客户名称", "电话", "邮箱", "客户层级", "原因", "动作描述",
+         "触达渠道", "风险价值(元)", "执行日期", "结果标记", "客户反馈", "任务编号"]
 SPEC_HEADERS = {
     "客户基础信息表": {
-        "客户基础信息": ["客户ID", "客户名称", "联系方式", "所属行业", "地域", "企业规模", "首次购买时间",
+        "客户基础信息": ["客户ID", "客户名称", "电话", "邮箱", "所属行业", "地域", "企业规模", "首次购买时间",
                    "最近购买时间", "累计消费(元)", "客户层级", "标签", "客户经理"],
         "数据质量报告": ["类别", "项目", "数值", "目标", "是否达标", "说明"],
         "隔离明细": ["表", "来源文件", "来源行号", "列", "原值", "原因"],
@@ -31,23 +33,28 @@ SPEC_HEADERS = {
     "客户分层维护策略表": {
         "分层策略": ["层级", "核心特征", "维护策略", "负责人", "执行周期", "客户数", "占比"],
         # 任务编号 (not in the SPEC) comes last: the stable task id reruns merge on.
-        "客户策略": ["客户层级", "客户ID", "核心特征", "维护策略", "当前状态", "下一步动作", "时间节点", "任务编号"],
+        "客户策略": ["客户层级", "客户ID", "客户名称", "核心特征", "维护策略", "当前状态", "下一步动作", "触达渠道",
+                 "负责人", "时间节点", "优先级", "任务编号"],
     },
     "维护执行记录表": {
-        "执行记录": ["执行日期", "客户ID", "执行人", "动作描述", "客户反馈", "结果标记", "任务编号"],
+        "执行记录": TASKS,
+        "工作量": ["负责人", "任务数", "电话任务", "本周到期", "风险价值(元)", "最早到期", "最晚到期", "月底后到期"],
     },
     "营销活动执行表": {
         "活动执行": ["活动名称", "目标客户标签", "触达内容", "触达渠道", "发送时间", "目标客户数", "实际发送数",
-                 "打开数", "点击数", "转化率", "负责人"],
+                 "送达数", "打开数", "点击数", "接通数", "成交/转化数", "转化率", "负责人"],
         # The automation target lists (SPEC §8) and who was left off them.
-        **{name: ["客户ID", "客户层级", "触达渠道", "发送时间", "内容键", "截止时间", "负责人", "备注"]
+        **{name: ["客户ID", "客户层级", "触达渠道", "发送时间", "触达内容", "截止时间", "负责人", "备注"]
            for name in ["沉睡唤醒", "新客欢迎", "生日关怀", "高价值跟进", "差评工单", "购后调研"]},
         "名单排除": ["名单", "原因", "人数"],
     },
     "效果复盘表": {
-        "效果复盘": ["分析周期", "活动流程", "核心指标(目标/实际)", "问题分析", "优化措施", "负责人"],
+        "效果复盘": ["分析周期", "活动流程", "核心指标", "目标", "实际", "问题分析", "优化措施", "负责人"],
     },
 }
+# The templates also carry the sheet each owner's copy is styled from.
+TEMPLATE_HEADERS = {wb: {**sheets, **({"个人待办": TASKS} if wb == "维护执行记录表" else {})}
+                    for wb, sheets in SPEC_HEADERS.items()}
 
 
 @pytest.fixture
@@ -124,7 +131,7 @@ def _describe(path):
 
 def test_definitions_match_the_spec():
     assert {wbm.workbook_name(wb): {wbm.sheet_name(s): [c.header for c in cols] for s, cols in sheets.items()}
-            for wb, sheets in WORKBOOKS.items()} == SPEC_HEADERS
+            for wb, sheets in WORKBOOKS.items()} == TEMPLATE_HEADERS
 
 
 def test_definitions_are_consistent():
@@ -141,7 +148,8 @@ def test_staff_columns_and_drop_downs():
     staff = {(wbm.workbook_name(wb), wbm.sheet_name(s), c.header) for wb, sheets in WORKBOOKS.items()
              for s, cols in sheets.items() for c in cols if c.filled_by_staff}
     assert {("维护执行记录表", "执行记录", h) for h in ["执行日期", "客户反馈", "结果标记"]} <= staff
-    assert {("营销活动执行表", "活动执行", h) for h in ["实际发送数", "打开数", "点击数"]} <= staff
+    assert {("营销活动执行表", "活动执行", h) for h in ["实际发送数", "送达数", "打开数", "点击数", "接通数",
+                                                     "成交/转化数"]} <= staff
     assert wbm.column("execution_log", "execution", "result").choices == ("成功", "待跟进", "失败")
     assert wbm.column("tier_strategy", "customer_strategy", "status").choices == ("待执行", "执行中", "已完成", "已暂停")
 
@@ -157,22 +165,38 @@ def test_unknown_names_raise_kit_error():
 
 def test_templates_have_the_headers_and_styles(templates):
     paths = build_templates(templates)
-    assert [p.name for p in paths] == [f"{WB_KEY[name]}.xlsx" for name in SPEC_HEADERS]
-    for path, (name, sheets) in zip(paths, SPEC_HEADERS.items()):
+    assert [p.name for p in paths] == [f"{WB_KEY[name]}.xlsx" for name in TEMPLATE_HEADERS]
+    for path, (name, sheets) in zip(paths, TEMPLATE_HEADERS.items()):
         wb = openpyxl.load_workbook(path)
         assert wb.sheetnames == list(sheets)
         for sheet, expected in sheets.items():
             ws = wb[sheet]
             assert _header(ws) == expected
-            assert ws.freeze_panes == "A2"
+            assert ws.freeze_panes in ("A2", "C2", "D2", "F2")
             assert ws["A1"].font.b and ws["A1"].alignment.wrap_text
+            _assert_prints_landscape_one_page_wide(ws)
     ws = openpyxl.load_workbook(templates / "execution_log.xlsx")["执行记录"]
-    assert ws["B1"].fill.fgColor.rgb == "FFDDEBF7"      # filled by the kit: blue
-    assert ws["F1"].fill.fgColor.rgb == "FFFFF2CC"      # filled by staff: yellow
-    assert ws.column_dimensions["A"].number_format == "yyyy-mm-dd"
+    assert ws.freeze_panes == "F2"                     # 优先级 … 客户名称 stay in view
+    assert ws["D1"].fill.fgColor.rgb == "FFDDEBF7"      # filled by the kit: blue
+    assert ws["N1"].fill.fgColor.rgb == "FFFFF2CC"      # filled by staff: yellow
+    assert ws.column_dimensions["M"].number_format == "yyyy-mm-dd"
     ws = openpyxl.load_workbook(templates / "customer_info.xlsx")["客户基础信息"]
-    assert ws.column_dimensions["I"].number_format == "#,##0.00"
+    assert ws.column_dimensions["J"].number_format == "#,##0.00"
     assert ws.column_dimensions["A"].number_format == "@"
+
+
+def _assert_prints_landscape_one_page_wide(ws, last_row=None):
+    """Print settings of issue 12: A4 landscape, fit to one page wide, header row on every page,
+    the data as print area."""
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.paperSize == 9                                    # A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth in (None, 1)          # absent is Excel's default: 1 page wide
+    assert ws.page_setup.fitToHeight == 0                 # as many pages tall as it takes
+    assert ws.print_title_rows == "$1:$1"
+    last = openpyxl.utils.get_column_letter(ws.max_column)
+    assert ws.print_area == f"'{ws.title}'!$A$1:${last}${last_row or 1}"
+    assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text
 
 
 def test_templates_are_deterministic(tmp_path):
@@ -198,7 +222,8 @@ def frames():
     info = pd.DataFrame({
         "客户ID": ["C001", "C002", "C003"],
         "客户名称": ["杭州甲有限公司", "王先生", None],
-        "联系方式": ["13812345678", None, "0571-88888888"],
+        "电话": ["13812345678", None, "0571-88888888"],
+        "邮箱": [None, "wang@example.com", None],
         "首次购买时间": pd.to_datetime(["2024-01-05", "2025-06-30", None]),
         "最近购买时间": ["2026-10-02", date(2026, 9, 1), None],   # ISO text and date objects
         "累计消费(元)": [523456.789, 1200.0, np.nan],
@@ -216,8 +241,13 @@ def frames():
         "时间节点": pd.to_datetime(["2026-11-04", "2026-11-05", "2026-11-05"]),
     })
     execution = pd.DataFrame({
-        "执行日期": pd.NaT, "客户ID": ["C001", "C002", "C003"], "执行人": ["张三", "李四", "李四"],
-        "动作描述": ["电话回访", "发送优惠券", "发送优惠券"], "客户反馈": None, "结果标记": None,
+        "优先级": [1, 1, 2], "时间节点": pd.to_datetime(["2026-11-03", "2026-11-13", "2026-11-13"]),
+        "执行人": ["张三", "李四", "李四"], "客户ID": ["C001", "C002", "C003"],
+        "客户名称": ["杭州甲有限公司", "王先生", None], "电话": ["13812345678", None, "0571-88888888"],
+        "客户层级": ["战略客户", "普通客户", "普通客户"], "原因": ["累计52.3万元", "累计1,200元", "从未购买"],
+        "动作描述": ["电话回访", "发送优惠券", "发送优惠券"], "触达渠道": ["电话", "短信", "短信"],
+        "风险价值(元)": [12345.6, 300.0, 0.0],
+        "执行日期": pd.NaT, "结果标记": None, "客户反馈": None, "任务编号": ["T1", "T2", "T3"],
     })
     campaign = pd.DataFrame({
         "活动名称": ["2026-10 普通客户维护"], "目标客户标签": ["普通客户"], "触达内容": ["满100减10"],
@@ -243,27 +273,29 @@ def test_writes_every_workbook_with_exact_headers(frames, templates, tmp_path):
         for sheet, expected in sheets.items():
             ws = wb[sheet]
             assert _header(ws) == expected
-            assert ws.freeze_panes == "A2"
+            given = frames.get(name, {}).get(sheet)
+            _assert_prints_landscape_one_page_wide(ws, last_row=1 + (0 if given is None else len(given)))
     # 效果复盘表 got no data: headers only, filter over the header row.
     ws = _sheet(paths[4], "效果复盘")
-    assert ws.max_row == 1 and ws.auto_filter.ref == "A1:F1"
+    assert ws.max_row == 1 and ws.auto_filter.ref == "A1:H1"
 
 
 def test_values_formats_filter_and_widths(frames, templates, tmp_path):
     path = _write(frames, tmp_path, templates)[0]
     ws = _sheet(path, "客户基础信息")
-    assert ws.auto_filter.ref == "A1:L4"                      # header + 3 data rows
+    assert ws.auto_filter.ref == "A1:M4"                      # header + 3 data rows
     assert ws["A2"].value == "C001" and ws["B2"].value == "杭州甲有限公司"
     assert ws["C2"].value == "13812345678"                    # text, not a number
-    assert ws["G2"].value == datetime(2024, 1, 5) and ws["G2"].number_format == "yyyy-mm-dd"
-    assert ws["H2"].value == datetime(2026, 10, 2)            # ISO text -> real date
-    assert ws["H3"].value == datetime(2026, 9, 1)             # date object -> real date
-    assert ws["I2"].value == pytest.approx(523456.789) and ws["I2"].number_format == "#,##0.00"
+    assert ws["D3"].value == "wang@example.com"               # e-mail in its own column
+    assert ws["H2"].value == datetime(2024, 1, 5) and ws["H2"].number_format == "yyyy-mm-dd"
+    assert ws["I2"].value == datetime(2026, 10, 2)            # ISO text -> real date
+    assert ws["I3"].value == datetime(2026, 9, 1)             # date object -> real date
+    assert ws["J2"].value == pytest.approx(523456.789) and ws["J2"].number_format == "#,##0.00"
     # Missing values and a column not given (所属行业, 地域, 企业规模, 标签, 客户经理) are blank.
-    assert ws["B4"].value is None and ws["G4"].value is None and ws["I4"].value is None
-    assert all(ws[f"{c}2"].value is None for c in "DEFKL")
+    assert ws["B4"].value is None and ws["H4"].value is None and ws["J4"].value is None
+    assert all(ws[f"{c}2"].value is None for c in "EFGLM")
     template = openpyxl.load_workbook(templates / "customer_info.xlsx")["客户基础信息"]
-    assert _widths(ws) == _widths(template) and len(_widths(ws)) == 12
+    assert _widths(ws) == _widths(template) and len(_widths(ws)) == 13
     assert _widths(ws)["B"] == pytest.approx(24.71, abs=0.01)   # 客户名称: 24 characters
 
     ws = _sheet(_write(frames, tmp_path, templates)[1], "分层策略")
@@ -276,21 +308,23 @@ def test_drop_downs_cover_data_and_spare_rows(frames, templates, tmp_path):
     ws = _sheet(paths[2], "执行记录")
     dv = _validation(ws, "结果标记")
     assert dv.type == "list" and dv.formula1 == '"成功,待跟进,失败"'
-    assert str(dv.sqref) == f"F2:F{3 + 1 + SPARE_ROWS}"        # 3 data rows + spare rows
+    assert str(dv.sqref) == f"N2:N{3 + 1 + SPARE_ROWS}"        # 3 data rows + spare rows
+    assert dv.promptTitle == "结果标记" and "待跟进＝已联系但需再跟进" in dv.prompt and dv.showInputMessage
     ws = _sheet(paths[1], "客户策略")
     assert _validation(ws, "当前状态").formula1 == '"待执行,执行中,已完成,已暂停"'
-    assert ws["E2"].value == "待执行"
+    assert ws["F2"].value == "待执行"
     # A header-only sheet still gets its drop-downs for the rows staff add.
     path = _write({}, tmp_path / "empty", templates)[2]
-    assert str(_validation(_sheet(path, "执行记录"), "结果标记").sqref) == f"F2:F{1 + SPARE_ROWS}"
+    assert str(_validation(_sheet(path, "执行记录"), "结果标记").sqref) == f"N2:N{1 + SPARE_ROWS}"
 
 
 def test_conversion_rate_is_a_live_formula(frames, templates, tmp_path):
     ws = _sheet(_write(frames, tmp_path, templates)[3], "活动执行")
     assert ws["E2"].value == datetime(2026, 11, 2, 10, 30)
     assert ws["E2"].number_format == "yyyy-mm-dd hh:mm"
-    assert ws["J2"].value == '=IFERROR(I2/H2,"")' and ws["J2"].number_format == "0.0%"
-    assert ws["J3"].value == '=IFERROR(I3/H3,"")'                # spare row for staff
+    # 转化率 = 成交/转化数 ÷ 实际发送数, not clicks ÷ opens
+    assert ws["M2"].value == '=IFERROR(L2/G2,"")' and ws["M2"].number_format == "0.0%"
+    assert ws["M3"].value == '=IFERROR(L3/G3,"")'                # spare row for staff
     assert ws["F2"].value == 2 and ws["G2"].value is None
 
 
@@ -301,7 +335,7 @@ def test_header_style_comes_from_the_template(frames, templates, tmp_path):
     ws["B1"].fill = PatternFill("solid", fgColor="FFFF0000")
     ws["B1"].font = Font(bold=False, name="微软雅黑", size=12, color="FF00FF00")
     ws["C1"].fill = PatternFill("solid", fgColor=Color(theme=4, tint=0.5999938962981048))
-    ws.column_dimensions["D"].width = 60
+    ws.column_dimensions["J"].width = 60
     ws.row_dimensions[1].height = 40
     wb.save(path)
 
@@ -311,8 +345,8 @@ def test_header_style_comes_from_the_template(frames, templates, tmp_path):
     assert out["B1"].font.color.rgb == "FF00FF00"
     assert out["C1"].fill.fgColor.rgb == "FFB8CCE4"       # accent 1, 60% lighter, as Excel shows it
     assert wbm._apply_tint("4F81BD", -0.249977111117893) == "366092"   # 25% darker
-    assert out["A1"].fill.fgColor.rgb == "FFFFF2CC" and out["A1"].font.b   # untouched columns keep theirs
-    assert _widths(out)["D"] == 60
+    assert out["N1"].fill.fgColor.rgb == "FFFFF2CC" and out["N1"].font.b   # untouched columns keep theirs
+    assert _widths(out)["J"] == 60
     assert out.row_dimensions[1].height == pytest.approx(40, abs=0.75)  # whole pixels
 
 
@@ -344,14 +378,14 @@ def test_awkward_values_survive(templates, tmp_path):
     }, index=[7] * 7)                                                     # a repeated index is fine
     path = _write({"维护执行记录表": {"执行记录": frame}}, tmp_path, templates)[2]
     ws = _sheet(path, "执行记录")
-    assert [ws[f"B{r}"].value for r in range(2, 5)] == ["1001", "1002", "C3"]
-    assert [ws[f"E{r}"].value for r in range(2, 9)] == notes[:5] + [None, None]
-    assert ws["E4"].data_type == "s"                          # "=1+1" stays text
-    assert ws["A2"].value == datetime(2026, 10, 5)
-    assert ws["A3"].value == datetime(2026, 10, 5, 8, 30)
-    assert ws["A4"].value == datetime(2026, 10, 6)            # wall time of an aware timestamp
-    assert ws["A5"].value == "不是日期"                         # kept as text, not lost
-    assert ws["A6"].value is None and ws["A7"].value is None
+    assert [ws[f"D{r}"].value for r in range(2, 5)] == ["1001", "1002", "C3"]
+    assert [ws[f"O{r}"].value for r in range(2, 9)] == notes[:5] + [None, None]
+    assert ws["O4"].data_type == "s"                          # "=1+1" stays text
+    assert ws["M2"].value == datetime(2026, 10, 5)
+    assert ws["M3"].value == datetime(2026, 10, 5, 8, 30)
+    assert ws["M4"].value == datetime(2026, 10, 6)            # wall time of an aware timestamp
+    assert ws["M5"].value == "不是日期"                         # kept as text, not lost
+    assert ws["M6"].value is None and ws["M7"].value is None
 
 
 def test_same_input_same_bytes(frames, templates, tmp_path):
@@ -379,9 +413,9 @@ def test_sheet_above_row_limit_is_split(templates, tmp_path, monkeypatch):
     for name, rows in [("客户策略", 4), ("客户策略_2", 4), ("客户策略_3", 2)]:
         ws = wb[name]
         assert _header(ws) == SPEC_HEADERS["客户分层维护策略表"]["客户策略"]
-        assert ws.max_row == rows + 1 and ws.freeze_panes == "A2"
+        assert ws.max_row == rows + 1 and ws.freeze_panes == "D2"
         assert "共 10 行" in ws["A1"].comment.text and "客户策略_3" in ws["A1"].comment.text
-        assert str(_validation(ws, "当前状态").sqref) == "E2:E5"   # never past the limit
+        assert str(_validation(ws, "当前状态").sqref) == "F2:F5"   # never past the limit
         got += [ws[f"B{r}"].value for r in range(2, rows + 2)]
     assert got == list(plan["客户ID"])                       # nothing lost, order kept
     back = _read(path, "客户策略")
@@ -394,12 +428,12 @@ def test_read_sheet_round_trip_with_staff_edits(frames, templates, tmp_path):
     path = _write(frames, tmp_path, templates)[2]
     wb = openpyxl.load_workbook(path)                        # staff fill it in Excel
     ws = wb["执行记录"]
-    ws["A2"] = datetime(2026, 11, 3)
-    ws["E2"] = "  满意，下月续单 "
-    ws["F2"] = "成功"
-    ws["F3"] = "待跟进"
-    ws["B6"] = "C009"                                        # a row staff added
-    ws["F6"] = "失败"
+    ws["M2"] = datetime(2026, 11, 3)
+    ws["O2"] = "  满意，下月续单 "
+    ws["N2"] = "成功"
+    ws["N3"] = "待跟进"
+    ws["D6"] = "C009"                                        # a row staff added
+    ws["N6"] = "失败"
     wb.save(path)
 
     back = _read(path, "执行记录")
@@ -431,14 +465,14 @@ def test_task_id_last_and_automation_lists(frames, templates, tmp_path):
     assert [wbm.sheet_name(s) for s in WORKBOOKS["campaign"]] == [
         "活动执行", "沉睡唤醒", "新客欢迎", "生日关怀", "高价值跟进", "差评工单", "购后调研", "名单排除"]
     listing = pd.DataFrame({"客户ID": ["C001"], "发送时间": [datetime(2026, 11, 2, 9, 30)],
-                            "截止时间": ["2026-11-03 18:00"], "内容键": ["winback_category_A"]})
+                            "截止时间": ["2026-11-03 18:00"], "触达内容": ["唤醒推荐：家居"]})
     skipped = pd.DataFrame({"名单": ["沉睡唤醒"], "原因": ["已退订"], "人数": [3]})
     path = _write({"营销活动执行表": {"沉睡唤醒": listing, "名单排除": skipped}}, tmp_path, templates)[3]
     ws = _sheet(path, "沉睡唤醒")
     assert ws["D2"].value == datetime(2026, 11, 2, 9, 30) and ws["D2"].number_format == "yyyy-mm-dd hh:mm"
     assert ws["F2"].value == datetime(2026, 11, 3, 18, 0)
     assert _sheet(path, "名单排除")["C2"].value == 3
-    assert _read(path, "沉睡唤醒")["内容键"].tolist() == ["winback_category_A"]
+    assert _read(path, "沉睡唤醒")["触达内容"].tolist() == ["唤醒推荐：家居"]
 
 
 def test_english_run_writes_english_names_and_keeps_the_template_styles(templates, tmp_path):
@@ -450,9 +484,84 @@ def test_english_run_writes_english_names_and_keeps_the_template_styles(template
                                template_dir=templates, only=["execution_log"])[0]
         assert path.name == f"Maintenance log_{MONTH}.xlsx"
         ws = _sheet(path, "Log")
-        assert _header(ws) == ["Done on", "Customer ID", "Done by", "Action", "Customer feedback",
-                               "Result", "Task ID"]
-        assert ws["B2"].value == "C001"
-        assert ws["F1"].fill.fgColor.rgb == "FFFFF2CC"          # staff column: yellow, from the template
+        assert _header(ws)[:5] == ["Priority", "Due date", "Done by", "Customer ID", "Customer name"]
+        assert _header(ws)[-4:] == ["Done on", "Result", "Customer feedback", "Task ID"]
+        assert ws["D2"].value == "C001"
+        assert ws["N1"].fill.fgColor.rgb == "FFFFF2CC"          # staff column: yellow, from the template
         assert _validation(ws, "Result").formula1 == '"Success,Follow up,Failed"'
         assert read_sheet(path, "execution")["Result"].tolist() == ["Success"]
+
+
+# --- the to-do list (issue 12) -----------------------------------------------------------------
+
+def test_each_owner_gets_a_sheet_of_their_own(frames, templates, tmp_path):
+    execution = frames["维护执行记录表"]["执行记录"]
+    owners = wbm.per_owner_sheets(execution)
+    assert list(owners) == ["owner_tasks:张三", "owner_tasks:李四"]          # in the order they appear
+    assert owners["owner_tasks:李四"]["客户ID"].tolist() == ["C002", "C003"]
+    path = write_workbooks({"execution_log": {"execution": execution, **owners}}, tmp_path, MONTH,
+                           template_dir=templates, only=["execution_log"])[0]
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["执行记录", "工作量", "张三", "李四"]       # no template sheet 个人待办
+    ws = wb["李四"]
+    assert _header(ws) == TASKS and ws.freeze_panes == "F2"
+    assert [ws[f"D{r}"].value for r in (2, 3)] == ["C002", "C003"] and ws.max_row == 3
+    assert str(_validation(ws, "结果标记").sqref) == f"N2:N{2 + 1 + SPARE_ROWS}"
+    _assert_prints_landscape_one_page_wide(ws, last_row=3)
+    assert wbm.repeated_sheet_names(path, "execution_log") == ["张三", "李四"]
+    assert _read(path, "李四")["客户ID"].tolist() == ["C002", "C003"]
+
+
+def test_owner_sheet_names_are_excel_safe_and_unique():
+    taken = ["执行记录", "工作量"]
+    got = wbm.safe_sheet_names(["王思远", "运营/市场", "[客服]*", "工作量", "工作量", "'", "History",
+                                "甲" * 40], taken=taken)
+    assert got == ["王思远", "运营市场", "客服", "工作量(2)", "工作量(3)", "未分配", "未分配(2)", "甲" * 31]
+    assert all(len(n) <= 31 for n in got)
+
+
+def test_to_do_list_columns_widths_and_staff_checks(frames, templates, tmp_path):
+    ws = _sheet(_write(frames, tmp_path, templates)[2], "执行记录")
+    assert _header(ws) == TASKS
+    # widths in Excel's character units: the definition's width + 0.71 (xlsxwriter's padding)
+    widths = _widths(ws)
+    assert [widths[c] for c in "ABCDEJNP"] == pytest.approx([6.71, 11.71, 10.71, 10.71, 18.71, 32.71, 9.71, 15.71],
+                                                            abs=0.01)
+    assert ws["A2"].value == 1 and ws["B2"].value == datetime(2026, 11, 3) and ws["B2"].number_format == "yyyy-mm-dd"
+    assert ws["E2"].value == "杭州甲有限公司" and ws["F2"].value == "13812345678" and ws["I2"].value == "累计52.3万元"
+    assert ws["L2"].value == pytest.approx(12345.6) and ws["L2"].number_format == "#,##0.00"
+    # 执行日期: a real date between the month's first day and a year later, with a note and an alert
+    dv = _validation(ws, "执行日期")
+    assert dv.type == "date" and dv.operator in (None, "between")     # absent: Excel's default, between
+    assert (dv.formula1, dv.formula2) == ("46296", "46661")          # 2026-10-01 and 2027-10-01 as serials
+    assert (datetime(1899, 12, 30) + pd.Timedelta(days=46296)).date() == date(2026, 10, 1)
+    assert dv.showErrorMessage and "2026-10-01 至 2027-10-01" in dv.error and dv.prompt == "填写实际联系客户的日期"
+    assert str(dv.sqref) == f"M2:M{3 + 1 + SPARE_ROWS}"
+    assert ws.column_dimensions["M"].number_format == "yyyy-mm-dd"
+    assert _validation(ws, "客户反馈").prompt.startswith("客户的原话")
+
+
+def test_campaign_columns_fit_each_channel(templates, tmp_path):
+    campaign = pd.DataFrame({"活动名称": ["电话挽回", "短信唤醒", "战略维护"], "触达渠道": ["电话", "短信", "电话/企微"],
+                             "目标客户数": [10, 200, 5]})
+    ws = _sheet(_write({"营销活动执行表": {"活动执行": campaign}}, tmp_path, templates)[3], "活动执行")
+    # counts staff type: whole numbers ≥ 0
+    sent = _validation(ws, "实际发送数")
+    assert sent.type == "whole" and sent.operator == "greaterThanOrEqual" and sent.formula1 == "0"
+    assert _validation(ws, "成交/转化数").type == "whole"
+    # 接通数 only on call rows; 送达/打开/点击 only on message rows: refused elsewhere and greyed out
+    connected = _validation(ws, "接通数")
+    assert connected.type == "custom" and 'SEARCH("电话",$D2)' in connected.formula1
+    opens = _validation(ws, "打开数")
+    assert 'SEARCH("短信",$D2)' in opens.formula1 and 'SEARCH("企微",$D2)' in opens.formula1
+    assert "仅短信/企微/微信/邮件渠道" in opens.prompt
+    grey = {str(rng.sqref): [r.formula[0] for r in rng.rules] for rng in ws.conditional_formatting}
+    assert grey[f"K2:K{3 + 1 + SPARE_ROWS}"] == ['NOT(OR(ISNUMBER(SEARCH("电话",$D2))))']
+    assert f"I2:I{3 + 1 + SPARE_ROWS}" in grey and f"H2:H{3 + 1 + SPARE_ROWS}" in grey
+
+    def applies(formula: str, channel: str) -> bool:      # Excel's SEARCH, worked by hand
+        words = [w.split('"')[1] for w in formula.split("SEARCH(")[1:]]
+        return any(w in channel for w in words)
+
+    assert [applies(connected.formula1, c) for c in campaign["触达渠道"]] == [True, False, True]
+    assert [applies(opens.formula1, c) for c in campaign["触达渠道"]] == [False, True, True]

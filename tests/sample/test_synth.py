@@ -176,6 +176,22 @@ def test_xlsx_has_title_row_before_header(written_small):
                for d in dates if not isinstance(d, dt.datetime))
 
 
+def test_interactions_above_the_sheet_row_limit_go_on_to_more_sheets(tmp_path, monkeypatch):
+    # Excel's limit (1,048,576 rows) made 40 so a small base crosses it: 3 rows of title,
+    # blank and header leave 37 interactions per sheet.
+    monkeypatch.setattr(synth, "_EXCEL_ROWS", 40)
+    path = next(p for p in write_sample(tmp_path, n_customers=30, n_orders=300)
+                if p.suffix == ".xlsx")
+    expected = len(generate_sample(n_customers=30, n_orders=300)["interactions"])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:2] == ["互动记录", "互动记录2"]
+    counts = [ws.max_row - 3 for ws in wb.worksheets]
+    assert sum(counts) == expected
+    assert counts[:-1] == [37] * (len(counts) - 1) and 0 < counts[-1] <= 37
+    for ws in wb.worksheets:
+        assert [c.value for c in ws[3]] == ["客户ID", "互动日期", "互动类型", "触达渠道", "活动编号"]
+
+
 def test_clean_mode_writes_plain_utf8_csv(tmp_path):
     paths = write_sample(tmp_path, n_customers=100, n_orders=1000, dirty=False)
     assert [p.name for p in paths] == ["客户档案.csv", "订单明细.csv", "互动记录.csv", "满意度调查.csv"]

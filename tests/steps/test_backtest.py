@@ -91,6 +91,7 @@ def test_rule_alone_by_hand(tables):
     assert result.ranking.empty and result.gains.empty
     assert any(line.startswith("模型回测未进行：复购客户仅 3 位") for line in result.findings)
     assert result.verdict == "无法判断哪种预警更可信：模型未拟合，没有排名可与规则比较"
+    assert result.headline == "回测（2026-05-04 起 90 天）无法判断预警是否可信：模型未拟合，没有排名可与规则比较。"
     assert result.rule_days == 90 and result.rule_min_spend == 2000
 
 
@@ -238,6 +239,9 @@ def test_model_ranking_at_the_rule_count_by_hand(tables, monkeypatch):
 
     assert result.verdict == ("按模型排名预警前 2 位，命中率 100.0%，同样数量下90天规则命中率 50.0%："
                               "模型更可信（高 50.0 个百分点）")
+    # the summary's sentence: the same two hit rates (2 of 2, 1 of 2) in whole percent
+    assert result.headline == ("回测（2026-05-04 起 90 天）：模型排名前 2 位客户中 100% 确实未再购买，"
+                               "90天规则预警的同样人数只有 50%——模型的预警名单更可信。")
     assert result.verdict not in result.findings
     assert "按模型排名预警前 3 位（与模型自身的预警人数相同），命中率 66.7%，召回率 66.7%" in result.findings
     assert ("90天规则预警 2 位，命中率 50.0%，召回率 33.3%；按模型排名要达到同样的召回率需预警前 1 位，"
@@ -327,6 +331,7 @@ def test_switching_the_model_off_is_a_params_change(tables):
     assert not result.model_status["fitted"] and result.model_status["model"] == "none"
     assert result.ranking.empty and result.gains.empty
     assert result.verdict == "无法判断哪种预警更可信：模型未拟合，没有排名可与规则比较"
+    assert result.headline == "回测（2026-05-04 起 90 天）无法判断预警是否可信：模型未拟合，没有排名可与规则比较。"
 
 
 def test_rule_thresholds_resolved_on_the_cutoff_customers(tables):

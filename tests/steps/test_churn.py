@@ -211,7 +211,7 @@ def test_too_few_repeat_customers_degrades(simulated):
 def test_model_none_degrades(simulated):
     frame, status = churn_model(simulated, AS_OF, {**CHURN, "model": "none"}, rule_days=60)
     assert not status["fitted"]
-    assert status["message"] == "参数 churn.model 为 none，未拟合模型，仅按 60 天规则预警"
+    assert status["message"] == "流失预测模型设为“不用模型”，未拟合模型，仅按 60 天规则预警"
     assert frame["p_alive"].isna().all()
 
 
@@ -509,7 +509,7 @@ def test_messages_and_reasons_in_english(simulated):
     features, model = _hand_made()
     with language("en"):
         _, status = churn_model(simulated, AS_OF, {**CHURN, "model": "none"}, rule_days=60)
-        assert status["message"] == ("Parameter churn.model is none: no model fitted, "
+        assert status["message"] == ("The churn model is set to none: no model fitted, "
                                      "warnings come from the 60-day rule alone")
         out = churn_warnings(features, model, days=90, min_spend=1000, churn_params={**CHURN, "warn_top_share": 0.3})
         assert out.set_index("customer_id").loc["B", "warning_reason"] == (

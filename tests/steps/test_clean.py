@@ -20,12 +20,43 @@ def _raw(rows, columns, file="f.csv"):
 
 def test_phones_standardised_and_invalid_flagged():
     got = normalise_phones(pd.Series(["+86 138-1234-5678", "0086 13912345678", "8613912345678",
-                                      "021-62345678", "0571 88886666", "010 12345678", "12345",
+                                      "021-62345678", "0571 88886666", "010 62781234", "12345",
                                       "1381234567a", None, "23812345678"]))
     assert got["phone"].tolist() == ["13812345678", "13912345678", "13912345678", "021-62345678",
-                                     "0571-88886666", "010-12345678", pd.NA, pd.NA, pd.NA, pd.NA]
+                                     "0571-88886666", "010-62781234", pd.NA, pd.NA, pd.NA, pd.NA]
     assert got["phone_kind"].tolist() == ["mobile", "mobile", "mobile", "landline", "landline", "landline",
                                           "invalid", "invalid", "missing", "invalid"]
+
+
+def test_placeholder_numbers_are_not_phones():
+    # Each one has a phone's shape but was typed to fill the field.
+    placeholders = ["0000-0000000", "00000000000", "13800000000", "139 1111 1111", "021-88888888",
+                    "010-12345678", "0571-87654321", "0755-7890123"]
+    got = normalise_phones(pd.Series(placeholders + ["13812345678", "0571-88886666", "1380000", ""]))
+    assert got["phone_kind"].tolist() == ["placeholder"] * 8 + ["mobile", "landline", "invalid", "missing"]
+    assert got["phone"].isna().tolist() == [True] * 8 + [False, False, True, True]
+
+
+def test_contact_and_money_checks_count_customers_and_keep_their_rows():
+    customers = _raw([("C1", "甲公司", "0000-0000000", None, None, None, None),        # placeholder, no e-mail
+                      ("C2", "乙", None, "yi@example.com", None, None, None),          # e-mail only: reachable
+                      ("C3", "丙", "13800000000", "bad-address", None, None, None),    # placeholder, bad e-mail
+                      ("C4", "丁", "13912345678", None, None, None, None),
+                      ("C5", "戊", "12345", None, None, None, None)], CUSTOMER_COLS)    # too short
+    orders = _raw([("1", "C1", "2026-01-05", "100", None), ("2", "C1", "2026-02-05", "-250", "退货"),
+                   ("3", "C4", "2026-02-05", "80", None), ("4", "C4", "2026-03-01", "-80", "退货"),
+                   ("5", "C5", "2026-03-01", "-10", "退货")], ORDER_COLS)
+    result = clean_all({"customers": customers, "orders": orders}, AS_OF, {})
+    # by hand: placeholders C1, C3; invalid C5 too; nobody to contact C1, C3, C5;
+    # net spend C1 100 − 250 = −150, C4 80 − 80 = 0 (not negative), C5 −10
+    assert result.checks["placeholder_phones"] == 2 and result.checks["invalid_phones"] == 3
+    assert result.checks["no_contact"] == 3 and result.examples["no_contact"] == ["C1", "C3", "C5"]
+    assert result.checks["net_negative_spend"] == 2 and result.examples["net_negative_spend"] == ["C1", "C5"]
+    assert len(result.customers) == 5 and len(result.orders) == 5 and result.accounting["closes"].all()
+    # phone and e-mail stay two fields
+    kept = result.customers.set_index("customer_id")
+    assert kept.loc["C2", "email"] == "yi@example.com" and pd.isna(kept.loc["C2", "phone"])
+    assert kept.loc["C4", "phone"] == "13912345678" and pd.isna(kept.loc["C4", "email"])
 
 
 def test_company_names_fold_brackets_and_suffixes():

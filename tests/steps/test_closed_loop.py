@@ -86,15 +86,20 @@ def _previous() -> PreviousRun:
         "customer_id": customers, "executor": ["张三"] * 8 + ["李四"] * 3, "action": "电话回访",
         "feedback": None, "result": results, "task_id": ["T202610-" + c for c in customers],
     }, [2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14])
+    # Three campaigns: calls and 企微 (both kinds of column), messages only, calls only (a list).
     campaign = _frame({
-        "campaign_name": [f"{M} {WIN}维护", f"{M} {DEFAULT}维护"], "target_label": [WIN, DEFAULT],
-        "content": ["回归首单8折", "月度优惠券"], "channel": ["电话/企微", "短信/邮件"], "send_time": pd.NaT,
-        "target_count": pd.array([8, 5], dtype="Int64"), "sent": pd.array([8, 4], dtype="Int64"),
-        "opens": pd.array([1, 2], dtype="Int64"), "clicks": pd.array([1, 0], dtype="Int64"),
-        "conversion_rate": None, "owner": ["客户关系专员", "运营专员"],
-    }, [2, 3])
-    execution = execution[headers("execution_log", "execution")]
-    campaign = campaign[headers("campaign", "campaign")]
+        "campaign_name": [f"{M} {WIN}维护", f"{M} {DEFAULT}维护", f"{M} 高价值跟进"],
+        "target_label": [WIN, DEFAULT, "高价值跟进"],
+        "content": ["回归首单8折", "月度优惠券", "一对一跟进"], "channel": ["电话/企微", "短信/邮件", "电话"],
+        "send_time": pd.NaT,
+        "target_count": pd.array([8, 5, 3], dtype="Int64"), "sent": pd.array([8, 4, 3], dtype="Int64"),
+        "delivered": pd.array([None, 4, None], dtype="Int64"), "opens": pd.array([1, 2, None], dtype="Int64"),
+        "clicks": pd.array([1, 0, None], dtype="Int64"), "connected": pd.array([6, None, 2], dtype="Int64"),
+        "conversions": pd.array([2, 0, 1], dtype="Int64"),
+        "conversion_rate": None, "owner": ["客户关系专员", "运营专员", "各客户的客户经理"],
+    }, [2, 3, 4])
+    execution = execution.reindex(columns=headers("execution_log", "execution"))
+    campaign = campaign.reindex(columns=headers("campaign", "campaign"))
     return PreviousRun(M, None, execution, campaign, warnings=["(a warning)"], notes=[])
 
 
@@ -135,16 +140,23 @@ def test_kpis_have_the_hand_computed_values():
     assert p.loc[DEFAULT, "干预组比率"] == pytest.approx(1 / 5) and p.loc[DEFAULT, "结论"] == "对照组为空，无法比较"
     assert p.loc["全部", ["干预组人数", "干预组购买人数", "对照组人数", "对照组购买人数"]].tolist() == [13, 4, 2, 1]
 
-    # Campaign: 8/8 sent, 1/8 opened (< 15%: review), 1/1 clicked; 4/5 sent, 2/4 opened, 0/2 clicked.
+    # Campaign: conversion = conversions ÷ sent (not clicks ÷ opens).
+    # 8/8 sent, 1/8 opened (< 15%: review), 2/8 converted; 4/5 sent, 2/4 opened, 0/4 converted;
+    # calls only: 3/3 called, nothing to open (不适用), 1/3 converted.
     cam = k.campaign
-    assert cam.loc[0, ["触达率", "打开率", "转化率"]].tolist() == pytest.approx([1.0, 0.125, 1.0])
+    assert cam.loc[0, ["触达率", "打开率", "转化率"]].tolist() == pytest.approx([1.0, 0.125, 0.25])
     assert cam.loc[0, ["触达达标", "打开达标", "转化达标"]].tolist() == ["是", "否", "是"]
     assert cam.loc[0, "需复盘"] == "是（打开率低于15%）"
     assert cam.loc[1, ["触达率", "打开率", "转化率"]].tolist() == pytest.approx([0.8, 0.5, 0.0])
     assert cam.loc[1, ["触达达标", "打开达标", "转化达标"]].tolist() == ["否", "是", "否"] and cam.loc[1, "需复盘"] == ""
-    assert cam.loc[2, "活动名称"] == "合计（已回填的活动）"
-    assert cam.loc[2, ["目标客户数", "实际发送数", "打开数", "点击数"]].tolist() == [13, 12, 3, 1]
-    assert cam.loc[2, "打开率"] == pytest.approx(0.25) and cam.loc[2, "打开达标"] == "是"
+    assert cam.loc[2, "触达率"] == 1.0 and math.isnan(cam.loc[2, "打开率"]) and cam.loc[2, "转化率"] == pytest.approx(1 / 3)
+    assert cam.loc[2, ["触达达标", "打开达标", "转化达标"]].tolist() == ["是", "不适用", "是"]
+    assert cam.loc[3, "活动名称"] == "合计（已回填的活动）"
+    assert cam.loc[3, ["目标客户数", "实际发送数", "送达数", "打开数", "点击数", "接通数", "成交/转化数"]].tolist() == [
+        16, 15, 4, 3, 1, 8, 3]
+    # the total's open rate is over what the message campaigns sent: 3 / (8 + 4)
+    assert cam.loc[3, "打开率"] == pytest.approx(0.25) and cam.loc[3, "打开达标"] == "是"
+    assert cam.loc[3, "转化率"] == pytest.approx(3 / 15)
 
     # Migration: C01 fell to the default tier, C15 left the file, C20 is new.
     m = k.migration
@@ -181,25 +193,40 @@ def test_a_plan_without_the_control_column_redraws_it():
 
 def test_draft_review_is_prefilled_with_the_numbers(tmp_path):
     k = _kpis()
-    review = draft_review(k, M, tier_owners={WIN: "客户关系专员", DEFAULT: "运营专员"})
+    review = draft_review(k, M, tier_owners={WIN: "客户关系专员", DEFAULT: "运营专员"},
+                          tier_kpis={WIN: "挽回率（30天内回购）≥ 20%"})
     assert review.columns.tolist() == headers("review", "review")
     assert (review["分析周期"] == M).all() and review["优化措施"].isna().all()
     first = review.iloc[0]
     assert first["活动流程"] == "维护任务执行" and first["负责人"] == "各负责人"
-    assert first["核心指标(目标/实际)"] == "完成率 100.0% / 45.5%（5/11 项已填结果；成功 3、待跟进 1、失败 1）"
+    assert (first["核心指标"], first["目标"]) == ("完成率", "≥100.0%")
+    assert first["实际"] == "45.5%（5/11 项已填结果；成功 3、待跟进 1、失败 1）"
     assert first["问题分析"] == ("【自动提示】完成率 45.5% 未达目标 100.0%；完成率偏低: 李四 33.3%（1/3）、"
                              "张三 50.0%（4/8）。请补充原因。")
-    churn = review[review["活动流程"] == f"{M} {WIN}维护"].iloc[0]
-    assert churn["核心指标(目标/实际)"] == "触达率 ≥85.0% / 100.0%；打开率 ≥25.0% / 12.5%；转化率 ≥10.0% / 100.0%"
-    assert churn["问题分析"] == ("【自动提示】打开率 12.5% 低于目标 25.0%；打开率低于 15.0%，"
-                             "建议复盘该规则（人群、时段、标题）。请补充原因。")
-    assert churn["负责人"] == "客户关系专员"
+    # one row per metric, target and actual apart; a call-only campaign has no open rate
+    churn = review[review["活动流程"] == f"{M} {WIN}维护"]
+    assert churn[["核心指标", "目标", "实际"]].values.tolist() == [
+        ["触达率", "≥85.0%", "100.0%"], ["打开率", "≥25.0%", "12.5%"], ["转化率", "≥10.0%", "25.0%"]]
+    assert churn["问题分析"].tolist()[1] == ("【自动提示】打开率 12.5% 低于目标 25.0%；打开率低于 15.0%，"
+                                         "建议复盘该规则（人群、时段、标题）。请补充原因。")
+    assert churn["问题分析"].isna().tolist() == [True, False, True]
+    assert (churn["负责人"] == "客户关系专员").all()
+    calls = review[review["活动流程"] == f"{M} 高价值跟进"]
+    assert calls["核心指标"].tolist() == ["触达率", "转化率"]
     assert "合计（已回填的活动）" not in set(review["活动流程"])
+    # every automated list has a row; those with no campaign last month say so
+    for name in ["沉睡唤醒", "新客欢迎", "生日关怀", "差评工单", "购后调研"]:
+        row = review[review["活动流程"] == name].iloc[0]
+        assert (row["核心指标"], row["目标"], row["实际"]) == ("转化率", "≥10.0%", "上月无此名单（无人符合条件）")
+    assert review[review["活动流程"] == "新客欢迎"].iloc[0]["负责人"] == "运营专员"
     win = review[review["活动流程"] == f"{WIN}维护（挽回率）"].iloc[0]
-    assert win["核心指标(目标/实际)"].startswith("挽回率 干预组 37.5%（n=8）/ 对照组 50.0%（n=2），差 -12.5 个百分点（95%区间 ")
+    assert (win["核心指标"], win["目标"]) == ("挽回率", "挽回率（30天内回购）≥ 20%")
+    assert win["实际"].startswith("干预组 37.5%（n=8）/ 对照组 50.0%（n=2），差 -12.5 个百分点（95%区间 ")
     assert win["问题分析"] == f"【自动提示】{WIN}挽回率与对照组相比差异不显著（对照组不足 30 人，仅供参考）。请补充原因。"
     assert win["负责人"] == "客户关系专员"
     assert review["活动流程"].tolist()[-1] == f"{DEFAULT}维护（复购率）"
+    assert review[review["活动流程"] == f"{DEFAULT}维护（复购率）"].iloc[0]["目标"] == "高于对照组"
+    assert len(review) == 1 + 3 + 3 + 2 + 5 + 2
     # The pre-filled review can be written as it is.
     templates = tmp_path / "templates"
     build_templates(templates)
@@ -210,13 +237,13 @@ def test_draft_review_is_prefilled_with_the_numbers(tmp_path):
 
 def test_campaign_counts_not_filled_ask_for_them():
     previous = _previous()
-    for col in ("实际发送数", "打开数", "点击数"):
-        previous.campaign[col] = pd.array([None, None], dtype="Int64")
+    for col in ("实际发送数", "打开数", "点击数", "成交/转化数"):
+        previous.campaign[col] = pd.array([None, None, None], dtype="Int64")
     k = _kpis(previous)
     assert k.campaign.loc[0, ["触达达标", "打开达标", "转化达标"]].tolist() == ["未填"] * 3
     review = draft_review(k, M)
     row = review[review["活动流程"] == f"{M} {DEFAULT}维护"].iloc[0]
-    assert row["问题分析"] == "【自动提示】上月未回填实际发送数/打开数/点击数，无法评估。请补充原因。"
+    assert row["问题分析"] == "【自动提示】上月未回填实际发送数/成交/转化数，无法评估。请补充原因。"
 
 
 def test_nothing_from_last_month_gives_empty_tables():
@@ -225,7 +252,8 @@ def test_nothing_from_last_month_gives_empty_tables():
     k = loop_kpis(empty, None, None, None, AS_OF_PREV, AS_OF_NOW, TARGETS, REVIEW_BELOW, roles=ROLES, **CONTROL)
     assert k.completion.empty and k.repurchase.empty and k.migration.empty and k.campaign.empty
     assert "未找到上月的分层结果，复购率与挽回率无法计算。" in k.notes
-    assert draft_review(k, "2026-09").empty
+    # nothing to measure: the lists are still named, as not filled in
+    assert draft_review(k, "2026-09")["实际"].tolist() == ["未填"] * 6
     k = loop_kpis(empty, PLAN_PREV, SEGMENTS_PREV, None, AS_OF_PREV, AS_OF_NOW, TARGETS, REVIEW_BELOW,
                   roles=ROLES, **CONTROL)
     assert "未提供本月订单，复购率与挽回率无法计算。" in k.notes
@@ -243,18 +271,19 @@ def test_an_english_run_speaks_english_throughout():
     assert w["Measure"] == "win-back rate"
     assert w["Conclusion"] == "No significant difference (control group under 30: indicative only)"
     assert k.campaign.loc[0, "To review"] == "Yes (open rate below 15%)"
-    assert k.campaign.loc[2, "Campaign"] == "Total (campaigns with counts filled in)"
+    assert k.campaign.loc[3, "Campaign"] == "Total (campaigns with counts filled in)"
     assert k.migration.loc["New customer", NEW_TIER] == 1
     assert titles[2] == f"{WIN}: win-back rate (treated vs control)"
-    assert review.columns.tolist()[:3] == ["Period", "Activity", "Key metric (target/actual)"]
+    assert review.columns.tolist()[:5] == ["Period", "Activity", "Key metric", "Target", "Actual"]
     first = review.iloc[0]
-    assert first["Key metric (target/actual)"] == (
-        "Completion 100.0% / 45.5% (5 of 11 tasks with a result; Success 3, Follow up 1, Failed 1)")
+    assert (first["Key metric"], first["Target"]) == ("Completion rate", "≥100.0%")
+    assert first["Actual"] == "45.5% (5 of 11 tasks with a result; Success 3, Follow up 1, Failed 1)"
     assert first["Problems found"].startswith("[Auto] completion 45.5% is below the target of 100.0%; lowest: ")
     win = review[review["Activity"] == f"{WIN} maintenance (win-back rate)"].iloc[0]
-    assert win["Key metric (target/actual)"].startswith("win-back rate: treated 37.5% (n=8) / control 50.0% (n=2)")
+    assert win["Actual"].startswith("treated 37.5% (n=8) / control 50.0% (n=2)")
     # No Chinese from the kit itself (tier names come from params, owners from the data).
-    data = [WIN, DEFAULT, "张三", "李四", "客户关系专员", "运营专员", f"{M} "]   # the fixture's own words
+    data = [WIN, DEFAULT, "张三", "李四", "客户关系专员", "运营专员", "各客户的客户经理", f"{M} 高价值跟进", "高价值跟进",
+            f"{M} "]   # the fixture's own words
     cjk = []
     for frame in (k.completion, k.results, k.repurchase, k.campaign, review):
         for value in frame.to_numpy().ravel().tolist() + frame.columns.tolist():

@@ -7,7 +7,7 @@ import pytest
 
 from analysis.config import PARAMS_DIR
 from analysis.params import load_yaml
-from analysis.steps.cross import crosstab_insight, crosstab_test
+from analysis.steps.cross import business_findings, crosstab_insight, crosstab_test, group_name
 from analysis.tiers import tier_roles
 
 PARAMS = load_yaml(PARAMS_DIR / "base.yml")
@@ -346,3 +346,40 @@ def test_tables_and_sentences_in_english():
         assert crosstab_test(pd.Series(["a"]), pd.Series(["x"])).untested == "only 1 group"
         got = churn_reasons(None, None, frame.assign(customer_id=range(60)), ROLES)
         assert got.attrs["note"] == "No satisfaction survey data, so churn reasons cannot be counted."
+
+
+def _findings_frame():
+    """60 customers: 制造业 30 (spend 100 each in the window), 零售 20 (50 each), 服务 10 (too few
+    to be a group at min_count 20), plus two owners taking every other customer, so that they
+    repurchase alike (王 3 + 8 + 3 = 14 of 30, 李 3 + 8 + 2 = 13 of 30)."""
+    industry = ["制造业"] * 30 + ["零售"] * 20 + ["服务"] * 10
+    # 制造业: 6 of 30 buy twice or more; 零售: 16 of 20; 服务: 5 of 10
+    frequency = [2] * 6 + [1] * 24 + [3] * 16 + [1] * 4 + [2] * 5 + [0] * 5
+    monetary = [100.0] * 30 + [50.0] * 20 + [10.0] * 10
+    owner = ["王", "李"] * 30
+    return pd.DataFrame({"industry": industry, "frequency": frequency, "monetary": monetary, "owner": owner})
+
+
+def test_business_findings_by_hand():
+    frame = _findings_frame()
+    out = business_findings(frame, ["industry", "owner"], window_months=12, alpha=0.05, min_count=20)
+    assert out["dimension"].tolist() == ["行业", "客户经理"]     # the one that differs first
+    row = out.iloc[0]
+    # all customers: 27 of 60 repurchase = 45%; spend 3,000 + 1,000 + 100 = 4,100
+    assert row["overall_rate"] == pytest.approx(27 / 60)
+    # gap × spend share: 制造业 |6/30 − 27/60| × 3000/4100 = 0.183, 零售 |16/20 − 0.45| × 1000/4100 = 0.085
+    assert row["group"] == "制造业" and row["relevance"] == pytest.approx(0.25 * 3000 / 4100)
+    assert row["insight"] == ("制造业客户贡献近 12 个月消费的 73.2%（占客户数 50.0%），但复购率 20%，"
+                              "为各行业最低（全体 45%）")
+    assert row["customer_share"] == pytest.approx(30 / 60)   # of all customers, like the profile charts
+    # owners: 14 and 13 of 30 repurchase (p far above 0.05): the one with most spend named, no claim
+    owners = out.iloc[1]
+    assert owners["relevance"] == 0
+    assert owners["insight"].endswith("各客户经理的复购率没有明显差别（全体 45%）")
+    assert "p=" in row["evidence"]
+
+
+def test_group_names_never_double_the_customer_word():
+    assert group_name("中小企业", "company_size") == "中小企业客户"
+    assert group_name("中小企业客户", "company_size") == "中小企业客户"
+    assert group_name("王思远", "owner") == "王思远负责的客户"

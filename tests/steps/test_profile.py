@@ -13,11 +13,22 @@ def test_share_table_counts_blanks_and_groups_the_tail():
     assert table["占比"].round(4).tolist() == [round(5 / 11, 4), round(3 / 11, 4), round(3 / 11, 4)]
 
 
-def test_concentration_statement_uses_filled_values_only():
-    customers = pd.DataFrame({"region": ["华东", "华东", "华北", None], "industry": ["制造业", "未识别", None, None]})
+def test_concentration_statement_shares_are_of_all_customers_like_the_chart():
+    customers = pd.DataFrame({"region": ["华东", "华东", "华北", None],
+                              "industry": ["制造业", "未识别", None, None]})
     lines = concentration_statements(customers, {"region": "大区", "industry": "行业"})
-    assert lines[0] == "大区：华东地区客户占比66.7%（共3位已填写大区的客户）"
-    assert lines[1] == "行业：制造业客户占比100.0%（共1位已填写行业的客户）"
+    # 2 of all 4 customers (the 未填写 bar is in the chart's total too): 50.0%, not 2 of 3
+    assert lines[0] == "大区：华东地区客户最多，2 位，占全部 4 位客户的 50.0%（1 位未填写或未识别大区）"
+    # 未识别 is not a group, but it is a customer: 1 of 4
+    assert lines[1] == "行业：制造业客户最多，1 位，占全部 4 位客户的 25.0%（3 位未填写或未识别行业）"
+    chart = share_table(customers["region"])
+    assert chart.loc["华东", "占比"] == 0.5  # the table and chart beside the sentence say the same
+
+
+def test_a_value_ending_in_the_customer_word_gets_no_second_one():
+    customers = pd.DataFrame({"company_size": ["中小企业客户", "中小企业客户", "个人"]})
+    assert concentration_statements(customers, {"company_size": "企业规模"}) == [
+        "企业规模：中小企业客户最多，2 位，占全部 3 位客户的 66.7%"]
 
 
 def test_customer_behaviour_by_hand():
@@ -40,12 +51,13 @@ def test_statements_and_tables_follow_the_run_language():
                                           "preferred_channel", "owner"]
     customers = pd.DataFrame({"region": ["华东", "华东", "华北"], "owner": ["王", None, "王"],
                               "company_size": ["中小企业", "个人", "中小企业"]})
-    assert concentration_statements(customers)[1] == "企业规模：中小企业客户客户占比66.7%（共3位已填写企业规模的客户）"
+    assert concentration_statements(customers)[1] == "企业规模：中小企业客户最多，2 位，占全部 3 位客户的 66.7%"
     with language("en"):
         lines = concentration_statements(customers)
-        assert lines[0] == "Region: 66.7% of customers are in 华东 (of 3 with a region filled in)"
-        assert lines[2] == "Account manager: 100.0% of customers are looked after by 王 (of 2 with an account manager filled in)"
-        assert concentration_statements(customers, {"region": "Area"})[0].startswith("Area: 66.7%")
+        assert lines[0] == "Region: customers in 华东 are the largest group, 2 or 66.7% of all 3 customers"
+        assert lines[2] == ("Account manager: customers of 王 are the largest group, 2 or 66.7% of all 3 customers"
+                            " (1 without a recognised Account manager)")
+        assert concentration_statements(customers, {"region": "Area"})[0].startswith("Area: customers in 华东")
         table = share_table(customers["owner"], top_n=1)
         assert list(table.columns) == ["Customers", "Share"] and table.index.tolist() == ["王", "Other"]
         assert share_table(None)["Customers"].index.tolist() == ["(no such column in the data)"]

@@ -510,13 +510,16 @@ def test_definitions_scores_and_formats_by_hand(five):
     definitions = rfm_class_definitions()
     assert definitions["重要价值"] == "R近·F高·M高" and definitions["一般挽留"] == "R远·F低·M低"
     assert len(definitions) == 8
-    assert band_definitions(0.2, 0.2) == {"高价值": "RFM总分前20%", "中等价值": "中间60%", "基础价值": "RFM总分后20%"}
+    assert band_definitions(0.2, 0.2) == {"高价值": "RFM总分前20%（窗口内有净消费）", "中等价值": "中间60%",
+                                          "基础价值": "RFM总分后20%"}
     # five customers' scores (see test_quintile_scores_with_ties): R 5,3,2,4,1; F 5,4,2,4,2; M 4,5,2,3,2
     counts = score_counts(five)
     assert list(counts.columns) == ["R 分", "F 分", "M 分"] and counts.index.name == "分数"
     assert counts.loc[2].tolist() == [1, 2, 2] and counts.loc[4].tolist() == [1, 2, 1]
     formats = summary_formats()
     assert formats["percent"] == ["客户占比", "窗口内消费占比"] and "流失风险标记" in formats["integer"]
+    # days are whole numbers, a mean count of orders keeps its decimals
+    assert "平均R(天)" in formats["integer"] and formats["decimals"] == ["平均F(次)"]
 
 
 def test_labels_follow_the_run_language():
@@ -529,7 +532,7 @@ def test_labels_follow_the_run_language():
         classes = classify_rfm(rfm, "mean")
         assert classes["rfm_class"].iloc[0] == "Key value" and classes["rfm_class"].iloc[7] == "Regular to win back"
         assert assign_value_bands(rfm, **BANDS).tolist()[::7] == ["High value", "Base value"]
-        assert band_definitions(0.2, 0.2)["High value"] == "Top 20% by RFM score"
+        assert band_definitions(0.2, 0.2)["High value"] == "Top 20% by RFM score (with a net spend in the window)"
         table = segment_summary(classes, "rfm_class")
         assert table.index.name == "RFM class" and "Share of customers" in table.columns
         _, names, silhouettes, _ = cluster_customers(rfm.iloc[:2], k_range=(3, 8), seed=0, extra_features=())
@@ -552,3 +555,43 @@ def test_deprecated_label_names_resolve_in_the_current_language():
     with language("en"):
         assert segment.UNCLUSTERED == "All customers (not clustered)"
     assert not hasattr(segment, "TIER_ORDER")  # tier names come from params: analysis.tiers.tier_roles
+
+
+def test_returns_above_purchases_are_kept_out_of_value_ranking():
+    from analysis.steps.segment import RETURNS_CLUSTER, segment_customers, tier_summary
+
+    # R bought 5,000 in 2024 and 3,000 six days ago, then returned 8,500: −500 to date, −5,500 in
+    # the window. W bought 1,000 in 2024 and returned 400 this year: +600 to date, −400 in the window.
+    orders = _orders([
+        ("A", "1", "2026-10-20", 5000.0), ("A", "2", "2026-06-01", 4000.0),
+        ("B", "3", "2026-09-15", 800.0),
+        ("R", "4", "2024-03-01", 5000.0), ("R", "5", "2026-10-25", 3000.0), ("R", "6", "2026-10-26", -8500.0),
+        ("W", "7", "2024-05-01", 1000.0), ("W", "8", "2026-05-01", -400.0),
+    ])
+    customers = pd.DataFrame({"customer_id": ["R", "A", "B", "W", "N"]})   # N never bought
+    segments, notes = segment_customers(orders, customers, AS_OF, PARAMS, ROLES)
+    got = segments.set_index("customer_id")
+    assert got["total_spend"].to_dict() == {"R": -500, "A": 9000, "B": 800, "W": 600, "N": 0}
+    # M floors a window's net spend at 0: R and W spent nothing in the window, like N
+    assert got["monetary"].to_dict() == {"R": 0, "A": 9000, "B": 800, "W": 0, "N": 0}
+    # M scores: the three zeros share ranks 1–3 (average 2, pct 0.4 → 2); 800 → 4; 9,000 → 5
+    assert got["m_score"].to_dict() == {"R": 2, "A": 5, "B": 4, "W": 2, "N": 2}
+    assert not got.loc["R", "m_high"] and got.loc["R", "value_band"] != "高价值"
+    # Positions are taken over A, B, W (a purchase and a positive spend), not R:
+    # 战略 top 1% of 3 → the top one, 9,000; 潜力 first order top 10% → 4,000 (A), not R's 5,000;
+    # 流失预警 spend 25th percentile → x(⌈0.75⌉) = x(1) = 600.
+    assert notes.thresholds.written("战略客户", "min_total_spend").value == 9000
+    assert notes.thresholds.written("战略客户", "min_total_spend").measured == 3
+    assert notes.thresholds.written("潜力客户", "min_first_order").value == 4000
+    assert notes.thresholds.written("流失预警客户", "min_total_spend").value == 600
+    # R would meet 潜力 (first order 5,000 ≥ 4,000, two orders) but no rule claims it
+    assert got["tier"].to_dict() == {"R": "普通客户", "A": "战略客户", "B": "普通客户", "W": "流失预警客户",
+                                     "N": "普通客户"}
+    assert got.loc["R", "tier_rule"] == "退货大于购买（累计消费为负），不参与价值分层"
+    assert got.loc["N", "tier_rule"] == "其余客户" and not got.loc["R", "churn_risk"]
+    # the tier table shows the tier's own rule, not R's note, though R comes first
+    assert tier_summary(segments, ROLES).loc["普通客户", "判定规则"] == "其余客户"
+    # R is its own group, outside k-means; the others are clustered without it
+    assert got.loc["R", "cluster"] == RETURNS_CLUSTER and got.loc["R", "cluster_name"] == "退货大于购买（未参与聚类）"
+    assert (got.drop(index="R")["cluster"] >= 0).all()
+    assert (notes.centroids["monetary"] >= 0).all()

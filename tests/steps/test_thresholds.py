@@ -85,6 +85,23 @@ def test_only_customers_with_a_purchase_are_measured():
     assert r.written("A", "min_total_spend").measured == 4
 
 
+def test_customers_whose_returns_cancel_their_purchases_are_not_measured():
+    # five buyers: two whose returns exceed or equal their purchases (−98, 0), three who spent
+    f = pd.DataFrame({"orders": [2, 1, 1, 3, 2], "total_spend": [-98.0, 0.0, 300, 100, 200],
+                      "days_since_last": [400.0, 30, 10, 20, 200]})
+    assert measured_values(f, "total_spend").tolist() == [300, 100, 200]
+    assert measured_values(f, "days_since_last").tolist() == [10, 20, 200]
+    # by hand over 100, 200, 300: 25th percentile x(⌈0.75⌉) = x(1) = 100 (with −98 and 0 counted,
+    # n = 5 and x(⌈1.25⌉) = x(2) would be 0); top 33%: k = ⌈0.99⌉ = 1, x(3 − 1 + 1) = 300
+    r = resolve_thresholds([{"tier": "A", "min_total_spend": {"top_share": 0.33}},
+                            {"tier": "L", "min_total_spend": {"quantile": 0.25}}, {"tier": "B"}], f,
+                           churn_days={"quantile": 0.5}, churn_min_spend=None, win_back="L")
+    assert r.rules[0]["min_total_spend"] == 300 and r.rules[1]["min_total_spend"] == 100
+    # median days over 10, 20, 200: x(⌈1.5⌉) = x(2) = 20
+    assert r.churn_days == 20 and r.churn_min_spend == 100
+    assert r.written("L", "min_total_spend").measured == 3
+
+
 def test_a_rule_text_shows_the_resolved_value_and_its_position():
     from analysis.tiers import TierRoles
 
@@ -155,15 +172,15 @@ def test_resolved_table_and_params_of_the_hand_made_base():
     assert r.rules[3]["min_first_order"] == 2500 and (r.churn_days, r.churn_min_spend) == (90, 500)
     table = r.table()
     assert list(table.columns) == ["层级", "条件", "参数写法", "本次取值", "依据"]
-    assert table.iloc[0].tolist() == ["战略客户", "累计消费(元) ≥", "前1%", "10,000.00 元", "20 位有购买的客户"]
+    assert table.iloc[0].tolist() == ["战略客户", "累计消费(元) ≥", "前1%", "10,000.00 元", "20 位有购买且累计消费为正的客户"]
     assert table.iloc[1].tolist() == ["战略客户", "推荐率 ≥", "0.9", "0.90", "按参数数值"]
     assert table.iloc[-1].tolist() == ["流失风险标记", "累计消费(元) ≥", "同「流失预警客户」的消费下限", "500.00 元",
-                                       "20 位有购买的客户"]
+                                       "20 位有购买且累计消费为正的客户"]
     assert table.iloc[-2].tolist() == ["流失风险标记", "距最近购买天数 ≥", "90", "90 天", "按参数数值"]
     assert r.as_params()["rules"][0] == {"tier": "战略客户", "min_total_spend": 10000, "min_referral_rate": 0.9}
     with language("en"):
         assert r.table().iloc[0].tolist() == ["战略客户", "Total spend (yuan) ≥", "top 1%", "10,000.00 yuan",
-                                              "20 customers with a purchase"]
+                                              "20 customers with a purchase and a positive spend"]
 
 
 def test_missing_feature_is_skipped_and_no_buyer_leaves_positions_unresolved():
@@ -177,7 +194,7 @@ def test_missing_feature_is_skipped_and_no_buyer_leaves_positions_unresolved():
     nobody = _hand_base().query("orders == 0")
     r = resolve_tiers(PARAMS["tiers"], nobody)
     assert math.isnan(r.rules[0]["min_total_spend"]) and math.isnan(r.churn_min_spend)
-    assert r.table().iloc[0]["本次取值"] == "—（没有有购买的客户，无法换算）"
+    assert r.table().iloc[0]["本次取值"] == "—（没有累计消费为正的客户，无法换算）"
     tiers, _ = assign_tiers(nobody, PARAMS["tiers"]["rules"], ROLES, churn_days=90, churn_min_spend=None)
     assert (tiers["tier"] == "普通客户").all() and not tiers["churn_risk"].any()
 
@@ -250,17 +267,17 @@ def test_warning_sentence():
     order, top = ["Top", "Core", "Lapsed", "Rest"], ["Top", "Core"]
     crowded = pd.DataFrame({"tier": ["Rest"] * 8 + ["Top", "Core"]})
     assert tier_share_warning(crowded, order, top, 0.75) == (
-        "层级分布需要留意：Rest 占全部客户的 80.0%（超过 75%）。可改用其他门槛（tiers.rules）或模板预设（tiers.preset）。")
+        "层级分布需要留意：Rest 占全部客户的 80.0%（超过 75%）。可在参数文件中调整分层门槛，或改用模板的固定金额。")
     # 80% is not above 0.8: nothing to say
     assert tier_share_warning(crowded, order, top, 0.8) == ""
     both = pd.DataFrame({"tier": ["Rest"] * 9 + ["Lapsed"]})
     assert tier_share_warning(both, order, top, 0.75) == (
         "层级分布需要留意：Rest 占全部客户的 90.0%（超过 75%）；Top、Core 没有客户。"
-        "可改用其他门槛（tiers.rules）或模板预设（tiers.preset）。")
+        "可在参数文件中调整分层门槛，或改用模板的固定金额。")
     with language("en"):
         assert tier_share_warning(both, order, top, 0.75) == (
             "The tiers need a look: Rest holds 90.0% of all customers (more than 75%); Top, Core has no customer. "
-            "Other thresholds (tiers.rules) or the template preset (tiers.preset) may fit better.")
+            "Other thresholds, or the template's fixed amounts, may fit better (in the settings file).")
     assert tier_share_warning(pd.DataFrame({"tier": []}), order, top, 0.75) == ""
 
 
@@ -359,7 +376,7 @@ def test_cdnow_like_base_is_no_longer_all_in_the_catch_all_tier():
     assert (spend >= 2000).sum() == 1 and (old["tier"] == "普通客户").sum() == 2356
     assert tier_share_warning(old, ROLES.order, ROLES.high_value, limit) == (
         "层级分布需要留意：普通客户 占全部客户的 100.0%（超过 75%）；战略客户、核心客户 没有客户。"
-        "可改用其他门槛（tiers.rules）或模板预设（tiers.preset）。")
+        "可在参数文件中调整分层门槛，或改用模板的固定金额。")
     assert fitted["普通客户"] < 0.5 and (fitted > 0).all()   # every tier has customers
     assert 0 < notes.thresholds.rules[0]["min_total_spend"] < 2000   # dollars, not 50万
     assert tier_share_warning(segments, ROLES.order, ROLES.high_value, limit) == ""
