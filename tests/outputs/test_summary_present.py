@@ -97,7 +97,7 @@ def test_change_since_last_month_is_worked_out_by_hand(tmp_path):
     assert ("| 战略客户 | 1 | 20.0% | +1 |\n| 核心客户 | 0 | 0.0% | −1 |\n"
             "| 流失预警客户 | 2 | 40.0% | +2 |\n| 普通客户 | 2 | 40.0% | −1 |") in summary
     # warnings 2 against 1; net sales of October 100 + 50 − 30 = 120 against September's 80
-    assert "- 流失预警 **2** 位（+1 / +100.0%），本月净销售额 **120** 元（+40 元 / +50.0%）。" in summary
+    assert "- 模型流失预警名单 **2** 位（+1 / +100.0%）（按流失概率×价值排序，不同于按天数划分的“流失预警客户”层级），本月净销售额 **120** 元（+40 元 / +50.0%）。" in summary
 
 
 def test_without_last_month_the_heading_says_so_once(tmp_path):
