@@ -180,7 +180,8 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
                 log(text("run.log.kept_see_error", path=_shown(target, cwd)), err=True)
                 return 1
             executed.append(target)
-            log(text("run.log.step_done", seconds=time.perf_counter() - step_start))
+            log(text("run.log.step_done", seconds=time.perf_counter() - step_start,
+                     total=time.perf_counter() - started))
 
         from analysis.outputs.report import build_report, check_self_contained
         from analysis.outputs.summary import executive_summary
