@@ -182,6 +182,7 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
             executed.append(target)
             log(text("run.log.step_done", seconds=time.perf_counter() - step_start,
                      total=time.perf_counter() - started))
+        kernel.close()  # its memory is not needed for the report
 
         from analysis.outputs.report import build_report, check_self_contained
         from analysis.outputs.summary import executive_summary
