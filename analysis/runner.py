@@ -222,8 +222,11 @@ class _SharedKernel:
     variables; the notebook tests run each one in a kernel of its own.
     """
 
+    # …and the memory the last notebook held handed back (Arrow keeps freed buffers pooled)
     _RESET = ("%reset -f\n"
               "import matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
+              "import gc as _gc\n_gc.collect()\ndel _gc\n"
+              "import pyarrow as _pa\n_pa.default_memory_pool().release_unused()\ndel _pa\n"
               "get_ipython().execution_count = 1")
 
     def __init__(self):
