@@ -58,13 +58,17 @@ def parse_as_of(as_of: str | None, month: str) -> pd.Timestamp:
         raise KitError(text("params.error.as_of", value=as_of)) from None
 
 
+# libyaml's parser when PyYAML has it: the same safe subset, 10-30x faster than pure Python.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: str | Path) -> dict:
     """Read a YAML mapping; a missing file or a syntax error names the file and line."""
     path = Path(path)
     if not path.is_file():
         raise ParamsError(text("params.error.file_missing", path=path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = text("params.error.yaml_line", line=mark.line + 1) if mark else ""

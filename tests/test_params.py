@@ -166,3 +166,19 @@ def test_a_threshold_may_be_a_position_where_the_default_is_a_number():
     assert resolved["tiers"]["churn_days"] == {"quantile": 0.8}
     with pytest.raises(ParamsError, match="tiers.churn_days"):
         resolve_params("2026-10", None, ["tiers.churn_days={median: 0.8}"])
+
+
+def test_a_yaml_syntax_error_names_the_file_and_its_line(tmp_path):
+    d = _params_dir(tmp_path, "rfm:\n  window_months: 12\n", "rfm:\n  window_months: [6\nsegment: 1\n")
+    with pytest.raises(ParamsError, match=r"2026-10\.yml 第3行"):
+        resolve_params("2026-10", params_dir=d)
+
+
+def test_params_read_with_the_fast_loader_equal_the_pure_python_reading():
+    import yaml
+
+    from analysis.config import PARAMS_DIR
+    from analysis.params import load_yaml
+
+    for path in sorted(PARAMS_DIR.glob("*.yml")):
+        assert load_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path.name

@@ -55,3 +55,27 @@ def test_language_switches_every_label():
         assert text("table.orders") == "Orders"
     assert text("table.orders") == "订单表"
     assert texts("table")["customers"] == "客户表"
+
+
+def test_a_key_written_twice_in_one_file_is_refused_naming_the_file(tmp_path):
+    import yaml
+
+    from analysis.vocab import _UniqueKeyLoader
+
+    path = tmp_path / "dup.yml"
+    path.write_text("a:\n  zh: x\n  en: x\nb:\n  zh: y\n  en: y\na:\n  zh: z\n  en: z\n",
+                    encoding="utf-8")
+    with path.open(encoding="utf-8") as stream, pytest.raises(ValueError, match="dup.yml.*'a'"):
+        yaml.load(stream, Loader=_UniqueKeyLoader)
+
+
+def test_the_fast_loader_reads_every_file_as_the_pure_python_one():
+    import yaml
+
+    from analysis.vocab import _FOLDER, _UniqueKeyLoader
+
+    if getattr(yaml, "CSafeLoader", None) is not None:
+        assert issubclass(_UniqueKeyLoader, yaml.CSafeLoader)
+    for path in sorted(_FOLDER.glob("*.yml")):
+        content = path.read_text(encoding="utf-8")
+        assert yaml.load(content, Loader=_UniqueKeyLoader) == yaml.load(content, Loader=yaml.SafeLoader), path.name

@@ -143,9 +143,18 @@ def is_blank(values) -> pd.Series:
     else:
         text = np.zeros(len(s), dtype=bool)
     if text.any():
-        codes, arr = _unique_strings(s[text])
-        blank_u = pc.is_in(pc.utf8_lower(arr), value_set=pa.array(sorted(BLANK_TOKENS)))
-        hit = _take(codes, blank_u.to_numpy(zero_copy_only=False).astype(bool), True)
+        values = s[text]
+        # No token holds a digit 1-9, and trimming, NFKC or lower-casing never adds or removes
+        # one (no character composes with an ASCII digit): ids, dates and amounts are not
+        # blank, and only the values without such a digit are looked up.
+        digit = pc.match_substring_regex(pa.array(values, type=pa.large_string(), from_pandas=True),
+                                         "[1-9]")
+        maybe = ~digit.fill_null(False).to_numpy(zero_copy_only=False)
+        hit = np.zeros(len(values), dtype=bool)
+        if maybe.any():
+            codes, arr = _unique_strings(values[maybe])
+            blank_u = pc.is_in(pc.utf8_lower(arr), value_set=pa.array(sorted(BLANK_TOKENS)))
+            hit[maybe] = _take(codes, blank_u.to_numpy(zero_copy_only=False).astype(bool), True)
         out[text] |= hit
     return pd.Series(out, index=s.index, name=s.name)
 
@@ -185,7 +194,7 @@ def strip_control(values: pd.Series) -> tuple[pd.Series, int]:
     (['C001', '王五', 'C001', nan], 2, True)
     """
     s = _as_series(values)
-    out = s.copy()
+    out = s.copy(deep=False)   # copy-on-write: the values are copied only if one changes
     if s.dtype == object:
         pos = np.flatnonzero(_split_object(s)[0])
         text = pa.array(np.asarray(s.iloc[pos], dtype=object), type=pa.string())

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analysis.config import PROJECT_ROOT
 from analysis.errors import InputError, ParamsError
@@ -491,6 +492,37 @@ def _content_may_complete(named: set[str]) -> bool:
 
 # ---------------------------------------------------------------------------- CSV / TXT
 
+_CHECK_CHUNK = 1 << 24   # bytes validated at a time
+
+
+def _utf8_start(raw: bytes) -> tuple[int, str] | None:
+    """``(where the text starts, encoding label)`` when :func:`_decode` would read ``raw`` as
+    UTF-8 — checked 16 MB at a time, never decoded whole; ``None`` otherwise (then
+    :func:`_decode` decides, and words any error).
+
+    Examples
+    --------
+    >>> _utf8_start("客户".encode()), _utf8_start(codecs.BOM_UTF8 + b"a"), _utf8_start("客户".encode("gbk"))
+    ((0, 'UTF-8'), (3, 'UTF-8 (BOM)'), None)
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        start, label = len(codecs.BOM_UTF8), "UTF-8 (BOM)"
+    else:
+        sample = raw[:4096]
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
+                or sample.count(b"\x00") > len(sample) // 4:
+            return None
+        start, label = 0, "UTF-8"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    try:
+        for pos in range(start, len(raw), _CHECK_CHUNK):
+            decoder.decode(view[pos:pos + _CHECK_CHUNK], final=pos + _CHECK_CHUNK >= len(raw))
+    except UnicodeDecodeError:
+        return None
+    return start, label
+
+
 def _decode(raw: bytes, name: str) -> tuple[str, str]:
     """Text and a label of its encoding: BOM first, then strict UTF-8, GBK, GB18030."""
     if raw.startswith(codecs.BOM_UTF8):
@@ -563,17 +595,33 @@ def _read_delimited(path: Path, column_map: dict) -> _Grid:
         # Checked on the bytes, before decoding: a header is never 1 MB long, and the csv
         # module and pyarrow would take seconds and gigabytes over one endless line.
         raise _NoTable(text("intake.error.one_line", mb=len(raw) / 2 ** 20), file=name)
-    try:
-        content, encoding = _decode(raw, name)
-    except InputError as err:
-        raise _NoTable(err.message, file=name) from None
-    if _looks_binary(content[:_BINARY_SAMPLE]):
+    utf8 = _utf8_start(raw)
+    if utf8 is not None:
+        # UTF-8 (the usual case): pyarrow reads the bytes, only the head is decoded; the
+        # whole text as a Python str would take 1-4 bytes per character on top of the file.
+        start, encoding = utf8
+        content = None
+        cut = min(len(raw), start + 4 * _HEAD_CHARS + 4)   # over _HEAD_CHARS characters if cut
+        head = codecs.getincrementaldecoder("utf-8")().decode(raw[start:cut],
+                                                               final=cut == len(raw))
+        more = len(head) > _HEAD_CHARS
+        head = head[:_HEAD_CHARS]
+    else:
+        try:
+            content, encoding = _decode(raw, name)
+        except InputError as err:
+            raise _NoTable(err.message, file=name) from None
+        start, head, more = 0, content[:_HEAD_CHARS], len(content) > _HEAD_CHARS
+
+    def whole_text() -> str:
+        return content if content is not None else raw[start:].decode("utf-8")
+
+    if _looks_binary(head[:_BINARY_SAMPLE]):
         raise _NoTable(text("intake.error.binary"), file=name)
-    if not content.strip():
+    if not head.strip() and (not more or not whole_text().strip()):
         raise _NoTable(text("intake.error.blank_lines_only"), file=name)
 
-    head = content[:_HEAD_CHARS]
-    if len(content) > _HEAD_CHARS and "\n" in head:
+    if more and "\n" in head:
         head = head[:head.rfind("\n") + 1]
     delim = _sniff_delimiter(head.splitlines()[:_SNIFF_LINES])
 
@@ -604,11 +652,18 @@ def _read_delimited(path: Path, column_map: dict) -> _Grid:
         raise _NoTable(text("intake.error.too_many_columns", n=width, limit=_MAX_COLUMNS),
                        file=name, row=header_start)
 
-    multiline = '"' in content
+    if content is None:
+        body = pa.py_buffer(raw).slice(start)
+        multiline = raw.find(b'"', start) >= 0
+    else:
+        body = pa.py_buffer(content.encode("utf-8"))
+        multiline = '"' in content
     rows = None
     # pyarrow skips physical lines, not records: skip through the header's last line.
-    data = _parse_body_fast(raw if encoding == "UTF-8" else content.encode("utf-8"), delim,
-                            header_end, width, multiline)
+    data = _parse_body_fast(body, delim, header_end, width, multiline)
+    del body
+    if data is None:
+        content = whole_text()
     del raw
     if data is None:  # blank or short rows: pandas pads them; too-long rows go slower still
         try:
@@ -652,10 +707,9 @@ def _unwrap_excel_text(data: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def _parse_body_fast(utf8: bytes, delim: str, skip: int, width: int, multiline: bool):
+def _parse_body_fast(utf8: pa.Buffer, delim: str, skip: int, width: int, multiline: bool):
     """The records after the header with pyarrow's multi-threaded reader (4x pandas' speed on
     a million rows); ``None`` when a row is blank or of another width, left to pandas."""
-    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     invalid = []
@@ -667,7 +721,7 @@ def _parse_body_fast(utf8: bytes, delim: str, skip: int, width: int, multiline: 
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(utf8),
+            utf8,
             read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim, newlines_in_values=multiline, ignore_empty_lines=False,
@@ -898,13 +952,14 @@ _type_of = np.frompyfunc(type, 1, 1)
 _iso_date = np.frompyfunc(dt.date.isoformat, 1, 1)
 
 
-def _cells_text(rows: list[list]) -> list[list]:
+def _cells_text(rows: list[list]):
     """:func:`_cell_text` of every cell of a rectangular sheet, column by column: texts and
-    dates (most cells) in numpy's loops, only the rest one call each — 2x faster.
+    dates (most cells) in numpy's loops, only the rest one call each — 2x faster. The grid
+    comes back as a 2-D object array (rows index like lists; no list per row is built).
 
     Examples
     --------
-    >>> _cells_text([["C1", dt.date(2024, 3, 1), 12.0], ["", dt.datetime(2024, 3, 2, 9), True]])
+    >>> _cells_text([["C1", dt.date(2024, 3, 1), 12.0], ["", dt.datetime(2024, 3, 2, 9), True]]).tolist()
     [['C1', '2024-03-01', '12'], [None, '2024-03-02 09:00:00', 'TRUE']]
     """
     if not rows or not rows[0]:
@@ -922,7 +977,7 @@ def _cells_text(rows: list[list]) -> list[list]:
         other = ~(is_text | is_date)
         if other.any():
             col[other] = [_cell_text(v) for v in col[other]]
-    return grid.tolist()
+    return grid
 
 
 def _cell_text(value):
@@ -971,10 +1026,15 @@ def _grid_from_cells(path: Path, sheet: str, label: str, cells: list[list], colu
             headers, n_header = two_rows, 2
     filled = _fill_merged_down(cells, merged, idx + n_header) if merged else []
     body = cells[idx + n_header:]
-    width = max([len(headers)] + [len(r) for r in body])
+    if isinstance(body, np.ndarray):   # a rectangular sheet (_cells_text): no row by row
+        width = max(len(headers), body.shape[1])
+        data = pd.DataFrame(body, columns=range(body.shape[1]), dtype=object)
+        data = data.reindex(columns=range(width)).astype("str")
+    else:
+        width = max([len(headers)] + [len(r) for r in body])
+        padded = [r + [None] * (width - len(r)) if len(r) < width else r for r in body]
+        data = pd.DataFrame(padded, columns=range(width), dtype=object).astype("str")
     headers += [""] * (width - len(headers))
-    padded = [r + [None] * (width - len(r)) if len(r) < width else r for r in body]
-    data = pd.DataFrame(padded, columns=range(width), dtype=object).astype("str")
     first = idx + n_header + 1  # Excel rows are 1-based
     rows = np.arange(first, first + len(body), dtype=np.int64)
     grid = _tidy(path, sheet, label, None, idx + 1, headers, data, rows)
@@ -1072,7 +1132,8 @@ def _tidy(path, sheet, label, encoding, header_row, headers, data, rows) -> _Gri
         candidates = candidates[empty]
     keep_rows = np.ones(len(data), dtype=bool)
     keep_rows[candidates] = False
-    data = data.loc[keep_rows]
+    if len(candidates):   # else no copy of the whole table
+        data = data.loc[keep_rows]
     rows = np.asarray(rows)[keep_rows]
     keep_cols, names = [], []
     for j, header in enumerate(headers):
@@ -1274,7 +1335,8 @@ def _build(grid: _Grid, table: str, match: _Match):
     """The grid's rows as a canonical frame, its SourceTable, and notes."""
     notes = []
     data = grid.data
-    frame = pd.DataFrame({column: data[pos] for pos, column in match.mapping.items()})
+    # copy=False: the grid's columns are shared, not copied (copy-on-write keeps them apart).
+    frame = pd.DataFrame({column: data[pos] for pos, column in match.mapping.items()}, copy=False)
     if 0 not in match.mapping and len(data):
         # An unmapped first column (序号) is where spreadsheets write 合计: keep it, hidden, so
         # cleaning can recognise a totals row.
@@ -1326,10 +1388,84 @@ def _build(grid: _Grid, table: str, match: _Match):
 
 
 def _row_keys(data: pd.DataFrame) -> pd.Series:
-    """A 64-bit hash of each whole row (all columns, blanks included)."""
-    if data.shape[1] == 0:
-        return pd.Series(np.zeros(len(data), dtype=np.uint64), index=data.index)
-    return pd.util.hash_pandas_object(data.fillna("\x00<blank>"), index=False)
+    """A 64-bit hash of each whole row (all columns, blanks included).
+
+    Computed on the Arrow buffers (:func:`_hash_text`), never one Python string per cell.
+    Two rows get the same key when every cell is the same text, or blank in both; a blank
+    is not the empty text, and text differing in a space or in case is different.
+
+    Examples
+    --------
+    >>> keys = _row_keys(pd.DataFrame({0: ["C1", "C1", "C1 ", "c1", None, ""],
+    ...                                1: ["5", "5", "5", "5", "5", "5"]}, dtype="str"))
+    >>> keys.duplicated().tolist(), keys.nunique()
+    ([False, True, False, False, False, False], 5)
+    """
+    keys = np.full(len(data), _ROW_SEED, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    for j, column in enumerate(data.columns):
+        # Combined the way pandas' hash_pandas_object combines columns; each step is a bijection
+        # of the running key, so rows differing in one cell only never share a key.
+        keys ^= _hash_text(data[column])
+        keys *= mult
+        mult += np.uint64(82520 + 2 * (data.shape[1] - j))
+    return pd.Series(keys, index=data.index)
+
+
+_ROW_SEED = np.uint64(0x345678)
+_BLANK_HASH = np.uint64(0x9E3779B97F4A7C15)   # a blank cell; the empty text hashes otherwise
+_LENGTH_SEED = np.uint64(0xC2B2AE3D27D4EB4F)
+# Low-byte masks: _KEEP_BYTES[r] keeps the first r bytes of a little-endian word.
+_KEEP_BYTES = np.array([(1 << (8 * r)) - 1 for r in range(8)] + [2 ** 64 - 1], dtype=np.uint64)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, in place: a bijection of uint64 that spreads every bit."""
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _hash_text(values: pd.Series) -> np.ndarray:
+    """A 64-bit hash of each text value's UTF-8 bytes, read 8 bytes at a time from the Arrow
+    buffers: the length seeds it, and each word is folded in by a bijection, so two texts
+    of the same length never share a hash; a blank gets :data:`_BLANK_HASH`."""
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        parts = [_hash_chunk(chunk) for chunk in arr.chunks]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+    return _hash_chunk(arr)
+
+
+def _hash_chunk(arr: pa.Array) -> np.ndarray:
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())   # int64 offsets, read below
+    n = len(arr)
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64, count=n + 1, offset=8 * arr.offset)
+    starts = offsets[:-1]
+    lengths = offsets[1:] - starts
+    out = _mix(lengths.astype(np.uint64) ^ _LENGTH_SEED)
+    size = int(offsets[-1]) if n else 0
+    if size:
+        # The data buffer padded with 8 zero bytes, seen as a uint64 at every byte position.
+        padded = np.zeros(size + 8, dtype=np.uint8)
+        padded[:size] = np.frombuffer(data_buf, dtype=np.uint8, count=size)
+        words = np.ndarray(shape=(size + 1,), dtype="<u8", buffer=padded, strides=(1,))
+        rows = np.flatnonzero(lengths > 0)
+        k = 0
+        while len(rows):
+            left = lengths[rows] - 8 * k
+            word = words[starts[rows] + 8 * k] & _KEEP_BYTES[np.minimum(left, 8)]
+            out[rows] = _mix(out[rows] ^ word)
+            k += 1
+            rows = rows[left > 8]
+    if arr.null_count:
+        out[arr.is_null().to_numpy(zero_copy_only=False)] = _BLANK_HASH
+    return out
 
 
 def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:

@@ -9,6 +9,7 @@ reason, and per table ``rows in = kept + quarantined + merged/duplicate`` is ass
 from __future__ import annotations
 
 import copy
+import ctypes
 import functools
 import re
 import unicodedata
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -271,10 +274,22 @@ def standardise_company_size(values: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------- quarantine helpers
 
 def rekey(ids: pd.Series, id_map: dict | None) -> pd.Series:
-    """Merged customer ids replaced by their kept id (a hash lookup, not a per-key scan)."""
+    """Merged customer ids replaced by their kept id (a hash lookup in Arrow, not a per-key
+    scan, and no Python string per row); text dtype ``string``.
+
+    Examples
+    --------
+    >>> rekey(pd.Series(["C1", None, "C2", "C3"], dtype="string"), {"C2": "C1", "C9": "C3"}).tolist()
+    ['C1', <NA>, 'C1', 'C3']
+    """
     if not id_map:
         return ids
-    return ids.map(id_map).fillna(ids).astype("string")
+    values = pa.array(ids.astype("string"), type=pa.large_string(), from_pandas=True)
+    merged = pa.array(list(id_map), type=pa.large_string())
+    kept = pa.array([str(v) for v in id_map.values()], type=pa.large_string())
+    where = pc.index_in(values, value_set=merged)
+    out = pc.if_else(pc.is_null(where), values, pc.take(kept, where.fill_null(0)))
+    return pd.Series(pd.array(out, dtype="string"), index=ids.index, name=ids.name)
 
 
 def totals_rows(frame: pd.DataFrame) -> dict[str, pd.Series]:
@@ -282,12 +297,43 @@ def totals_rows(frame: pd.DataFrame) -> dict[str, pd.Series]:
     column), as a mask per column where the word was found."""
     value_cols = [c for c in frame.columns if not str(c).startswith("_")]
     probe = [c for c in dict.fromkeys(["_first_cell"] + value_cols[:1] + ["order_id", "customer_id"]) if c in frame]
-    return {col: frame[col].astype("string").str.contains(TOTALS_ROW, case=False, regex=True, na=False)
-            for col in probe}
+    return {col: _totals_word(frame[col]) for col in probe}
+
+
+_TOTALS_ROW = re.compile(TOTALS_ROW, re.IGNORECASE)
+
+
+def _totals_word(values: pd.Series) -> pd.Series:
+    """Where a cell is a totals word (:data:`TOTALS_ROW`, any case; blanks are not).
+
+    A totals cell has no digit, and ids have: the regex runs once per distinct value without
+    one — a handful — instead of once per cell.
+
+    Examples
+    --------
+    >>> _totals_word(pd.Series(["C1", " 合计：", "TOTAL", "Total 3", None, "合计", "sum"])).tolist()
+    [False, True, True, False, False, True, True]
+    """
+    text_values = pa.array(values.astype("string"), type=pa.large_string(), from_pandas=True)
+    no_digit = pc.invert(pc.match_substring_regex(text_values, "[0-9]")).fill_null(False)
+    no_digit = no_digit.to_numpy(zero_copy_only=False)
+    found = np.zeros(len(values), dtype=bool)
+    if no_digit.any():
+        candidates = values[no_digit].astype(str)
+        hit = {value: _TOTALS_ROW.search(value) is not None for value in candidates.unique()}
+        found[no_digit] = candidates.map(hit).to_numpy(dtype=bool)
+    return pd.Series(found, index=values.index)
 
 
 def _split_bad(frame: pd.DataFrame, checks: list[tuple[pd.Series, str, str]], table: str):
+    """(the rows that pass, their quarantine records): see :func:`_bad_rows`."""
+    bad, quarantined = _bad_rows(frame, checks, table)
+    return (frame.loc[~bad] if bad.any() else frame), quarantined
+
+
+def _bad_rows(frame: pd.DataFrame, checks: list[tuple[pd.Series, str, str]], table: str):
     """Apply checks in order; each row is quarantined once, for the first reason it fails.
+    Returns ``(bad, quarantined)``: a mask of the rows set aside and their records.
 
     A totals row (合计) is always checked first, so it is not reported as a missing id.
     """
@@ -301,7 +347,7 @@ def _split_bad(frame: pd.DataFrame, checks: list[tuple[pd.Series, str, str]], ta
             parts.append(set_aside(frame, hit, table, column, reason))
         bad |= hit
     quarantined = pd.concat(parts) if parts else pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    return frame.loc[~bad].copy(), quarantined
+    return bad, quarantined
 
 
 # ---------------------------------------------------------------- tables
@@ -317,8 +363,7 @@ def clean_customers(raw: pd.DataFrame, params: dict | None = None):
     """
     params = cleaning_params(params)
     table = "customers"
-    frame = raw.copy()
-    frame["customer_id"] = normalise_ids(frame["customer_id"])
+    frame = raw.assign(customer_id=normalise_ids(raw["customer_id"]))
     kept, quarantined = _split_bad(
         frame, [(is_blank(frame["customer_id"]), "customer_id", text("clean.reason.missing_customer_id"))],
         table)
@@ -461,12 +506,12 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
     joined to their order header). Returns ``(orders, quarantine, n_duplicates)``.
     """
     params = cleaning_params(params)
-    frame = raw.copy()
+    frame = raw
     date, impossible = parse_dates_checked(frame["order_date"], dayfirst=params["dayfirst"])
     date_blank = is_blank(frame["order_date"])
     money_checks, amount = _order_amounts(frame)
     tolerance = pd.Timedelta(days=params["future_tolerance_days"])
-    kept, quarantined = _split_bad(frame, [
+    bad, quarantined = _bad_rows(frame, [
         (is_blank(frame["customer_id"]), "customer_id", text("clean.reason.missing_customer_id")),
         (date_blank, "order_date", text("clean.reason.missing_order_date")),
         (impossible & ~date_blank, "order_date", text("clean.reason.impossible_date")),
@@ -476,39 +521,49 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
          "order_date", text("clean.reason.after_as_of")),
     ], table)
 
-    has_order_id = "order_id" in kept and not is_blank(frame["order_id"]).all()
+    id_blank = is_blank(frame["order_id"]) if "order_id" in frame else None
+    has_order_id = id_blank is not None and not id_blank.all()
     mode = str(params["drop_exact_duplicates"]).lower()
     if mode not in ("auto", "always", "never"):
         raise ParamsError(text("clean.error.drop_exact_duplicates", mode=mode))
-    if "_row_key" in kept:
-        identical = kept.duplicated(subset=["_row_key"], keep="first")
+    passed = np.flatnonzero(~bad.to_numpy(dtype=bool))   # positions of the rows that passed
+    if "_row_key" in frame:
+        identical = frame["_row_key"].iloc[passed].duplicated(keep="first")
     else:
-        identical = kept.duplicated(subset=[c for c in kept.columns if not c.startswith("_")],
-                                    keep="first")
+        identical = frame.iloc[passed].duplicated(
+            subset=[c for c in frame.columns if not c.startswith("_")], keep="first")
+    identical = identical.to_numpy(dtype=bool)
     drop = mode == "always" or (mode == "auto" and has_order_id)
-    duplicate = identical if drop else pd.Series(False, index=kept.index)
+    duplicate = identical if drop else np.zeros(len(passed), dtype=bool)
     n_duplicates = int(duplicate.sum())
     suspected = identical & ~duplicate
-    kept = kept.loc[~duplicate]
+    rows = passed[~duplicate]
+
+    def kept(column: str) -> pd.Series:
+        # Column by column: the kept rows are never a copy of the whole table.
+        return frame[column].iloc[rows]
 
     orders = pd.DataFrame({
-        "customer_id": normalise_ids(kept["customer_id"]),
-        "order_date": date.loc[kept.index].dt.normalize(),
-        "amount": amount.loc[kept.index],
+        "customer_id": normalise_ids(kept("customer_id")),
+        "order_date": date.iloc[rows].dt.normalize(),
+        "amount": amount.iloc[rows],
     })
     orders["original_customer_id"] = orders["customer_id"]
     if id_map:
         orders["customer_id"] = rekey(orders["customer_id"], id_map)
-    order_id = (kept["order_id"].astype("string").str.strip().mask(is_blank(kept["order_id"]))
-                if "order_id" in kept else pd.Series(pd.NA, index=kept.index, dtype="string"))
+    order_id = (kept("order_id").astype("string").str.strip().mask(id_blank.iloc[rows])
+                if id_blank is not None else pd.Series(pd.NA, index=orders.index, dtype="string"))
+    source_row = kept("_source_row")
     # Without an order number every line is its own order (F counts lines).
-    row_ids = pd.Series("R" + kept["_source_row"].astype(str), index=kept.index, dtype="string")
-    orders["order_id"] = order_id.fillna(row_ids)
+    no_id = order_id.isna()
+    row_ids = pd.Series("R" + source_row[no_id].astype(str), dtype="string")
+    orders["order_id"] = order_id.fillna(row_ids) if no_id.any() else order_id
     for col in ["category", "channel", "status", "product_id", "product_name"]:
-        if col in kept:
-            orders[col] = kept[col].astype("string").str.strip().mask(is_blank(kept[col]))
-    if "profit" in kept:
-        orders["profit"] = parse_amounts(kept["profit"])
+        if col in frame:
+            values = kept(col)
+            orders[col] = values.astype("string").str.strip().mask(is_blank(values))
+    if "profit" in frame:
+        orders["profit"] = parse_amounts(kept("profit"))
     status = orders["status"] if "status" in orders else pd.Series(pd.NA, index=orders.index, dtype="string")
     orders["is_cancelled"] = (status.str.contains(CANCELLED_STATUS, case=False, na=False)
                               | cancellation_marks(order_id))
@@ -523,9 +578,9 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
     orders["is_purchase"] = ~undone & (orders["amount"] >= 0)
     orders["is_zero_amount"] = orders["amount"].eq(0) & ~orders["is_cancelled"]
     orders["implausible_amount"] = orders["amount"].abs() > params["max_order_amount"]
-    orders["suspected_duplicate"] = suspected.loc[kept.index].to_numpy(dtype=bool)
-    orders["_source_file"] = kept["_source_file"]
-    orders["_source_row"] = kept["_source_row"]
+    orders["suspected_duplicate"] = suspected[~duplicate]
+    orders["_source_file"] = kept("_source_file")
+    orders["_source_row"] = source_row
     return orders.reset_index(drop=True), quarantined, n_duplicates
 
 
@@ -590,7 +645,7 @@ def clean_interactions(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | No
     when recognised, else the channel as written. Returns ``(interactions, quarantine)``.
     """
     table = "interactions"
-    frame = raw.copy()
+    frame = raw
     date = parse_dates(frame["date"], dayfirst=dayfirst)
     kept, quarantined = _split_bad(frame, [
         (is_blank(frame["customer_id"]), "customer_id", text("clean.reason.missing_customer_id")),
@@ -629,7 +684,7 @@ def clean_surveys(raw: pd.DataFrame, as_of: pd.Timestamp, id_map: dict | None = 
     Returns ``(surveys, quarantine)``.
     """
     table = "surveys"
-    frame = raw.copy()
+    frame = raw
     date = parse_dates(frame["date"], dayfirst=dayfirst)
     score = parse_amounts(frame["score"])
     kept, quarantined = _split_bad(frame, [
@@ -828,17 +883,29 @@ _CONTROL_STRIPPED = ("customer_id", "order_id", "name", "owner", "product_id", "
 
 def _strip_control_characters(tables: dict[str, pd.DataFrame]):
     """The tables with control characters removed from ids and names, and how many values
-    changed (a new dict of copies; intake's frames are left as they are)."""
+    changed (a new dict; intake's frames are left as they are: a changed column goes into a
+    shallow copy, which copy-on-write keeps apart from the original)."""
     out, changed = {}, 0
     for name, frame in tables.items():
         columns = [c for c in _CONTROL_STRIPPED if c in frame]
         if columns:
-            frame = frame.copy()
+            frame = frame.copy(deep=False)
             for column in columns:
                 frame[column], n = strip_control(frame[column])
                 changed += n
         out[name] = frame
     return out, changed
+
+
+def _give_back_memory() -> None:
+    """Return the memory the last table's cleaning freed to the system: Arrow's allocator and
+    glibc's keep freed blocks for reuse, and the next table's would then come on top of them
+    (at 10M orders, a gigabyte). Where glibc is absent this is Arrow's part only."""
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict, sources=()) -> CleanResult:
@@ -849,6 +916,7 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     columns as the file does.
     """
     params = cleaning_params(params)
+    _give_back_memory()   # what reading the files freed
     tables, n_control = _strip_control_characters(tables)
     accounting, quarantines = [], []
     id_map: dict = {}
@@ -860,9 +928,11 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
         # Merged: records folded into another — under another id (id_map) or the same id.
         accounting.append(row_accounting(len(raw), len(customers), len(q),
                                          len(raw) - len(q) - len(customers), "customers"))
+        _give_back_memory()
     joined = join_order_parts(tables)
     raw = joined.orders
     orders, q, n_dup = clean_orders(raw, as_of, params, id_map, table=joined.table)
+    _give_back_memory()
     quarantines.extend(joined.quarantine + [q])
     for name, rows_in, used, set_aside, copies in joined.accounting:
         accounting.append(row_accounting(rows_in, used, set_aside, copies, name))

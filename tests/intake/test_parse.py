@@ -407,6 +407,15 @@ def test_is_blank():
     assert got.dtype == bool and got.tolist() == expected
 
 
+def test_is_blank_looks_up_only_values_without_a_digit_1_to_9_and_misses_no_token():
+    # Full-width tokens become blank after NFKC (＃ＤＩＶ／０！ -> #div/0!, － -> -); a value with
+    # a digit 1-9 never is one, whatever surrounds it.
+    values = pd.Series(["＃ＤＩＶ／０！", " #div/0! ", "#DIV/1!", "Ｎ／Ａ", "0", "00", "１", "n/a1",
+                        "C001", "2024-03-15", "－", None], dtype="str")
+    assert is_blank(values).tolist() == [True, True, False, True, False, False, False, False,
+                                         False, False, True, True]
+
+
 def test_is_blank_other_dtypes():
     assert is_blank(pd.Series([1.0, np.nan])).tolist() == [False, True]
     assert is_blank(pd.Series(["x", 3, None, " "], dtype=object)).tolist() == [

@@ -642,3 +642,99 @@ def test_trailing_empty_fields_are_fine(tmp_path):
     orders = _orders(tmp_path)
     assert orders["_source_row"].tolist() == [2, 3]
     assert orders["amount"].tolist() == ["5", "6"]
+
+
+# ----------------------------------------------------------------------------- row keys
+
+def test_row_keys_match_exactly_the_rows_identical_in_every_cell():
+    from analysis.intake.read import _row_keys
+
+    long = "备注" + "x" * 80            # longer than 64 bytes: read in more than eight words
+    rows = [
+        ("O1", "C1", "2024-01-01", "100"),     # 0
+        ("O1", "C1", "2024-01-01", "100"),     # 1: copy of 0
+        ("O1", "C1 ", "2024-01-01", "100"),    # 2: a trailing space
+        ("O1", "c1", "2024-01-01", "100"),     # 3: other case
+        ("O1", "C1", "2024-01-01", "100.0"),   # 4: the same number written otherwise
+        ("O1", "C1", "2024-01-01", None),      # 5: blank
+        ("O1", "C1", "2024-01-01", ""),        # 6: empty text, not a blank
+        ("O1", "C1", "2024-01-01", None),      # 7: copy of 5
+        ("O1C1", "", "2024-01-01", "100"),     # 8: the same characters, split otherwise
+        ("O1", "C1", "2024-01-01", "100"),     # 9: copy of 0
+        ("O2", long, "2024-01-01", "100"),     # 10
+        ("O2", long[:-1] + "y", "2024-01-01", "100"),  # 11: differs in the last byte only
+        ("O2", long, "2024-01-01", "100"),     # 12: copy of 10
+        ("O2", "C1", "2024-01-01", "１００"),   # 13: full-width digits
+    ]
+    frame = pd.DataFrame(rows, dtype="str")
+    expected = [False, True, False, False, False, False, False, True, False, True,
+                False, False, True, False]
+    keys = _row_keys(frame)
+    assert keys.dtype == "uint64" and keys.duplicated().tolist() == expected
+    # The key of a row is its content's: a slice or two files read apart give the same keys.
+    assert _row_keys(frame.iloc[3:]).tolist() == keys.iloc[3:].tolist()
+    chunked = pd.concat([frame.iloc[:6], frame.iloc[6:]])
+    assert _row_keys(chunked).tolist() == keys.tolist()
+    assert _row_keys(frame.astype(object)).tolist() == keys.tolist()
+
+
+def test_near_duplicate_order_lines_are_not_dropped(tmp_path):
+    from analysis.steps.clean import clean_all
+
+    _write(tmp_path, "orders.csv", "订单号,客户编号,下单日期,金额,备注\n"
+                                   "O1,C1,2026-01-01,50,蓝色\n"      # 2
+                                   "O1,C1,2026-01-01,50,蓝色 \n"     # 3: a trailing space
+                                   "O1,C1,2026-01-01,50.0,蓝色\n"    # 4: 50.0 is other text
+                                   "O1,c1,2026-01-01,50,蓝色\n"      # 5: other case
+                                   "O1,C1,2026-01-01,50,\n"         # 6: blank note
+                                   "O1,C1,2026-01-01,50,蓝色\n"      # 7: copy of 2 -> dropped
+                                   "O1,C1,2026-01-01,50,\n")        # 8: copy of 6 -> dropped
+    raw = load_raw_data(tmp_path)
+    result = clean_all(raw.tables, pd.Timestamp("2026-10-31"), {}, raw.sources)
+    assert result.checks["duplicate_order_rows"] == 2
+    assert result.orders["_source_row"].tolist() == [2, 3, 4, 5, 6]
+
+
+# ----------------------------------------------------------------------------- UTF-8 read in chunks
+
+LONG_ORDERS = "客户编号,下单日期,金额,备注\n" + "".join(
+    f"C{i},2024-03-{i % 28 + 1:02d},{i}.5,第{i}笔“备注”\n" for i in range(1, 40))
+
+
+def test_utf8_is_checked_in_chunks_a_character_may_straddle_two(tmp_path, monkeypatch):
+    from analysis.intake import read
+
+    _write(tmp_path, "o.csv", LONG_ORDERS)
+    whole = load_raw_data(tmp_path).tables["orders"]
+    monkeypatch.setattr(read, "_CHECK_CHUNK", 7)          # cuts inside 3-byte characters
+    monkeypatch.setattr(read, "_HEAD_CHARS", 60)          # the head: the first lines only
+    got = load_raw_data(tmp_path)
+    pd.testing.assert_frame_equal(got.tables["orders"], whole)
+    assert got.sources[0].encoding == "UTF-8"
+    assert got.tables["orders"]["amount"].tolist()[-1] == "39.5"
+
+
+def test_a_bad_byte_after_a_utf8_bom_is_named_by_its_position(tmp_path, monkeypatch):
+    from analysis.intake import read
+
+    body = "客户编号,下单日期,金额\nC1,2024-03-01,10\n".encode()
+    _write(tmp_path, "o.csv", b"\xef\xbb\xbf" + body + b"C2,2024-03-02,\xff\n")
+    monkeypatch.setattr(read, "_CHECK_CHUNK", 5)
+    # Counted from 0 after the BOM: the header (8 characters of 3 bytes, 3 commas or line
+    # ends: 33 bytes), a line (17 bytes), then "C2,2024-03-02," (14 bytes): byte 64.
+    assert len(body) == 50
+    with pytest.raises(InputError, match="第 64 字节"):
+        load_raw_data(tmp_path)
+
+
+def test_a_utf8_file_whose_head_is_blank_is_not_called_empty(tmp_path, monkeypatch):
+    from analysis.intake import read
+
+    monkeypatch.setattr(read, "_HEAD_CHARS", 40)
+    _write(tmp_path, "o.csv", "\n" * 60 + "客户编号,下单日期,金额\nC1,2024-03-01,10\n")
+    with pytest.raises(InputError) as err:
+        load_raw_data(tmp_path)
+    assert "只有空行" not in str(err.value)        # text follows the blank head
+    _write(tmp_path, "o.csv", " \n" * 60)
+    with pytest.raises(InputError, match="只有空行"):
+        load_raw_data(tmp_path)

@@ -198,6 +198,19 @@ def test_totals_row_quarantined_as_such():
     assert quarantine[["source_row", "reason"]].values.tolist() == [[3, "合计行"]]
 
 
+def test_totals_words_found_in_any_case_and_spacing_never_in_ids_or_numbers():
+    from analysis.steps.clean import totals_rows
+
+    first = ["合计", " 小计： ", "TOTAL", "Grand  Total:", "ſum", "合计1", "合计１", "总计额", "C1", None, ""]
+    frame = pd.DataFrame({"_first_cell": first, "customer_id": ["C1"] * len(first)}, dtype="str")
+    found = totals_rows(frame)
+    # ſ (long s) is an s to Python's case-insensitive match, as before; a digit, ASCII or
+    # full-width, or another word after the totals word makes it data.
+    assert found["_first_cell"].tolist() == [True, True, True, True, True, False, False, False,
+                                             False, False, False]
+    assert not found["customer_id"].any()
+
+
 def test_dayfirst_param_decides_ambiguous_slash_dates():
     raw = _raw([("1", "C1", "03/04/2026", "100", None)], ORDER_COLS)
     assert clean_orders(raw, AS_OF, {"dayfirst": True})[0]["order_date"].iloc[0] == pd.Timestamp("2026-04-03")
@@ -265,3 +278,13 @@ def test_interaction_kinds_are_the_words_the_cross_analysis_counts():
     from analysis.reference.segment_words import COMPLAINT_KIND, KIND_COUNTS, MESSAGE_KIND
 
     assert set(KIND_COUNTS) | {MESSAGE_KIND, COMPLAINT_KIND} <= set(INTERACTION_KINDS.values())
+
+
+def test_rekey_replaces_only_exact_merged_ids_and_keeps_index_and_blanks():
+    from analysis.steps.clean import rekey
+
+    ids = pd.Series(["C2", None, "C3", "c2", "C2 ", "C4"], index=[5, 3, 9, 0, 1, 2], dtype="string")
+    got = rekey(ids, {"C2": "C1", "C3": "C1", "C9": "C4"})
+    assert got.index.tolist() == [5, 3, 9, 0, 1, 2] and got.dtype == "string"
+    assert got.tolist() == ["C1", pd.NA, "C1", "c2", "C2 ", "C4"]
+    assert rekey(ids.iloc[:0], {"C2": "C1"}).tolist() == []
