@@ -24,7 +24,6 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter, StrMethodFormatter
 
@@ -116,6 +115,8 @@ def use_chinese_font() -> str:
         _font_name = font_manager.FontProperties(fname=str(path)).get_name()
 
     _ensure_inline_backend()
+    import seaborn as sns  # here, not at import: it pulls in scipy.stats (~1.5 s)
+
     sns.set_theme(style="whitegrid", palette="muted")
     mpl.rcParams.update({
         "font.family": "sans-serif",
@@ -356,6 +357,8 @@ def plot_crosstab_heatmap(table: pd.DataFrame, *, title: str, ax=None, fmt: str 
         # Nothing to cross (e.g. the export has no channel column): say so on the chart.
         return _say_instead(ax, text("plotting.no_crosstab_data"), title)
     vmin = 0.0 if anchor_zero and bool((data.fillna(0) >= 0).all().all()) else None
+    import seaborn as sns  # here, not at import: it pulls in scipy.stats
+
     sns.heatmap(
         data, ax=ax, annot=True, fmt=fmt, vmin=vmin, cmap=cmap, linewidths=0.8, linecolor="white",
         cbar_kws={"shrink": 0.8}, annot_kws={"fontsize": 10},

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.steps.churn import churn_model, churn_warnings
-from analysis.steps.segment import segment_customers
+from analysis.steps.churn import ORDER_COLUMNS as MODEL_ORDER_COLUMNS, churn_model, churn_warnings
+from analysis.steps.segment import CUSTOMER_COLUMNS, ORDER_COLUMNS as SEGMENT_ORDER_COLUMNS, segment_customers
 from analysis.tiers import TierRoles
 from analysis.vocab import text, texts
 
@@ -411,10 +411,14 @@ def backtest(orders: pd.DataFrame, customers: pd.DataFrame, as_of, params: dict,
         notes.append(text("backtest.finding.shortened", horizon=horizon, asked=asked))
 
     day = orders["order_date"].dt.normalize()
-    history = orders[day <= cutoff]
-    future = orders[(day > cutoff) & (day <= end)]
+    # only the columns the segmentation and the model read: a copy of every column of the
+    # orders (most of them before the cutoff) would double the notebook's memory at 10M orders
+    history = orders.loc[day <= cutoff, list(dict.fromkeys(SEGMENT_ORDER_COLUMNS + MODEL_ORDER_COLUMNS))]
+    future = orders.loc[(day > cutoff) & (day <= end), ["customer_id", "order_date", "net_amount", "is_purchase"]]
+    del day
     buyers = pd.Index(history.loc[history["is_purchase"], "customer_id"].unique(), name="customer_id")
-    known = customers.drop_duplicates("customer_id")
+    # the customer columns segment_customers reads, not a copy of the whole customer table
+    known = customers[[c for c in CUSTOMER_COLUMNS if c in customers]].drop_duplicates("customer_id")
     population = pd.DataFrame({"customer_id": buyers}).merge(known, on="customer_id", how="left")
 
     # the same segmentation as notebook 03 on the day of the cutoff (tiers only: no k-means)
@@ -429,7 +433,13 @@ def backtest(orders: pd.DataFrame, customers: pd.DataFrame, as_of, params: dict,
     bought = future[future["is_purchase"]]
     actual_purchases = bought.groupby("customer_id")["order_date"].nunique()
     actual_revenue = future.groupby("customer_id")["net_amount"].sum()
-    by_id = model_frame.set_index("customer_id")
+    # each customer's row in the model frame, looked up once for all its columns
+    in_model = pd.Index(model_frame["customer_id"]).get_indexer(features["customer_id"])
+
+    def from_model(column: str) -> np.ndarray:
+        values = model_frame[column].to_numpy(dtype=float, na_value=np.nan)
+        return np.where(in_model >= 0, values[in_model], np.nan)
+
     frame = pd.DataFrame({
         "customer_id": features["customer_id"].to_numpy(),
         "tier": features["tier"].to_numpy(),
@@ -439,10 +449,10 @@ def backtest(orders: pd.DataFrame, customers: pd.DataFrame, as_of, params: dict,
     })
     # combined: either warns (the run's own list is the model's alone once a model is used)
     frame["churn_warning"] = frame["rule_warning"] | frame["model_warning"]
-    frame["frequency"] = frame["customer_id"].map(by_id["frequency"]).astype(float)
-    frame["p_alive"] = frame["customer_id"].map(by_id["p_alive"]).astype(float)
-    frame["expected_purchases"] = frame["customer_id"].map(by_id["expected_purchases"]).astype(float)
-    frame["predicted_spend"] = frame["expected_purchases"] * frame["customer_id"].map(by_id["expected_spend"])
+    frame["frequency"] = from_model("frequency")
+    frame["p_alive"] = from_model("p_alive")
+    frame["expected_purchases"] = from_model("expected_purchases")
+    frame["predicted_spend"] = frame["expected_purchases"] * from_model("expected_spend")
     frame["risk"] = warned["p_no_purchase"].to_numpy(dtype=float)
     frame["risk_value"] = (warned["risk_value"].to_numpy(dtype=float) if "risk_value" in warned
                            else np.full(len(frame), np.nan))

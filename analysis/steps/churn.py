@@ -31,17 +31,20 @@ from analysis.steps.churn_models import (
     MONTH_DAYS, BGNBDFit, GammaGammaFit, MBGNBDFit, expected_purchases, expected_spend, fit_bgnbd,
     fit_gamma_gamma, fit_mbgnbd, median_wait, predict_clv, prob_alive, prob_no_purchase,
 )
+from analysis.text_columns import text_column
 from analysis.tiers import TierRoles
 from analysis.vocab import text, texts
 
 __all__ = [
     "summarise_orders", "churn_model", "churn_warnings", "warning_summary", "churn_by_tier",
-    "warning_labels", "MODEL_COLUMNS", "WARNING_COLUMNS", "MODELS",
+    "warning_labels", "MODEL_COLUMNS", "WARNING_COLUMNS", "MODELS", "ORDER_COLUMNS",
     # the model maths, re-exported from analysis.steps.churn_models
     "BGNBDFit", "MBGNBDFit", "GammaGammaFit", "fit_bgnbd", "fit_mbgnbd", "prob_alive", "expected_purchases",
     "prob_no_purchase", "median_wait", "fit_gamma_gamma", "expected_spend", "predict_clv", "MONTH_DAYS",
 ]
 
+# What churn_model reads of the cleaned orders (callers may pass only these).
+ORDER_COLUMNS = ("customer_id", "order_date", "net_amount", "is_purchase")
 # churn.model values that fit a purchase model ("none": the rule alone).
 MODELS = ("bgnbd", "mbgnbd")
 
@@ -96,23 +99,26 @@ def summarise_orders(orders: pd.DataFrame, as_of, *, unit_days: float,
     cut = as_of if calibration_end is None else pd.Timestamp(calibration_end).normalize()
     if cut > as_of:
         raise ValueError(f"calibration_end {cut.date()} is after as_of {as_of.date()}")
-    day = orders["order_date"].dt.normalize()
-    frame = pd.DataFrame({"customer_id": orders["customer_id"], "day": day,
-                          "net": orders["net_amount"].astype(float),
-                          "bought": orders["is_purchase"].astype(bool)})
-    frame = frame[frame["day"] <= as_of]
-    calib = frame[frame["day"] <= cut]
-    days = calib.groupby(["customer_id", "day"], sort=True, observed=True).agg(
-        net=("net", "sum"), bought=("bought", "any"))
+    # customers as codes in the ids' sort order (groupby's order); a blank id (-1) is dropped as
+    # groupby drops a blank key
+    code, ids = pd.factorize(orders["customer_id"], sort=True)
+    day = orders["order_date"].dt.normalize().to_numpy()
+    kept = (day <= as_of.to_datetime64()) & (code >= 0)   # taken once, not a frame of every row
+    frame = pd.DataFrame({"c": code[kept], "day": day[kept],
+                          "net": orders["net_amount"].astype(float).to_numpy()[kept],
+                          "bought": orders["is_purchase"].astype(bool).to_numpy()[kept]})
+    del code, day, kept
+    calib = frame[frame["day"] <= cut] if cut < as_of else frame
+    days = calib.groupby(["c", "day"], sort=True).agg(net=("net", "sum"), bought=("bought", "any"))
     days = days[days["bought"]].reset_index()
     # rows are sorted by customer then day, so "first" is the first purchase day
-    per = days.groupby("customer_id", sort=True, observed=True).agg(
+    per = days.groupby("c", sort=True).agg(
         first=("day", "first"), last=("day", "last"), n=("day", "size"),
         total=("net", "sum"), first_net=("net", "first"))
     unit = pd.Timedelta(days=unit_days)
     n_repeat = per["n"] - 1
     out = pd.DataFrame({
-        "customer_id": per.index,
+        "customer_id": ids.take(per.index.to_numpy()),
         "frequency": n_repeat.astype(float).to_numpy(),
         "recency": ((per["last"] - per["first"]) / unit).to_numpy(dtype=float),
         "T": ((cut - per["first"]) / unit).to_numpy(dtype=float),
@@ -121,10 +127,10 @@ def summarise_orders(orders: pd.DataFrame, as_of, *, unit_days: float,
     })
     if calibration_end is not None:
         hold = frame[frame["day"] > cut]
-        hold_days = hold[hold["bought"]].groupby("customer_id", observed=True)["day"].nunique()
-        hold_spend = hold.groupby("customer_id", observed=True)["net"].sum()
-        out["frequency_holdout"] = out["customer_id"].map(hold_days).fillna(0).astype(float)
-        out["monetary_holdout"] = out["customer_id"].map(hold_spend).fillna(0.0).astype(float)
+        hold_days = hold[hold["bought"]].groupby("c")["day"].nunique()
+        hold_spend = hold.groupby("c")["net"].sum()
+        out["frequency_holdout"] = hold_days.reindex(per.index).fillna(0).astype(float).to_numpy()
+        out["monetary_holdout"] = hold_spend.reindex(per.index).fillna(0.0).astype(float).to_numpy()
         out["duration_holdout"] = (as_of - cut) / unit
     return out.reset_index(drop=True)
 
@@ -353,9 +359,18 @@ def churn_warnings(features: pd.DataFrame, model_frame: pd.DataFrame | None = No
     rule = ((days_since >= days) & (spend >= min_spend)).fillna(False).astype(bool)
     nan = pd.Series(np.nan, index=out.index)
     if model_frame is not None and len(model_frame):
-        by_id = model_frame.set_index("customer_id")
-        used = out["customer_id"].map(by_id["model_used"]).fillna(False).astype(bool)
-        column = (lambda c: out["customer_id"].map(by_id[c]) if c in by_id else nan)
+        # each customer's row in the model frame, looked up once for all its columns
+        at = pd.Index(model_frame["customer_id"]).get_indexer(out["customer_id"])
+        found = at >= 0
+
+        def column(name: str) -> pd.Series:
+            if name not in model_frame:
+                return nan
+            values = model_frame[name].to_numpy()[np.where(found, at, 0)]
+            blank = False if values.dtype == bool else np.datetime64("NaT") if values.dtype.kind == "M" else np.nan
+            return pd.Series(np.where(found, values, blank), index=out.index)
+
+        used = column("model_used").astype(bool)
         p_alive = column("p_alive").astype(float)
         p_none = column("p_no_purchase").astype(float)
         next_date = pd.to_datetime(column("expected_next_purchase"))
@@ -368,9 +383,8 @@ def churn_warnings(features: pd.DataFrame, model_frame: pd.DataFrame | None = No
 
     if churn_params is None:   # the earlier warning: P(active) below a threshold
         model = (used & (p_alive < p_alive_threshold)).fillna(False).astype(bool)
-        reasons = [_reason(r, m, d, s, text("churn.reason.model", p=p) if m else "")
-                   for r, m, d, s, p in zip(rule, model, days_since, spend, p_alive)]
         out["churn_warning"] = rule | model
+        model_reason = ("churn.reason.model", {"p": p_alive})
     else:
         basis = churn_params["value_basis"]
         value = spend
@@ -392,15 +406,12 @@ def churn_warnings(features: pd.DataFrame, model_frame: pd.DataFrame | None = No
         model = ((rank <= k) & (score > 0)).fillna(False).astype(bool)
         ranking = text(f"churn.ranking.{basis}")
         horizon = int(churn_params["horizon_days"])
-        reasons = [_reason(r, m, d, s, text("churn.reason.ranked", p=p, days=horizon, ranking=ranking,
-                                            rank=int(place)) if m else "")
-                   for r, m, d, s, p, place in zip(rule, model, days_since, spend, p_none, rank)]
         out["churn_warning"] = model if used.any() else rule
+        model_reason = ("churn.reason.ranked", {"p": p_none, "days": horizon, "ranking": ranking, "rank": rank})
         out["warning_value"] = value.where(ranked & (basis != "none")).to_numpy()
         out["risk_value"] = score.where(ranked).to_numpy()
         out["risk_value_rank"] = rank
-    warned = out["churn_warning"]
-    out["warning_reason"] = pd.array([r if w else pd.NA for r, w in zip(reasons, warned)], dtype="string")
+    out["warning_reason"] = _reasons(out["churn_warning"], rule, model, days_since, spend, model_reason)
     out["rule_warning"] = rule
     out["model_warning"] = model
     out["p_alive"] = p_alive.to_numpy()
@@ -409,13 +420,22 @@ def churn_warnings(features: pd.DataFrame, model_frame: pd.DataFrame | None = No
     return out[[c for c in WARNING_COLUMNS if c in out]]
 
 
-def _reason(rule: bool, model: bool, days_since: float, spend: float, model_text: str):
-    parts = []
-    if rule:
-        parts.append(text("churn.reason.rule", days=int(days_since), spend=spend))
-    if model:
-        parts.append(model_text)
-    return text("churn.reason.joiner").join(parts) if parts else pd.NA
+def _reasons(warned: pd.Series, rule: pd.Series, model: pd.Series, days_since: pd.Series, spend: pd.Series,
+             model_reason: tuple[str, dict]) -> pd.Series:
+    """Each warned customer's reason, built column-wise: the rule's part and the model's part
+    (``model_reason``: its vocabulary key and fields, Series or one value for all), joined where
+    both apply; blank for the customers not warned."""
+    by_rule, by_model = (warned & rule).to_numpy(), (warned & model).to_numpy()
+    reason = np.full(len(warned), None, dtype=object)
+    reason[by_rule] = text_column("churn.reason.rule", days=days_since[by_rule].astype("int64"),
+                                  spend=spend[by_rule])
+    key, fields = model_reason
+    said = text_column(key, **{name: value[by_model] if isinstance(value, pd.Series) else value
+                               for name, value in fields.items()})
+    both = by_rule[by_model]
+    said[both] = reason[by_model][both] + text("churn.reason.joiner") + said[both]
+    reason[by_model] = said
+    return pd.Series(pd.array(reason, dtype="string"), index=warned.index)
 
 
 def warning_summary(warnings: pd.DataFrame, churn_params: dict, status: dict, *, rule_days: float) -> str:

@@ -124,9 +124,17 @@ def _as_arrays(*columns):
 
 
 def _unique_rows(*columns):
-    """Distinct rows of the stacked columns and how often each occurs (speeds up fitting)."""
+    """Distinct rows of the stacked columns, in ascending order (first column first), and how
+    often each occurs (speeds up fitting): what ``np.unique(axis=0)`` gives, from a lexsort of
+    the columns, which is several times faster than its sort of whole rows."""
     stacked = np.column_stack(columns)
-    rows, counts = np.unique(stacked, axis=0, return_counts=True)
+    if not len(stacked) or not np.isfinite(stacked).all():  # NaN rows: leave their order to numpy
+        rows, counts = np.unique(stacked, axis=0, return_counts=True)
+        return [rows[:, i] for i in range(rows.shape[1])], counts.astype(float)
+    ordered = stacked[np.lexsort(stacked.T[::-1])]
+    starts = np.flatnonzero(np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)])
+    rows = ordered[starts]  # C-contiguous like numpy's, so the fit's arithmetic is the same
+    counts = np.diff(np.r_[starts, len(ordered)])
     return [rows[:, i] for i in range(rows.shape[1])], counts.astype(float)
 
 

@@ -103,7 +103,8 @@ def main_channel(orders: pd.DataFrame) -> pd.Series:
         # indexed by customer id (text), so that it merges onto any customer table, even an empty one
         return pd.Series(dtype="string", name="main_channel",
                          index=pd.Index([], dtype="string", name="customer_id"))
-    purchases = orders[orders["is_purchase"] & orders["channel"].notna()]
+    purchases = orders.loc[orders["is_purchase"] & orders["channel"].notna(),
+                           ["customer_id", "channel", "order_id", "amount"]]
     stats = purchases.groupby(["customer_id", "channel"]).agg(n=("order_id", "size"), spend=("amount", "sum"))
     best = stats.sort_values(["n", "spend"], ascending=False).reset_index().drop_duplicates("customer_id")
     return best.set_index("customer_id")["channel"].rename("main_channel")
@@ -224,9 +225,14 @@ def interaction_features(interactions: pd.DataFrame | None, as_of: pd.Timestamp,
         is_message = kind.eq(MESSAGE_KIND).fillna(False)
         feature = feature.mask(is_message, event.map(_EVENT_COUNTS).astype("string"))
         keyed = pd.DataFrame({"customer_id": log["customer_id"].astype("string"), "feature": feature}).dropna()
-        out = (pd.crosstab(keyed["customer_id"], keyed["feature"])
-               .reindex(columns=counts, fill_value=0).astype("int64")
-               .rename_axis(index="customer_id", columns=None).reset_index())
+        # One count per (customer code, feature code) in a single bincount: pd.crosstab would
+        # count with a Python function per customer.
+        customer, ids = pd.factorize(keyed["customer_id"], sort=True)
+        column = pd.Index(counts).get_indexer(keyed["feature"])
+        known = column >= 0
+        table = np.bincount(customer[known] * len(counts) + column[known], minlength=len(ids) * len(counts))
+        out = pd.DataFrame(table.reshape(len(ids), len(counts)).astype("int64"), columns=counts)
+        out.insert(0, "customer_id", pd.array(ids, dtype="string"))
     if customers is not None:
         keep = ["customer_id"] + (["owner"] if "owner" in customers else [])
         base = customers[keep].drop_duplicates("customer_id")

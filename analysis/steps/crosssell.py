@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from analysis.text_columns import text_column
 from analysis.vocab import text, texts
 
 __all__ = ["customer_baskets", "category_rules", "recommend_next_category", "rules_display",
@@ -111,11 +112,6 @@ def category_rules(orders: pd.DataFrame, *, min_support: float, min_confidence: 
     return _sort_rules(rules.loc[keep])[RULE_COLUMNS]
 
 
-def _rule_reason(antecedent: str, consequent: str, confidence: float, lift: float) -> str:
-    return text("crosssell.reason.rule", antecedent=antecedent, consequent=consequent,
-                confidence=confidence, lift=lift)
-
-
 def recommend_next_category(orders: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     """Each customer's next category: one they have not bought yet, with the reason.
 
@@ -152,21 +148,20 @@ def recommend_next_category(orders: pd.DataFrame, rules: pd.DataFrame) -> pd.Dat
             ["customer_id", "score", "confidence", "n_both", "consequent", "antecedent"],
             ascending=[True, False, False, False, True, True], kind="mergesort")
         picked = candidates.drop_duplicates("customer_id")[picked.columns]
-    picked = picked.set_index("customer_id")
+    picked = picked.set_index("customer_id").reindex(everyone)
 
     out = pd.DataFrame(index=everyone)
-    out["next_category"] = picked["consequent"].reindex(everyone).astype("string")
+    out["next_category"] = picked["consequent"].astype("string")
     out["basis"] = pd.Series("rule", index=everyone, dtype="string").where(out["next_category"].notna())
-    for col in ["antecedent"]:
-        out[col] = picked[col].reindex(everyone).astype("string")
+    out["antecedent"] = picked["antecedent"].astype("string")
     for col in ["support", "confidence", "lift"]:
-        out[col] = picked[col].reindex(everyone).astype("float64")
+        out[col] = picked[col].astype("float64")
     has_rule = out["basis"].eq("rule").fillna(False)
     out["reason"] = pd.Series(pd.NA, index=everyone, dtype="string")
-    out.loc[has_rule, "reason"] = [
-        _rule_reason(a, c, conf, lift) for a, c, conf, lift in
-        zip(out.loc[has_rule, "antecedent"], out.loc[has_rule, "next_category"],
-            out.loc[has_rule, "confidence"], out.loc[has_rule, "lift"])]
+    ruled = out.loc[has_rule]
+    out.loc[has_rule, "reason"] = text_column("crosssell.reason.rule", antecedent=ruled["antecedent"],
+                                              consequent=ruled["next_category"], confidence=ruled["confidence"],
+                                              lift=ruled["lift"])
 
     # Fallback: the most popular category each remaining customer has not bought. Popular
     # categories are tried in order, so only a handful of passes over the remaining ids.

@@ -8,8 +8,11 @@ import pandas as pd
 from analysis.vocab import all_labels, text, texts
 
 __all__ = ["share_table", "concentration_statements", "customer_behaviour", "value_counts",
-           "PROFILE_COLUMNS", "profile_dimensions"]
+           "PROFILE_COLUMNS", "PROFILE_ORDER_COLUMNS", "profile_dimensions"]
 
+# The order columns notebook 02 reads (customer_behaviour, cohort_retention, the channel chart):
+# it keeps only these, not a copy of every column of a 10-million-row table.
+PROFILE_ORDER_COLUMNS = ("customer_id", "order_id", "order_date", "amount", "net_amount", "is_purchase", "channel")
 # Customer columns profiled, in order; how a manager calls each is profile.dimension.<column>.
 PROFILE_COLUMNS = ("region", "province", "industry", "company_size", "preferred_channel", "owner")
 
@@ -89,7 +92,9 @@ def concentration_statements(customers: pd.DataFrame, dimensions: dict | None = 
 
 def customer_behaviour(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Per customer: orders, average order value (元), recency and tenure (days)."""
-    purchases = orders[orders["is_purchase"] & (orders["order_date"] <= as_of)]
+    # the four columns read, not a copy of every column of the orders
+    purchases = orders.loc[orders["is_purchase"] & (orders["order_date"] <= as_of),
+                           ["customer_id", "order_id", "amount", "order_date"]]
     grouped = purchases.groupby("customer_id")
     frame = pd.DataFrame({
         "orders": grouped["order_id"].nunique(),

@@ -152,6 +152,21 @@ def test_fit_is_the_same_from_raw_and_deduplicated_rows(cdnow, cdnow_fit, cdnow_
 # --------------------------------------------------------------------------- one-time buyers
 
 
+def test_unique_rows_are_numpys_distinct_rows_in_the_same_order_and_layout():
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 4, 500).astype(float)
+    t = rng.integers(0, 3, 500).astype(float)
+    T = t + rng.integers(0, 3, 500)
+    (ux, ut, uT), counts = models._unique_rows(x, t, T)
+    rows, expected = np.unique(np.column_stack([x, t, T]), axis=0, return_counts=True)
+    for got, want in zip((ux, ut, uT), rows.T):
+        assert np.array_equal(got, want) and got.strides == rows[:, 0].strides
+    assert counts.tolist() == expected.astype(float).tolist()
+    assert models._unique_rows(np.array([2.0, 1.0, 2.0]), np.array([0.0, 5.0, 0.0]))[1].tolist() == [1.0, 2.0]
+    (empty,), none = models._unique_rows(np.array([]))
+    assert len(empty) == 0 and len(none) == 0
+
+
 def test_bgnbd_prob_alive_is_one_without_repeat_purchases(cdnow_fit):
     # dropout can only happen right after a repeat purchase: x = 0 means certainly still active
     p = prob_alive(cdnow_fit, [0, 0, 2, 2], [0, 0, 30.43, 5.0], [38.86, 500.0, 38.86, 38.86])

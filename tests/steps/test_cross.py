@@ -123,6 +123,24 @@ def test_interaction_features_cover_every_customer_with_owner():
     assert empty["messages_sent"].tolist() == [0, 0] and empty["open_rate"].isna().all()
 
 
+
+def test_interaction_features_edge_cases_by_hand():
+    as_of = pd.Timestamp("2026-10-31")
+    one = interaction_features(_log([("C7", "2026-10-01", "浏览", None)]), as_of)
+    assert one.drop(columns=["open_rate", "click_rate"]).values.tolist() == [["C7", 0, 0, 0, 1, 0, 0, 0]]
+    # rows outside the window, or that count nowhere (another kind, a bounced message, no
+    # customer), give no customer row; customers come in the order of their ids as text
+    log = _log([("B", "2020-01-01", "投诉", None), ("A", "2026-09-01", "其他", None),
+                ("A", "2026-09-01", "消息", "bounced"), (None, "2026-09-01", "投诉", None),
+                ("b", "2026-09-01", "投诉", None), ("C10", "2026-09-01", "咨询", None),
+                ("C9", "2026-09-01", "咨询", None), ("C9", "2026-09-02", "咨询", None)])
+    got = interaction_features(log, as_of)
+    assert got["customer_id"].tolist() == ["C10", "C9", "b"]
+    assert got["inquiries"].tolist() == [1, 2, 0] and got["complaints"].tolist() == [0, 0, 1]
+    none = interaction_features(_log([("B", "2020-01-01", "投诉", None)]), as_of)
+    assert len(none) == 0 and str(none["complaints"].dtype) == "int64"
+
+
 # ---------------------------------------------------------------- numeric tests
 
 def _complaints_fixture():

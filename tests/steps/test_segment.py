@@ -278,6 +278,21 @@ def test_heavy_ties_every_customer_scored_and_ties_share_a_score():
     assert (scored["m_score"] == 3).all()
 
 
+def test_first_order_is_the_smallest_order_id_as_text_on_the_first_day():
+    # First day 2026-03-01: orders "9" and "10" (two lines); "10" < "9" as text, so the first
+    # order is "10" = 20 + 5 元. A line without an order id is not an order. B's first day has
+    # only a line without an id: no first order. C is not in the archive: no row.
+    orders = _orders([("A", "9", "2026-03-01 09:00", 100.0), ("A", "10", "2026-03-01 09:00", 20.0),
+                      ("A", "10", "2026-03-01 18:00", 5.0), ("A", None, "2026-03-01 09:00", 7.0),
+                      ("A", "1", "2026-04-01 09:00", 50.0), ("B", None, "2026-05-01 09:00", 30.0),
+                      ("C", "5", "2026-05-01 09:00", 30.0)])
+    rfm = compute_rfm(orders, pd.DataFrame({"customer_id": ["A", "B", "D"]}), AS_OF).set_index("customer_id")
+    assert rfm.loc["A", "first_order"] == 25.0
+    assert rfm.loc["A", "orders"] == 3 and rfm.loc["A", "total_spend"] == 182.0
+    assert np.isnan(rfm.loc["B", "first_order"]) and rfm.loc["B", "orders"] == 0
+    assert rfm.index.tolist() == ["A", "B", "D"] and np.isnan(rfm.loc["D", "recency_days"])
+
+
 def test_customer_with_a_single_order():
     orders = _orders([("S", "1", "2026-09-30", 6000.0)])
     rfm = score_rfm(compute_rfm(orders, pd.DataFrame({"customer_id": ["S"]}), AS_OF)).iloc[0]
