@@ -131,12 +131,15 @@ def write_interim(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
     return paths
 
 
-def read_interim(folder: Path, name: str, *, optional: bool = False) -> pd.DataFrame | None:
+def read_interim(folder: Path, name: str, *, optional: bool = False,
+                 columns: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame | None:
     """Read ``folder/<name>.parquet`` written by an earlier notebook.
 
     ``optional=True`` returns ``None`` for an absent table instead of raising — for tables
     that exist only when their input did (``interactions``, ``surveys``), or a previous
-    month's folder.
+    month's folder. ``columns`` reads only those of the table's columns that it has (optional
+    inputs may lack some), in the table's order: a per-order table is never loaded whole to
+    keep a few columns.
 
     Raises
     ------
@@ -155,4 +158,9 @@ def read_interim(folder: Path, name: str, *, optional: bool = False) -> pd.DataF
             if present else ""
         raise KitError(text("catalog.error.missing", path=path, producer=producer,
                             order=" → ".join(upto), present=have))
-    return pd.read_parquet(path)
+    if columns is not None:
+        import pyarrow.parquet as pq
+
+        wanted = set(columns)
+        columns = [c for c in pq.read_schema(path).names if c in wanted]
+    return pd.read_parquet(path, columns=columns)

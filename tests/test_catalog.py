@@ -22,6 +22,19 @@ def test_interim_round_trip(tmp_path):
     assert not list((tmp_path / "interim").glob(".*tmp"))
 
 
+def test_read_interim_reads_only_the_columns_asked_for_that_the_table_has(tmp_path):
+    frame = pd.DataFrame({"customer_id": ["C1", "C2"], "order_id": ["O1", "O2"],
+                          "order_date": pd.to_datetime(["2026-01-01", "2026-01-02"]), "amount": [10.0, 2.5],
+                          "net_amount": [10.0, -2.5], "is_purchase": [True, False], "is_cancelled": [False, False],
+                          "is_return": [False, True], "channel": ["线上", "门店"]})
+    write_interim({"orders": frame}, tmp_path)
+    # "category" is absent (an optional input column): asked for but not there, not an error
+    got = read_interim(tmp_path, "orders", columns=["net_amount", "customer_id", "category"])
+    assert list(got.columns) == ["customer_id", "net_amount"]   # the table's order
+    assert got["net_amount"].tolist() == [10.0, -2.5]
+    assert read_interim(tmp_path, "surveys", optional=True, columns=["customer_id"]) is None
+
+
 def test_read_interim_missing_names_file_and_notebook(tmp_path):
     write_interim({"quality": QUALITY}, tmp_path)
     with pytest.raises(KitError) as err:

@@ -83,7 +83,8 @@ def executive_summary(out_dir: Path, month: str, as_of: pd.Timestamp, roles: Tie
         warned = int(churn["churn_warning"].sum())
         prev_warned = int(prev_churn["churn_warning"].sum()) if prev_churn is not None else None
         money.append(text("summary.warnings", n=warned, change=_paren(warned, prev_warned)))
-    revenue = _monthly_revenue(read_interim(folder, "orders", optional=True), as_of)
+    revenue = _monthly_revenue(read_interim(folder, "orders", optional=True, columns=["order_date", "net_amount"]),
+                               as_of)
     if revenue is not None:
         this, last = revenue
         money.append(text("summary.revenue", amount=this, change=_paren(this, last, money=True)))
