@@ -2,8 +2,9 @@
 
 Full contact data appears only in the internal workbooks. Shared copies of the workbooks go
 through :func:`mask_workbook_sheets`, the report's customer tables through :func:`mask_names`
-(analysis/outputs/tables.py); :func:`scan_for_personal_data` checks a written file (or the HTML
-report) for anything left unmasked.
+(analysis/outputs/tables.py). :func:`scan_sheets` checks the masked frames for anything left
+unmasked before they are written; :func:`scan_for_personal_data` checks a written file (or the
+HTML report) with the same patterns.
 
 A masked customer is shown by one alias everywhere in a run — ``王**（C0123）``,
 ``王先生（C0123）``, ``大**公司（C0001）`` — worked out from the row alone (the name, the
@@ -18,11 +19,15 @@ the words that tell a company or a salutation from analysis/reference/personal_d
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.errors import KitError
 from analysis.reference.personal_data import (
@@ -32,7 +37,7 @@ from analysis import vocab
 
 __all__ = [
     "mask_phones", "mask_names", "mask_emails", "mask_contacts", "mask_text", "mask_workbook_sheets",
-    "contains_unmasked_mobile", "scan_for_personal_data", "COMPANY_MARKERS", "NAME_COLUMNS",
+    "contains_unmasked_mobile", "scan_sheets", "scan_for_personal_data", "COMPANY_MARKERS", "NAME_COLUMNS",
     "CONTACT_COLUMNS",
 ]
 
@@ -145,9 +150,10 @@ def mask_text(values: pd.Series) -> pd.Series:
     ['请回电 138****5678 或 l***@***.cn', <NA>]
     """
     text = values.astype("string")
-    present = text.notna().to_numpy()
     out = text.to_numpy(dtype=object, na_value=None)
-    out[present] = [_mask_one(v) for v in out[present]]
+    present = np.flatnonzero(text.notna().to_numpy())
+    picked = present[_candidates(out[present])]  # the rest has nothing to mask
+    out[picked] = [_mask_one(v) for v in out[picked]]
     return pd.Series(out, index=values.index, dtype="string")
 
 
@@ -240,14 +246,34 @@ def _is_text(values: pd.Series) -> bool:
 def _mask_text_keep_types(values: pd.Series) -> pd.Series:
     # An object column may mix text with numbers or dates (隔离明细 原值): only text changes,
     # and a whole number that is a phone (13812345678 stored as a number) becomes masked text.
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return _mask_mixed(values)
+    # All text: each distinct value is looked at once, and only those the cheap candidate
+    # search picks (8+ digits in a row, or @) go through the substitutions.
+    codes, uniques = pd.factorize(values)
+    uniques = np.asarray(uniques, dtype=object)
+    masked = uniques.copy()
+    for i in np.flatnonzero(_candidates(uniques)):
+        masked[i] = _mask_one(uniques[i])
+    changed = np.flatnonzero(masked != uniques)
+    if not len(changed):
+        return values
+    out = values.to_numpy(dtype=object, copy=True)
+    rows = np.isin(codes, changed)
+    out[rows] = masked[codes[rows]]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _mask_mixed(values: pd.Series) -> pd.Series:
     out = []
     changed = False
     for value in values.tolist():
         if isinstance(value, str):
             masked = _mask_one(value)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            masked = _mask_one(str(value))
-            masked = value if masked == str(value) else masked
+        elif _whole_number(value):
+            number = str(int(value))
+            masked = _mask_one(number)
+            masked = value if masked == number else masked
         else:
             masked = value
         changed = changed or masked is not value
@@ -255,6 +281,32 @@ def _mask_text_keep_types(values: pd.Series) -> pd.Series:
     if not changed:
         return values
     return pd.Series(out, index=values.index, dtype=object)
+
+
+def _whole_number(value) -> bool:
+    """An int, or a float with nothing after the point: a cell that can show 13812345678
+    (the workbook writes a whole float of a text column as its digits)."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, np.integer)):
+        return True
+    return isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer()
+
+
+# _CANDIDATE in RE2's syntax, for Arrow's vectorised search: \d is any Unicode decimal digit
+# (category Nd) in Python's patterns, \p{Nd} in RE2's.
+_CANDIDATE_RE2 = _CANDIDATE.pattern.replace(r"\d", r"\p{Nd}")
+
+
+def _candidates(texts: np.ndarray) -> np.ndarray:
+    """Which of an array of str could hold a phone number or an e-mail (:data:`_CANDIDATE`)."""
+    if not len(texts):
+        return np.zeros(0, dtype=bool)
+    try:
+        found = pc.match_substring_regex(pa.array(texts, type=pa.large_string()), _CANDIDATE_RE2)
+    except (pa.ArrowException, UnicodeError):  # text Arrow cannot hold (a lone surrogate)
+        return np.array([_CANDIDATE.search(v) is not None for v in texts], dtype=bool)
+    return found.to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _masked_hit(found: str) -> str:
@@ -266,6 +318,74 @@ def _hits(text: str) -> list[str]:
     found = [m[0] for m in _MOBILE.finditer(text)]
     found += [m[0] for m in _EMAIL.finditer(text)]
     return found
+
+
+def scan_sheets(sheets: dict[str, dict[str, pd.DataFrame]]) -> list[str]:
+    """Unmasked mainland mobile numbers and e-mail addresses left in workbook frames, found
+    before they are written (the patterns of :func:`scan_for_personal_data`, which checks a
+    written file).
+
+    ``sheets`` is what :func:`analysis.outputs.workbooks.write_workbooks` takes (workbook key
+    -> sheet key -> frame). Every value is checked as its cell will show it: text, and whole
+    numbers (a phone stored as a number); other numbers, dates and blanks cannot hold one.
+    Each finding names the workbook, sheet, record (data row, from 1) and column and shows the
+    value masked; an empty list means nothing was found.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"客户ID": ["C1", "C2"], "客户反馈": ["请回电 138****5678", "请回电 13912345678"]})
+    >>> scan_sheets({"execution_log": {"execution": log}})
+    ['维护执行记录表 工作表「执行记录」第2条记录 列「客户反馈」: 139****5678']
+    """
+    from analysis.outputs.workbooks import WORKBOOKS, sheet_name, workbook_name
+
+    findings = []
+    for workbook, frames in sheets.items():
+        book = workbook_name(workbook) if workbook in WORKBOOKS else workbook
+        for sheet, frame in frames.items():
+            # A per-owner copy ("owner_tasks:王") is the sheet named after its owner.
+            shown = (sheet.split(":", 1)[1] if ":" in sheet
+                     else sheet_name(sheet) if workbook in WORKBOOKS and sheet in WORKBOOKS[workbook] else sheet)
+            for column in frame.columns:
+                for record, hit in _column_hits(frame[column]):
+                    findings.append(vocab.text("privacy.finding.record", workbook=book, sheet=shown,
+                                               record=record, column=column, value=_masked_hit(hit)))
+    return findings
+
+
+def _column_hits(values: pd.Series) -> list[tuple[int, str]]:
+    """(record number from 1, unmasked number or address) for every one in a column."""
+    texts = _cell_texts(values.reset_index(drop=True))
+    if not len(texts):
+        return []
+    codes, uniques = pd.factorize(texts)
+    uniques = np.asarray(uniques, dtype=object)
+    found = {i: _hits(uniques[i]) for i in np.flatnonzero(_candidates(uniques))}
+    found = {i: hits for i, hits in found.items() if hits}
+    if not found:
+        return []
+    rows = np.flatnonzero(np.isin(codes, list(found)))
+    return [(int(texts.index[r]) + 1, hit) for r in rows for hit in found[codes[r]]]
+
+
+def _cell_texts(values: pd.Series) -> pd.Series:
+    """The values of a column that could show a phone number or an address, as text, indexed
+    by position: text, and whole numbers; floats, dates, booleans and blanks are left out."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        values, dtype = values.astype(object), np.dtype(object)
+    if pd.api.types.is_bool_dtype(dtype) or not (
+            pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_string_dtype(dtype) or dtype == object):
+        return pd.Series([], dtype=object)
+    values = values.dropna()
+    if pd.api.types.is_integer_dtype(dtype):
+        return values.astype("int64").astype(str).astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values.astype(object)
+    keep = [isinstance(v, str) or _whole_number(v) for v in values.tolist()]
+    kept = values[keep]
+    return pd.Series([v if isinstance(v, str) else str(int(v)) for v in kept.tolist()],
+                     index=kept.index, dtype=object)
 
 
 def scan_for_personal_data(path_or_text: str | Path) -> list[str]:
@@ -286,22 +406,23 @@ def scan_for_personal_data(path_or_text: str | Path) -> list[str]:
     if path is not None and not path.is_file():
         raise KitError(vocab.text("privacy.error.no_file", path=path))
     if path is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
-        import openpyxl
-        from openpyxl.utils import get_column_letter
+        import python_calamine as calamine
+        from xlsxwriter.utility import xl_rowcol_to_cell
 
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        try:
-            for ws in wb.worksheets:
-                for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                    for c, value in enumerate(row, start=1):
-                        if value is None or not isinstance(value, (str, int)) or isinstance(value, bool):
-                            continue
-                        for hit in _hits(str(value)):
+        with calamine.CalamineWorkbook.from_path(str(path)) as book:
+            for name in book.sheet_names:
+                grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)  # from A1
+                for r, row in enumerate(grid):
+                    for c, value in enumerate(row):
+                        # calamine gives every number as a float: a whole one may be a phone
+                        if value.__class__ is not str:
+                            if not _whole_number(value):
+                                continue
+                            value = str(int(value))
+                        for hit in _hits(value):
                             findings.append(vocab.text(
-                                "privacy.finding.cell", file=path.name, sheet=ws.title,
-                                cell=f"{get_column_letter(c)}{r}", value=_masked_hit(hit)))
-        finally:
-            wb.close()
+                                "privacy.finding.cell", file=path.name, sheet=name,
+                                cell=xl_rowcol_to_cell(r, c), value=_masked_hit(hit)))
         return findings
     if path is not None:
         text = path.read_text(encoding="utf-8", errors="replace")

@@ -36,7 +36,7 @@ import yaml
 
 from analysis.errors import KitError
 from analysis.outputs.workbooks import (
-    WORKBOOKS, column, headers, per_owner_sheets, read_sheet, repeated_sheet_names, sheet_name, workbook_name,
+    WORKBOOKS, column, headers, open_workbook, per_owner_sheets, read_sheet, sheet_name, workbook_name,
     workbook_path,
 )
 from analysis.reference.staff_entries import DATE_TEXT_REPLACEMENTS, THOUSANDS_SEPARATORS
@@ -132,10 +132,18 @@ def read_previous(previous_dir: str | Path | None, month_prev: str) -> PreviousR
     if not run.folder.is_dir():
         run.notes.append(_t("note.no_folder_at", month=month_prev, folder=run.folder))
         return run
-    run.execution = _read_checked(run, EXECUTION, _check_execution)
     path = workbook_path(run.folder, EXECUTION[0], run.month)
-    own = [_read_checked(run, EXECUTION, _check_execution, label=name)
-           for name in (repeated_sheet_names(path, EXECUTION[0]) if path.is_file() else [])]
+    try:  # the full list and each owner's sheet from one opening of the file
+        book = open_workbook(path)
+    except KitError:
+        book = None  # _read_checked says why
+    try:
+        run.execution = _read_checked(run, EXECUTION, _check_execution, book=book)
+        own = [_read_checked(run, EXECUTION, _check_execution, label=name, book=book)
+               for name in (book.repeated_sheet_names(EXECUTION[0]) if book is not None else [])]
+    finally:
+        if book is not None:
+            book.close()
     run.execution, conflicts = combine_task_rows(run.execution, own)
     if conflicts:
         run.notes.append(_t("note.owner_sheet_wins", file=path.name, n=conflicts))
@@ -171,7 +179,7 @@ def combine_task_rows(full: pd.DataFrame, own: list[pd.DataFrame]) -> tuple[pd.D
     filled = rows[staff].notna().any(axis=1) if staff else pd.Series(False, index=rows.index)
     ids = rows[key].map(lambda v: None if _blank(v) else customer_key(v))
     full_ids = full[key].map(lambda v: None if _blank(v) else customer_key(v))
-    on_list = filled & ids.notna() & ids.isin(set(full_ids.dropna()))
+    on_list = filled & ids.notna() & ids.astype(object).isin(full_ids.dropna().astype(object))
     first = ids[on_list].drop_duplicates()
     matched = rows.loc[first.index].set_index(first.to_numpy())
     out = full.copy()
@@ -193,9 +201,11 @@ def combine_task_rows(full: pd.DataFrame, own: list[pd.DataFrame]) -> tuple[pd.D
     return out, conflicts
 
 
-def _read_checked(run: PreviousRun, key: tuple[str, str], check, label: str | None = None) -> pd.DataFrame:
+def _read_checked(run: PreviousRun, key: tuple[str, str], check, label: str | None = None,
+                  book=None) -> pd.DataFrame:
     """One sheet of last month's, checked; ``label`` reads a sheet of that name (an owner's
-    page) with the definition of ``key``'s sheet."""
+    page) with the definition of ``key``'s sheet; ``book``: the file already opened
+    (:func:`~analysis.outputs.workbooks.open_workbook`)."""
     workbook, sheet = key
     path = workbook_path(run.folder, workbook, run.month)
     label = label or sheet_name(sheet)
@@ -204,7 +214,7 @@ def _read_checked(run: PreviousRun, key: tuple[str, str], check, label: str | No
         run.warnings.append(_t("warning.no_file", workbook=workbook_name(workbook), file=path.name, sheet=label))
         return empty
     try:
-        frame = read_sheet(path, label)
+        frame = book.sheet(label) if book is not None else read_sheet(path, label)
     except KitError as err:
         run.warnings.append(_t("warning.unreadable", error=err, sheet=label))
         return empty
@@ -415,7 +425,7 @@ def merge_staff_rows(new_frame: pd.DataFrame, existing_path: str | Path, sheet: 
             out[col] = None
         out[col] = out[col].astype(object)
     first = ~old_key.duplicated() & old_key.notna()
-    matched = old[first & old_key.isin(set(new_key.dropna()))]
+    matched = old[first & old_key.astype(object).isin(new_key.dropna().astype(object))]
     position = {k: i for i, k in reversed(list(enumerate(new_key.reset_index(drop=True))))}
     target = old_key[matched.index].map(position).to_numpy()
     for col in staff_columns:
@@ -451,8 +461,9 @@ def preserve_staff_rows(sheets: dict, out_dir: str | Path, month: str) -> dict:
             path = workbook_path(out_dir, workbook, month)
             existing = None
             if (workbook, sheet) == EXECUTION and path.is_file():
-                own = [read_sheet(path, name) for name in repeated_sheet_names(path, workbook)]
-                existing, _ = combine_task_rows(read_sheet(path, sheet), own)
+                with open_workbook(path) as book:
+                    own = [book.sheet(name) for name in book.repeated_sheet_names(workbook)]
+                    existing, _ = combine_task_rows(book.sheet(sheet), own)
             out[workbook][sheet] = merge_staff_rows(out[workbook][sheet], path, sheet, key=key,
                                                     existing=existing)
     if EXECUTION[1] in out.get(EXECUTION[0], {}):

@@ -218,9 +218,12 @@ def money_column(values: pd.Series) -> pd.Series:
     """
     unit = float(text("automation.money.large_unit"))
     values = values.astype(float)
-    large = fill_template(text("automation.money.large"), values.index, amount=values / unit)
-    small = fill_template(text("automation.money.small"), values.index, amount=values)
-    return large.where(values.abs() >= 10000, small)
+    big = (values.abs() >= 10000).to_numpy()
+    out = pd.Series("", index=values.index, dtype=object)  # each row formatted by its own template
+    large = fill_template(text("automation.money.large"), values.index[big], amount=values[big] / unit)
+    small = fill_template(text("automation.money.small"), values.index[~big], amount=values[~big])
+    out[big], out[~big] = large.to_numpy(), small.to_numpy()
+    return out
 
 
 def money_formatter():
@@ -251,13 +254,15 @@ def _day(as_of) -> pd.Timestamp:
 
 
 def _purchases(orders: pd.DataFrame | None) -> pd.DataFrame:
-    """Purchase rows with a day-level date (cancellations and returns left out)."""
+    """Purchase rows with a day-level date (cancellations and returns left out), with the
+    columns the lists use. Its own result passes through unchanged in content, so
+    :func:`build_lists` works it out once for every list."""
     if orders is None or not len(orders):
         return pd.DataFrame(columns=["customer_id", "order_date", "amount", "category"])
     bought = orders["is_purchase"] if "is_purchase" in orders else orders["amount"] > 0
-    out = orders.loc[bought.fillna(False).astype(bool)].copy()
-    out["order_date"] = pd.to_datetime(out["order_date"]).dt.normalize()
-    return out
+    columns = [c for c in ["customer_id", "order_date", "amount", "category", "is_purchase"] if c in orders]
+    out = orders.loc[bought.fillna(False).astype(bool).to_numpy(), columns]
+    return out.assign(order_date=pd.to_datetime(out["order_date"]).dt.normalize())
 
 
 def channel_kinds(values: pd.Series) -> pd.Series:
@@ -375,8 +380,8 @@ def _send_and_deadline(starts: pd.Series, name: str, p: dict, cal: Calendar) -> 
             due = send.normalize() + parse_window(p["send_window"])[1]
         cache[pd.Timestamp(start)] = (send, due)
     starts = pd.to_datetime(pd.Series(starts, dtype="datetime64[ns]"))
-    send = pd.Series([cache[pd.Timestamp(s)][0] for s in starts], index=starts.index, dtype="datetime64[ns]")
-    due = pd.Series([cache[pd.Timestamp(s)][1] for s in starts], index=starts.index, dtype="datetime64[ns]")
+    send = starts.map({start: times[0] for start, times in cache.items()}).astype("datetime64[ns]")
+    due = starts.map({start: times[1] for start, times in cache.items()}).astype("datetime64[ns]")
     return send, due
 
 
@@ -488,14 +493,12 @@ def negative_feedback_list(base: pd.DataFrame, surveys: pd.DataFrame | None, as_
                    base, as_of, p, cal, [])
 
 
-def _birthday_matches(birthdays: pd.Series, target: pd.Timestamp) -> pd.Series:
-    """Whether each birthday's month-day is ``target``'s; 2-29 birthdays fall on 2-28 in common years."""
-    b = pd.to_datetime(birthdays)
-    month, dom = b.dt.month, b.dt.day
-    leap = target.is_leap_year
-    on_28 = (month == 2) & (dom == 29) & (not leap)
+def _birthday_matches(month: pd.Series, dom: pd.Series, target: pd.Timestamp) -> np.ndarray:
+    """Whether each birthday (its month and day of month) is celebrated on ``target``'s
+    month-day; 2-29 birthdays fall on 2-28 in common years."""
+    on_28 = (month == 2) & (dom == 29) & (not target.is_leap_year)
     dom = dom.where(~on_28, 28)
-    return ((month == target.month) & (dom == target.day)).fillna(False).astype(bool)
+    return ((month == target.month) & (dom == target.day)).fillna(False).to_numpy(dtype=bool)
 
 
 def birthday_list(base: pd.DataFrame, as_of, params: dict, cal: Calendar | None = None, *,
@@ -516,17 +519,20 @@ def birthday_list(base: pd.DataFrame, as_of, params: dict, cal: Calendar | None 
     greeting, leap_day = text("automation.remark.birthday"), text("automation.remark.leap_birthday")
     separator = text("automation.separator")
     parts = []
+    born = pd.to_datetime(base["birthday"])  # parsed once for every day looked at
+    month, dom = born.dt.month, born.dt.day
+    leap_born = ((month == 2) & (dom == 29)).fillna(False).to_numpy(dtype=bool)
+    who = base[["customer_id", "tier"]]
     for offset in range(max(1, int(p["birthday_lookahead_days"]))):
         target = _day(as_of) + pd.Timedelta(days=before + offset)
-        hit = base[_birthday_matches(base["birthday"], target)]
-        if not len(hit):
+        matches = _birthday_matches(month, dom, target)
+        if not matches.any():
             continue
-        born = pd.to_datetime(hit["birthday"])
+        hit = who[matches]
         key = np.where(hit["tier"].isin(roles.high_value).fillna(False), "birthday:gift", "birthday:greeting")
         note = greeting.format(date=target.strftime("%m-%d"), days=before)
-        notes = [note + (separator + leap_day if b.month == 2 and b.day == 29 and not target.is_leap_year
-                         else "")
-                 for b in born]
+        moved = leap_born[matches] & (not target.is_leap_year)  # a 2-29 birthday kept on 2-28
+        notes = np.where(moved, note + separator + leap_day, note).tolist()
         hits = _hits(hit["customer_id"], key, notes)
         hits["send_on"] = target - pd.Timedelta(days=before)
         parts.append(hits)
@@ -592,8 +598,10 @@ def sleeping_list(base: pd.DataFrame, orders: pd.DataFrame | None, interactions:
         return _finish("sleeping", _hits([], [], []), base, as_of, p, cal,
                        [text("automation.note.no_purchases", list=list_label("sleeping"))])
     amount_col = "amount" if "amount" in bought else "order_date"
-    last = (bought.sort_values(["customer_id", "order_date", amount_col], kind="stable")
-            .drop_duplicates("customer_id", keep="last").set_index("customer_id"))
+    # Each customer's last purchase (the larger amount on a day with two, then the later row):
+    # sorted on the date and amount only, the customer IDs ordered once per customer after.
+    last = (bought.sort_values(["order_date", amount_col], kind="stable")
+            .drop_duplicates("customer_id", keep="last").set_index("customer_id").sort_index(kind="stable"))
     idle = (day - last["order_date"]).dt.days
     tiered = base.set_index("customer_id")
     eligible = (tiered["tier"].isin(roles.sleeping).fillna(False) | tiered["churn_risk"]).reindex(last.index)
@@ -721,13 +729,14 @@ def build_lists(customers: pd.DataFrame | None, segments: pd.DataFrame, orders: 
     """
     p, cal = params_automation, cal or working_calendar()
     base = customer_base(customers, segments, interactions)
+    bought = _purchases(orders)  # the purchase rows, once for the three lists that read them
     built = {
-        "sleeping": sleeping_list(base, orders, interactions, as_of, p, cal, roles=roles),
-        "welcome": welcome_list(base, orders, as_of, p, cal, roles=roles),
+        "sleeping": sleeping_list(base, bought, interactions, as_of, p, cal, roles=roles),
+        "welcome": welcome_list(base, bought, as_of, p, cal, roles=roles),
         "birthday": birthday_list(base, as_of, p, cal, roles=roles),
         "high_value": high_value_list(base, orders, as_of, p, cal),
         "negative_feedback": negative_feedback_list(base, surveys, as_of, p, cal),
-        "post_purchase": post_purchase_list(base, orders, as_of, p, cal),
+        "post_purchase": post_purchase_list(base, bought, as_of, p, cal),
     }
     built = {name: built[name] for name in LIST_ORDER}
     lists = {name: frame for name, (frame, _) in built.items()}

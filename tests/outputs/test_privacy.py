@@ -7,7 +7,7 @@ import pytest
 from analysis.errors import KitError
 from analysis.outputs.privacy import (
     contains_unmasked_mobile, mask_emails, mask_names, mask_phones, mask_text, mask_workbook_sheets,
-    scan_for_personal_data,
+    scan_for_personal_data, scan_sheets,
 )
 from analysis.outputs.tables import top_warnings
 from analysis.outputs.workbooks import build_templates, write_workbooks
@@ -175,3 +175,52 @@ def test_one_alias_per_customer_in_the_report_and_every_masked_workbook():
     assert report == [alias["C0456"], alias["C0123"]]      # the warning list's order: C0456 first
     assert masked["customer_info"]["info"]["客户名称"].tolist() == [alias["C0123"], alias["C0456"]]
     assert masked["execution_log"]["execution"]["客户名称"].tolist() == [alias["C0456"], alias["C0123"], alias["C0456"]]
+
+
+# --- the check before the shared copies are written --------------------------------------------
+
+def test_scan_sheets_checks_each_value_as_its_cell_shows_it():
+    log = pd.DataFrame({
+        "客户ID": ["C1", "C2", "C3"],
+        "客户反馈": ["已脱敏 138****5678", "回电 13912345678", None],
+        "风险价值(元)": [13812345678.0, 1.0, 2.0],     # a float is written as a number: no phone
+        "优先级": [13612345678, 1, 2],                 # a whole number can be a phone typed in
+    })
+    quarantine = pd.DataFrame({"原值": ["x", 13700001111, 2.5, 15912345678.0, True]})   # mixed
+    owner = pd.DataFrame({"客户反馈": [None, "邮箱 li.na@corp.cn"]})
+    found = scan_sheets({"execution_log": {"execution": log, "owner_tasks:王思远": owner},
+                         "customer_info": {"quarantine": quarantine}})
+    assert found == [
+        "维护执行记录表 工作表「执行记录」第2条记录 列「客户反馈」: 139****5678",
+        "维护执行记录表 工作表「执行记录」第1条记录 列「优先级」: 136****5678",
+        "维护执行记录表 工作表「王思远」第2条记录 列「客户反馈」: l***@***.cn",
+        "客户基础信息表 工作表「隔离明细」第2条记录 列「原值」: 137****1111",
+        "客户基础信息表 工作表「隔离明细」第4条记录 列「原值」: 159****5678",
+    ]
+    assert scan_sheets({"review": {"review": pd.DataFrame({"问题分析": pd.Series([], dtype=object)})}}) == []
+
+
+def test_scan_sheets_finds_what_the_file_scan_finds(tmp_path):
+    templates = tmp_path / "templates"
+    build_templates(templates)
+    sheets = {"customer_info": _sheets()["customer_info"]}
+    plain = write_workbooks(sheets, tmp_path, "2026-10", template_dir=templates, only=["customer_info"])[0]
+    on_file = sorted(f.rsplit(": ", 1)[1] for f in scan_for_personal_data(plain))
+    on_frames = sorted(f.rsplit(": ", 1)[1] for f in scan_sheets(sheets))
+    assert on_frames == on_file == sorted(["138****5678", "021-******78", "z***@***.com", "l***@***.cn",
+                                           "139****5678", "l***@***.cn", "159****5678"])[1:]
+    assert scan_sheets(mask_workbook_sheets(sheets)) == []
+
+
+def test_text_columns_are_masked_value_by_value():
+    # Each distinct text is masked once and put back wherever it appears; a column with nothing
+    # to mask comes back as it was.
+    notes = pd.Series(["回电 13812345678", None, "好", "回电 13812345678", "a@b.cn 或 0571 88886666"],
+                      index=[3, 3, 1, 0, 9], dtype=object)
+    info = pd.DataFrame({"客户ID": ["C1"] * 5, "备注": notes, "客户层级": ["普通客户"] * 5,
+                         "原因": pd.Series(["tel 13900001111", None, "x", "x", "y"], dtype="string",
+                                         index=notes.index)})
+    got = mask_workbook_sheets({"campaign": {"list_sleeping": info}})["campaign"]["list_sleeping"]
+    assert got["备注"].tolist() == ["回电 138****5678", None, "好", "回电 138****5678", "a***@***.cn 或 0571-******66"]
+    assert got["原因"].tolist()[0] == "tel 139****1111" and pd.isna(got["原因"].iloc[1])
+    assert got.index.equals(notes.index) and got["客户层级"].equals(info["客户层级"])

@@ -382,3 +382,26 @@ def test_a_rerun_keeps_what_was_filled_on_owner_sheets(tmp_path, templates):
     assert list(kept) == ["execution", "owner_tasks:张三", "owner_tasks:李四"]
     assert kept["owner_tasks:张三"].set_index("客户ID").loc["C02", "客户反馈"] == "已下单"
     assert (kept["owner_tasks:张三"]["动作描述"] == "新").all()
+
+
+def test_a_rerun_checks_and_masks_what_staff_typed(tmp_path, templates):
+    # What staff typed last time comes back into this month's frames on a rerun: the check
+    # before the shared copies are written sees it, and the masked copies carry it masked.
+    from analysis.outputs.privacy import mask_workbook_sheets, scan_for_personal_data, scan_sheets
+
+    out = tmp_path / M
+    _month_m(out, templates)
+    path = workbook_path(out, "execution_log", M)
+    wb = openpyxl.load_workbook(path)
+    assert wb["执行记录"]["D2"].value == "C01" and wb["执行记录"]["O1"].value == "客户反馈"
+    wb["执行记录"]["O2"] = "客户说打 13912345678"
+    wb.save(path)
+    execution = _execution(PLAN_PREV[~PLAN_PREV["control"]], action="新")
+    sheets = preserve_staff_rows({"execution_log": {"execution": execution, **per_owner_sheets(execution)}}, out, M)
+    assert scan_sheets(sheets) == ["维护执行记录表 工作表「执行记录」第1条记录 列「客户反馈」: 139****5678",
+                                   "维护执行记录表 工作表「张三」第1条记录 列「客户反馈」: 139****5678"]
+    shared = mask_workbook_sheets(sheets)
+    assert shared["execution_log"]["execution"]["客户反馈"].iloc[0] == "客户说打 139****5678"
+    assert scan_sheets(shared) == []
+    masked = write_workbooks(shared, out, M, template_dir=templates, suffix="_脱敏", only=["execution_log"])
+    assert scan_for_personal_data(masked[0]) == []

@@ -446,6 +446,34 @@ def test_read_sheet_round_trip_with_staff_edits(frames, templates, tmp_path):
     assert back.loc[3, "执行人"] == "李四"
 
 
+def test_read_sheet_gives_values_as_excel_shows_them(frames, templates, tmp_path):
+    # Read with calamine, which gives every number as a float, a date cell as a date and an
+    # error cell as empty: read back as Excel shows them (and as staff typed them).
+    path = _write(frames, tmp_path, templates)[2]
+    wb = openpyxl.load_workbook(path)
+    ws = wb["执行记录"]
+    ws["M2"] = date(2026, 11, 3)                             # a date cell
+    ws["M3"] = "2026/11/5"                                   # a date typed as text
+    ws["M4"] = 46330                                         # a serial in the date column
+    ws["O2"] = "#N/A"                                        # an error cell
+    ws["O3"] = 12                                            # a whole number
+    ws["O4"] = 2.5
+    ws["N4"] = "   "                                         # blank text is no value
+    ws["D9"] = "C009"                                        # rows 5-8 empty: skipped
+    wb.save(path)
+    back = _read(path, "执行记录")
+    assert back.index.tolist() == [2, 3, 4, 9]
+    assert back.loc[2, "执行日期"] == datetime(2026, 11, 3)
+    assert back.loc[3, "执行日期"] == "2026/11/5"
+    assert back.loc[2, "客户反馈"] == "#N/A"
+    assert back.loc[3, "客户反馈"] == 12 and type(back.loc[3, "客户反馈"]) is int
+    assert back.loc[4, "客户反馈"] == 2.5 and pd.isna(back.loc[4, "结果标记"])
+    assert back.loc[2, "优先级"] == 1 and back.loc[9, "客户ID"] == "C009"
+    # A number in a cell without a date format stays a number (the closed loop reads a
+    # serial in 执行日期 as the date it stands for).
+    assert back.loc[4, "执行日期"] == 46330
+
+
 def test_read_sheet_errors(frames, templates, tmp_path):
     with pytest.raises(KitError, match="找不到文件"):
         _read(tmp_path / "missing.xlsx", "执行记录")

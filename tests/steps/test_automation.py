@@ -184,6 +184,26 @@ def test_sleeping_customers():
     assert any("未检查" in note for note in got.attrs["notes"])
 
 
+def test_sleeping_list_takes_each_customers_last_purchase():
+    # The last purchase decides the content: on a day with two, the larger amount; on an exact
+    # tie of day and amount, the row that comes later. Rows in any order; a return (negative
+    # amount, not a purchase) and an order after the as-of day do not count.
+    ids = ["B", "A", "C", "D"]
+    orders = _orders([("A", "2026-07-01", 80.0, "耗材"), ("B", "2026-07-02", 50.0, "配件"),
+                      ("A", "2026-07-01", 50.0, "配件"), ("B", "2026-07-02", 50.0, "设备"),
+                      ("C", "2026-06-01", 10.0, "设备"), ("C", "2026-08-01", -30.0, "耗材"),
+                      ("A", "2026-05-01", 90.0, "家居"), ("D", "2026-06-01", 10.0, "配件"),
+                      ("D", "2026-12-01", 10.0, "设备")])
+    base = customer_base(_customers(ids), _segments(ids, churn_risk=[True] * 4))
+    got, _ = sleeping_list(base, orders, None, AS_OF, PARAMS, CAL, roles=ROLES)
+    # A: 07-01 80.0 耗材 beats 07-01 50.0; B: the tie on 07-02 50.0 goes to the later row (设备);
+    # C: the 08-01 return is no purchase; D: the December order is after the as-of day.
+    assert got[["客户ID", "内容键"]].values.tolist() == [
+        ["A", "wakeup:耗材"], ["B", "wakeup:设备"], ["C", "wakeup:设备"], ["D", "wakeup:配件"]]
+    assert got["备注"].str.startswith("最近购买").all()
+    assert got.loc[got["客户ID"] == "A", "备注"].item().startswith("最近购买145天前")   # 07-01 -> 11-23
+
+
 def test_rows_columns_owner_and_times_on_a_holiday():
     customers = _customers(["H", "K"], owner=["张经理", None])
     segments = _segments(["H", "K"], ["战略客户", "核心客户"])

@@ -84,3 +84,20 @@ def test_control_summary_counts_per_tier_in_the_runs_order():
         english = control_summary(tiers, held, ROLES)
     assert english.columns.tolist() == ["Customers", "Control group", "Control share"]
     assert english.index.name == "Tier"
+
+
+def test_control_group_draws_the_same_customers_as_the_per_id_hash():
+    # Written down from the first implementation (one hashlib call per ID, issue 13 changed it
+    # to hash each distinct ID once and read the digests as numbers together): the same
+    # customers must stay held out, month after month.
+    ids = [f"C{i:04d}" for i in range(1, 41)] + [" C0003 ", 1001.0, 1001, "1001", 77, "A-9", "张三"]
+    held = control_group(pd.Series(ids, dtype=object), pd.Series(["x"] * len(ids)), share=0.2, salt="insight-kit")
+    assert [i for i, h in zip(ids, held) if h] == ["C0002", "C0011", "C0012", "C0023", "C0027", "C0028", "C0029"]
+    held = control_group(pd.Series(ids[:40]), pd.Series(["x"] * 40), share=0.5, salt="2027")
+    assert [i for i, h in zip(ids, held) if h] == [
+        "C0002", "C0003", "C0006", "C0008", "C0009", "C0011", "C0012", "C0013", "C0014", "C0015", "C0017",
+        "C0018", "C0019", "C0021", "C0022", "C0023", "C0025", "C0030", "C0031", "C0033", "C0037"]
+    # " C0003 " is C0003 (stripped), and the same draw whatever the ID's type.
+    one = control_group(pd.Series([" C0003 ", "C0003"]), pd.Series(["x", "x"]), share=0.5, salt="2027")
+    assert one.tolist() == [True, True]
+    assert control_group(pd.Series([], dtype=object), pd.Series([], dtype=object), share=0.1, salt="s").empty

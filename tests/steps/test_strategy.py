@@ -3,8 +3,8 @@
 import pandas as pd
 
 from analysis.params import resolve_params
-from analysis.steps.strategy import (customer_plan, late_call_notes, plan_month_end, strategy_table,
-                                     value_at_risk, workbook_sheets, workload)
+from analysis.steps.strategy import (customer_features_text, customer_plan, late_call_notes, plan_month_end,
+                                     strategy_table, value_at_risk, workbook_sheets, workload)
 from analysis.tiers import TierRoles, tier_roles
 from analysis.vocab import language
 
@@ -343,3 +343,19 @@ def test_list_sheets_show_content_as_text_never_the_key():
     assert "内容键" not in campaign["list_welcome"]
     row = campaign["campaign"].set_index("目标客户标签").loc["新客欢迎"]
     assert row["触达内容"] == "新客欢迎礼包（含新客优惠券）" and row["负责人"] == "运营专员"
+
+
+def test_features_text_column_wise_with_missing_values_one_row_and_none():
+    seg = pd.DataFrame({"total_spend": [10000.0, 9999.4, None, -25000.0, 0.0],
+                        "frequency": [2.0, 1.0, None, 3.0, 0.0],
+                        "recency_days": [0.0, 45.0, None, 400.0, None]}, index=[5, 6, 7, 8, 9])
+    got = customer_features_text(seg, 12)
+    assert got.index.tolist() == [5, 6, 7, 8, 9]
+    assert got.tolist() == ["累计1.0万元，近12个月购买2次，基准日当天有购买",
+                            "累计9,999元，近12个月购买1次，最近购买45天前",
+                            "累计0元，近12个月购买0次，从未购买",
+                            "累计-2.5万元，近12个月购买3次，最近购买400天前",
+                            "累计0元，近12个月购买0次，从未购买"]
+    one = pd.DataFrame({"total_spend": [9999.5], "frequency": [1], "recency_days": [1.0]})
+    assert customer_features_text(one, 6).tolist() == ["累计10,000元，近6个月购买1次，最近购买1天前"]
+    assert customer_features_text(one.iloc[:0], 12).tolist() == []
