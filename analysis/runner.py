@@ -169,6 +169,8 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
                     str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(target), parameters=injected,
                     kernel_name=KERNEL_NAME, cwd=str(NOTEBOOKS_DIR), progress_bar=False,
                     log_output=False, report_mode=False, km=kernel.fresh(),
+                    # written once when the notebook ends (or fails), not twice per cell
+                    request_save_on_cell_execute=False,
                 )
             except PapermillExecutionError as err:
                 where = text("run.log.cell", notebook=f"{name}.ipynb", n=err.exec_count)
