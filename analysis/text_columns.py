@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis.vocab import all_labels, current_language
 
-__all__ = ["text_column"]
+__all__ = ["text_column", "fill_template"]
 
 
 def _formatted(values, spec: str, conversion: str | None, n: int) -> np.ndarray:
@@ -56,7 +56,23 @@ def text_column(key: str, **fields) -> np.ndarray:
     lengths = {len(values) for values in fields.values() if np.ndim(values) > 0}
     if len(lengths) > 1:
         raise ValueError(f"text_column({key!r}): fields of different lengths {sorted(lengths)}")
-    n = lengths.pop() if lengths else 1
+    return _fill(template, lengths.pop() if lengths else 1, fields)
+
+
+def fill_template(template: str, index: pd.Index, **fields) -> pd.Series:
+    """``template`` (a ``str.format`` pattern already in the run's language) filled for every
+    row of ``index`` at once, as :func:`text_column` fills a vocabulary key: each field is one
+    value per row, in ``index``'s order, or one value for every row.
+
+    Examples
+    --------
+    >>> fill_template("{n:,}人，{who}", pd.RangeIndex(2), n=pd.Series([1200, 3]), who="张三").tolist()
+    ['1,200人，张三', '3人，张三']
+    """
+    return pd.Series(_fill(template, len(index), fields), index=index, dtype=object)
+
+
+def _fill(template: str, n: int, fields: dict) -> np.ndarray:
     out = np.full(n, "", dtype=object)
     for literal, name, spec, conversion in string.Formatter().parse(template):
         if literal:

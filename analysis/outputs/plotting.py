@@ -395,8 +395,7 @@ def plot_backtest_deciles(result: BacktestResult, ax=None, *, title: str | None 
     Without a fitted model the Axes states why instead. Returns the Axes.
     """
     use_chinese_font()
-    if ax is None:
-        _, ax = plt.subplots()
+    ax = _new_axes(ax)
     ax.set_title(title or text("backtest.plot.title", cutoff=result.cutoff, days=result.horizon_days))
     deciles = result.deciles
     if deciles is None or deciles.empty:
@@ -423,8 +422,7 @@ def plot_backtest_gains(result: BacktestResult, ax=None, *, title: str | None = 
     Without a fitted model the Axes states why instead. Returns the Axes.
     """
     use_chinese_font()
-    if ax is None:
-        _, ax = plt.subplots()
+    ax = _new_axes(ax)
     ax.set_title(title or text("backtest.gain_plot.title", cutoff=result.cutoff, days=result.horizon_days))
     gains = result.gains
     if gains is None or gains.empty:

@@ -51,7 +51,6 @@ of that day's window for automated messages, the same time one working day later
 
 from __future__ import annotations
 
-import string
 
 import numpy as np
 import pandas as pd
@@ -60,11 +59,12 @@ from analysis.outputs.workbooks import AUTOMATION_LISTS, sheet_name
 from analysis.reference.channels import TOUCH_CHANNEL_WORDS
 from analysis.steps.workdays import (Calendar, add_working_days, add_working_hours, next_send_time,
                                      parse_window, working_calendar)
+from analysis.text_columns import fill_template
 from analysis.tiers import TierRoles
 from analysis.vocab import all_labels, text, texts
 
 __all__ = [
-    "list_columns", "content_text", "owner_rule_text", "list_owner_text", "money_column", "fill_template", "LIST_PRIORITY", "LIST_SPECS", "LIST_ORDER", "TargetLists", "list_label",
+    "list_columns", "content_text", "owner_rule_text", "list_owner_text", "money_column", "LIST_PRIORITY", "LIST_SPECS", "LIST_ORDER", "TargetLists", "list_label",
     "money_text", "money_formatter", "channel_kinds", "channel_label", "touch_channel", "best_channel",
     "customer_base", "high_value_list", "negative_feedback_list", "birthday_list", "welcome_list",
     "sleeping_list", "post_purchase_list", "build_lists", "exclusion_summary", "list_overview",
@@ -181,33 +181,6 @@ def money_text(value: float) -> str:
     ('12.0万元', '3,000元')
     """
     return money_formatter()(value)
-
-
-def fill_template(template: str, index: pd.Index, **fields) -> pd.Series:
-    """``template`` (a ``str.format`` pattern) filled for every row at once: each field is a
-    Series aligned to ``index`` or one value for every row. A format spec (``{amount:,.0f}``) is
-    applied once per distinct value.
-
-    Examples
-    --------
-    >>> fill_template("{n:,}人，{who}", pd.RangeIndex(2), n=pd.Series([1200, 3]), who="张三").tolist()
-    ['1,200人，张三', '3人，张三']
-    """
-    out = pd.Series("", index=index, dtype=object)
-    for literal, field, spec, _ in string.Formatter().parse(template):
-        if literal:
-            out = out + literal
-        if field is None:
-            continue
-        value = fields[field]
-        if isinstance(value, pd.Series):
-            if spec:
-                distinct = pd.unique(value)
-                value = value.map(dict(zip(distinct, (format(v, spec) for v in distinct))))
-            out = out + value.astype(str).to_numpy()
-        else:
-            out = out + format(value, spec)
-    return out
 
 
 def money_column(values: pd.Series) -> pd.Series:

@@ -27,7 +27,7 @@ Tables come back with the workbooks' header texts in the run's language
 analysis/vocab/strategy.yml. Tier names and roles come from params
 (:func:`analysis.tiers.tier_roles`); a tier's channel in params is recognised by the words of
 :mod:`analysis.reference.channels`. Text columns are built column-wise
-(:func:`analysis.steps.automation.fill_template`), never row by row.
+(:func:`analysis.text_columns.fill_template`), never row by row.
 """
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.outputs.workbooks import per_owner_sheets
-from analysis.steps.automation import (LIST_ORDER, channel_kinds, channel_label, content_text, fill_template,
+from analysis.steps.automation import (LIST_ORDER, channel_kinds, channel_label, content_text,
                                        list_label, list_owner_text, money_column, owner_rule_text)
 from analysis.steps.workdays import add_working_days, working_calendar
+from analysis.text_columns import fill_template
 from analysis.tiers import TierRoles
 from analysis.vocab import join, text
 
