@@ -130,7 +130,8 @@ def read_previous(previous_dir: str | Path | None, month_prev: str) -> PreviousR
         run.notes.append(_t("note.no_folder", month=month_prev))
         return run
     if not run.folder.is_dir():
-        run.notes.append(_t("note.no_folder_at", month=month_prev, folder=run.folder))
+        # the folder's name, not its path: the note reaches the report, shared beyond this machine
+        run.notes.append(_t("note.no_folder_at", month=month_prev, folder=run.folder.name))
         return run
     path = workbook_path(run.folder, EXECUTION[0], run.month)
     try:  # the full list and each owner's sheet from one opening of the file

@@ -283,16 +283,24 @@ def _params(out_dir: Path, params: dict | None) -> dict:
 
 def _monthly_revenue(orders: pd.DataFrame | None, as_of: pd.Timestamp) -> tuple[float, float] | None:
     """Net sales (元, returns deducted in the month they happen, as the cohort table counts them)
-    of the as-of date's month up to that date, and of the whole month before."""
+    of the as-of date's month up to that date, and of the whole month before — or, when the
+    orders end before the as-of date, of this month up to the last order and the same days of
+    last month."""
     if orders is None or not len(orders) or "net_amount" not in orders:
         return None
     day = pd.to_datetime(orders["order_date"]).dt.normalize()
-    end = pd.Timestamp(as_of).normalize()
-    start = end.replace(day=1)
+    as_of = pd.Timestamp(as_of).normalize()
+    start = as_of.replace(day=1)
+    # an export that ends before the as-of date (mid-month) is compared with the same days
+    # of last month, not with the whole month: else a partial month reads as a collapse
+    end = min(as_of, day.max()) if day.notna().any() else as_of
     before = start - pd.DateOffset(months=1)
+    before_end = start - pd.Timedelta(days=1)
+    if end < as_of:
+        before_end = min(before + (end - start), before_end)
     net = pd.to_numeric(orders["net_amount"], errors="coerce").fillna(0.0)
     return (float(net[(day >= start) & (day <= end)].sum()),
-            float(net[(day >= before) & (day < start)].sum()))
+            float(net[(day >= before) & (day <= before_end)].sum()))
 
 
 def _loop_lines(completion: pd.DataFrame | None, win_back: pd.DataFrame | None,

@@ -184,7 +184,7 @@ def test_bad_counts_and_a_missing_optional_column(filled):
 def test_missing_workbook_and_folder_are_notes(tmp_path):
     prev = read_previous(tmp_path / "2026-09", "2026-09")
     assert not prev.found and prev.warnings == []
-    assert prev.notes == [f"未找到上月（2026-09）的输出目录：{tmp_path / '2026-09'}，本月不做闭环统计（以本月为基线）。"]
+    assert prev.notes == ["未找到上月（2026-09）的输出目录：2026-09，本月不做闭环统计（以本月为基线）。"]
     assert read_previous(None, "2026-09").notes == ["未找到上月（2026-09）的输出目录，本月不做闭环统计（以本月为基线）。"]
     (tmp_path / "2026-09").mkdir()
     prev = read_previous(tmp_path / "2026-09", "2026-09")

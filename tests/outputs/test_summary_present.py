@@ -293,3 +293,16 @@ def test_notebook_text_names_no_parameter_key(name):
     cells = json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
     prose = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert not re.search(r"`|[a-z]+\.[a-z_]+|[a-z]+_[a-z]+|若干", prose)
+
+
+def test_an_export_ending_mid_month_is_compared_with_the_same_days_of_last_month():
+    from analysis.outputs.summary import _monthly_revenue
+
+    orders = pd.DataFrame({
+        "order_date": pd.to_datetime(["2011-11-03", "2011-11-09", "2011-11-20", "2011-12-02", "2011-12-09"]),
+        "net_amount": [100.0, 50.0, 900.0, 120.0, 40.0]})
+    # the export ends on 12-09, the as-of date is 12-31: December 1–9 (120 + 40) against
+    # November 1–9 (100 + 50), not against the whole of November (1,050)
+    assert _monthly_revenue(orders, pd.Timestamp("2011-12-31")) == (160.0, 150.0)
+    # an export that reaches the as-of date: the whole month before
+    assert _monthly_revenue(orders, pd.Timestamp("2011-12-09")) == (160.0, 1050.0)
