@@ -8,6 +8,11 @@ prints per notebook: its slow cells, the functions of the kit where their time g
 process's peak RSS.
 
     .venv/bin/python benchmarks/profile_notebooks.py RUN_FOLDER [--min-cell 1.0] [--top 6]
+    .venv/bin/python benchmarks/profile_notebooks.py RUN_FOLDER --memory [--only 05_strategy]
+
+``--memory`` runs the cells without cProfile and prints, per cell, the peak RSS while it ran
+(Linux: the high-water mark is reset before each cell through /proc/self/clear_refs) and the
+RSS it left behind — where a notebook's peak memory comes from.
 
 A plain process starts faster than a kernel and shows no progress bars, so cell times are a
 little below papermill's; the ranking is what matters.
@@ -31,7 +36,22 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ("01_cleaning", "02_profiling", "03_segmentation", "04_cross_analysis", "05_strategy")
 
 
-def _profile_one(notebook: Path, top: int, min_cell: float) -> dict:
+def _rss_mb(field: str) -> float:
+    """VmRSS or VmHWM (peak since the last reset) of this process, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:   # not Linux, or not allowed: the peak then accumulates
+        pass
+
+
+def _profile_one(notebook: Path, top: int, min_cell: float, memory: bool = False) -> dict:
     """Run one executed notebook's code cells here, each under cProfile."""
     import matplotlib
 
@@ -50,17 +70,21 @@ def _profile_one(notebook: Path, top: int, min_cell: float) -> dict:
         # IPython magics and shell lines have no meaning in a plain process.
         source = "\n".join(line for line in source.splitlines()
                            if not line.lstrip().startswith(("%", "!")))
-        profiler = cProfile.Profile()
+        profiler = None if memory else cProfile.Profile()
+        _reset_peak()
         start = time.perf_counter()
-        profiler.enable()
+        if profiler:
+            profiler.enable()
         _run_cell(source, f"<{notebook.stem} cell {cell.get('execution_count')}>", namespace,
                   formatter)
-        profiler.disable()
+        if profiler:
+            profiler.disable()
         seconds = time.perf_counter() - start
         entry = {"n": cell.get("execution_count"), "seconds": seconds,
+                 "peak_cell_mb": _rss_mb("VmHWM"), "rss_after_mb": _rss_mb("VmRSS"),
                  "source": next((s for s in source.strip().splitlines()
                                  if s.strip() and not s.lstrip().startswith("#")), "")[:90]}
-        if seconds >= min_cell:
+        if profiler and seconds >= min_cell:
             stats = pstats.Stats(profiler)
             entry["kit"] = _top(stats, top, kit_only=True)
             entry["own"] = _top(stats, top, kit_only=False, by="tottime")
@@ -96,17 +120,21 @@ def main(argv=None) -> int:
     parser.add_argument("run_folder", type=Path)
     parser.add_argument("--min-cell", type=float, default=1.0, help="profile cells this slow")
     parser.add_argument("--top", type=int, default=6)
+    parser.add_argument("--memory", action="store_true",
+                        help="per cell peak and remaining RSS instead of a profile")
+    parser.add_argument("--only", action="append", help="this notebook only (repeatable)")
     parser.add_argument("--one", help=argparse.SUPPRESS)   # internal: profile one notebook
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(_profile_one(Path(args.one), args.top, args.min_cell)))
+        print(json.dumps(_profile_one(Path(args.one), args.top, args.min_cell, args.memory)))
         return 0
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    for name in NOTEBOOKS:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "MIMALLOC_PURGE_DELAY": "0"}
+    for name in args.only or NOTEBOOKS:
         path = args.run_folder / f"{name}.ipynb"
         start = time.perf_counter()
         done = subprocess.run([sys.executable, __file__, str(args.run_folder), "--one", str(path),
-                               "--top", str(args.top), "--min-cell", str(args.min_cell)],
+                               "--top", str(args.top), "--min-cell", str(args.min_cell)]
+                              + (["--memory"] if args.memory else []),
                               env=env, capture_output=True, text=True)
         if done.returncode:
             print(f"## {name}: failed\n{done.stderr[-2000:]}")
@@ -116,6 +144,12 @@ def main(argv=None) -> int:
         print(f"## {name}: {time.perf_counter() - start:.1f} s in all "
               f"(cells {sum(c['seconds'] for c in cells):.1f} s), "
               f"peak RSS {result['peak_mb'] / 1024:.2f} GB")
+        if args.memory:
+            for cell in cells:
+                print(f"- cell [{cell['n']}] {cell['seconds']:6.1f} s  peak {cell['peak_cell_mb']:7.0f} MB"
+                      f"  after {cell['rss_after_mb']:7.0f} MB  `{cell['source']}`")
+            print()
+            continue
         for cell in sorted(cells, key=lambda c: -c["seconds"]):
             if "kit" not in cell:
                 continue

@@ -120,6 +120,13 @@ class RawData:
     sources: list[SourceTable]
     skipped: list[str] = field(default_factory=list)
 
+    def take_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables, handed over: ``tables`` is empty afterwards, so that the cleaning can
+        let each raw table go once it is cleaned (at 10M orders the raw text is gigabytes).
+        The files are untouched; load them again to see the raw rows."""
+        tables, self.tables = self.tables, {}
+        return tables
+
     def sources_frame(self) -> pd.DataFrame:
         """One row per source file/sheet, labelled columns, for display in a notebook."""
         label = texts("intake.sources.column")

@@ -950,12 +950,19 @@ def _formula_pattern(formula: str, columns: tuple[Column, ...]) -> str:
 
 # Data rows are written as SpreadsheetML directly: xlsxwriter's per-cell path costs ~10 µs a
 # cell (28 s for 100k customers across the three big sheets); a Python format per cell ~1 µs;
-# Arrow's string kernels, a column of a chunk at a time, ~0.2 µs (most of it the shared-string
-# table). Text goes into the shared-string table, as Excel itself stores it: smaller files,
-# faster to read back.
+# Arrow's string kernels, a column of a chunk at a time, ~0.2 µs. Text stays in Arrow until a
+# chunk of rows is written, so a sheet's cells never exist as Python objects all at once.
+# Repeated text (tiers, actions, owners) goes into the shared-string table, as Excel itself
+# stores it; text that is mostly distinct within a chunk (IDs, names, phones) is written in
+# the cell (an inline string, as xlsxwriter's constant-memory mode does): numbering a million
+# distinct strings buys nothing but a dictionary of them.
 _ROW_CHUNK = 20_000
 _MAX_TEXT = 32_767  # Excel's limit on the characters in a cell
 _NEEDS_CARE = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f]|_x[0-9A-Fa-f]{4}_|^\s|\s\Z")
+# The same test for Arrow (RE2), a superset of it: flagged values go through _text_element,
+# which decides exactly. RE2's \s is ASCII only, so Python's whitespace is listed.
+_SPACE_CLASS = "[" + "".join(f"\\x{{{c:x}}}" for c in range(0x3001) if chr(c).isspace()) + "]"
+_NEEDS_CARE_RE2 = rf"[&<>\x00-\x1f]|_x[0-9A-Fa-f]{{4}}_|^{_SPACE_CLASS}|{_SPACE_CLASS}$"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ESCAPED_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
@@ -973,48 +980,56 @@ class _SharedStrings:
         self.unique = int(re.search(rb'uniqueCount="(\d+)"', skeleton_sst)[1])  # the next number
         self.count = int(re.search(rb' count="(\d+)"', skeleton_sst)[1])
         self.index: dict[str, int] = {}
-        self.items: list[str] = []  # the new <si> entries, in number order
+        self.items: list[bytes] = []  # the new <si> entries, in number order
 
-    def numbers(self, values: np.ndarray) -> np.ndarray:
-        """The number of each of ``values`` (distinct str) in the table; new ones are added in
+    def numbers(self, values: pa.Array) -> np.ndarray:
+        """The number of each of ``values`` (distinct text) in the table; new ones are added in
         the order given."""
-        found = np.fromiter(map(self.index.get, values.tolist(), repeat(-1)), dtype=np.int64, count=len(values))
+        texts = values.to_pylist()
+        found = np.fromiter(map(self.index.get, texts, repeat(-1)), dtype=np.int64, count=len(texts))
         new = np.flatnonzero(found < 0)
         if len(new):
-            fresh = values[new]
             found[new] = np.arange(self.unique, self.unique + len(new))
-            self.index.update(zip(fresh.tolist(), found[new].tolist()))
+            self.index.update(zip([texts[i] for i in new], found[new].tolist()))
             self.unique += len(new)
-            self.items.append(_string_items(fresh))
+            items = pc.binary_join_element_wise("<si>", _text_elements(values.take(pa.array(new))), "</si>", "")
+            self.items.append(bytes(_joined(items)))
         return found
 
     def merged(self) -> bytes:
         head, tail = self.xml.rsplit(b"</sst>", 1)
         head = re.sub(rb'uniqueCount="\d+"', f'uniqueCount="{self.unique}"'.encode(), head, count=1)
         head = re.sub(rb' count="\d+"', f' count="{self.count}"'.encode(), head, count=1)
-        return head + "".join(self.items).encode("utf-8") + b"</sst>" + tail
+        return head + b"".join(self.items) + b"</sst>" + tail
 
 
-def _string_items(values: np.ndarray) -> str:
-    """The ``<si>`` entries of an array of str, one after another."""
-    texts = values.tolist()
-    search = _NEEDS_CARE.search
-    special = [i for i, v in enumerate(texts) if search(v) is not None or len(v) > _MAX_TEXT]
-    # Runs of plain text (the common case: nothing to escape) are joined in one go.
-    pieces, start = [], 0
-    for i in special + [len(texts)]:
-        if i > start:
-            pieces.append("<si><t>" + "</t></si><si><t>".join(texts[start:i]) + "</t></si>")
-        if i < len(texts):
-            pieces.append(_string_item(texts[i]))
-        start = i + 1
-    return "".join(pieces)
+def _text_elements(values: pa.Array) -> pa.Array:
+    """The ``<t>`` element of each text (null stays null): as it is where nothing needs care
+    (the common case, done by Arrow), else escaped by :func:`_text_element`."""
+    values = values.cast(pa.string())
+    out = pc.binary_join_element_wise("<t>", values, "</t>", "")
+    care = _needs_care(values)
+    if pc.any(care).as_py():
+        special = [_text_element(v) for v in values.filter(care).to_pylist()]
+        out = pc.replace_with_mask(out, care, pa.array(special, pa.string()))
+    return out
+
+
+def _needs_care(values: pa.Array) -> pa.Array:
+    """True where a text may need escaping (a superset of :data:`_NEEDS_CARE`), never null."""
+    return pc.fill_null(pc.or_(pc.match_substring_regex(values, _NEEDS_CARE_RE2),
+                               pc.greater(pc.utf8_length(values), _MAX_TEXT)), False)
 
 
 def _string_item(value: str) -> str:
     """An ``<si>`` entry, escaped the way Excel (and xlsxwriter) expect."""
+    return f"<si>{_text_element(value)}</si>"
+
+
+def _text_element(value: str) -> str:
+    """A ``<t>`` element, escaped the way Excel (and xlsxwriter) expect."""
     if _NEEDS_CARE.search(value) is None and len(value) <= _MAX_TEXT:
-        return f"<si><t>{value}</t></si>"  # the common case: nothing to escape
+        return f"<t>{value}</t>"  # the common case: nothing to escape
     if len(value) > _MAX_TEXT:
         logger.warning(text("workbooks.log.truncated", limit=_MAX_TEXT, start=value[:20]))
         value = value[:_MAX_TEXT]
@@ -1024,7 +1039,7 @@ def _string_item(value: str) -> str:
     value = _CONTROL.sub(lambda m: f"_x{ord(m[0]):04X}_", value)
     value = xml_escape(value).replace("\r", "&#13;")
     space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-    return f"<si><t{space}>{value}</t></si>"
+    return f"<t{space}>{value}</t>"
 
 
 def _stream_rows(skeleton: io.BytesIO, blocks: list[_RowBlock], target: str) -> None:
@@ -1118,16 +1133,25 @@ def _column_xml(cells: "_Cells | None", letter: str, xf: int, rows: pa.Array, fo
         if ok.any():
             out = pc.binary_join_element_wise(f'<c r="{letter}', rows, f'" s="{xf}"><v>',
                                               _number_texts(cells.number, ok, cells.whole), "</v></c>", "")
-    if cells is not None and cells.text is not None:
-        codes, uniques = pd.factorize(cells.text)  # in order of first appearance; None -> -1
-        present = codes >= 0
-        if present.any():
-            numbers = strings.numbers(np.asarray(uniques, dtype=object))
-            strings.count += int(present.sum())
-            sst = pa.array(numbers[np.where(present, codes, 0)], mask=~present).cast(pa.string())
-            texts = pc.binary_join_element_wise(f'<c r="{letter}', rows, f'" s="{xf}" t="s"><v>', sst,
-                                                "</v></c>", "")
-            out = pc.coalesce(texts, out)
+    shared = None if cells is None else cells.text
+    if shared is not None and shared.null_count < len(shared):
+        shared = shared.cast(pa.string())
+        if 2 * len(pc.unique(shared)) > len(shared) - shared.null_count:  # mostly distinct: in the cell
+            # …except text that needs escaping: readers differ on escapes in inline strings
+            care = _needs_care(shared)
+            plain = pc.if_else(care, pa.scalar(None, pa.string()), shared)
+            inline = pc.binary_join_element_wise(f'<c r="{letter}', rows, f'" s="{xf}" t="inlineStr"><is><t>',
+                                                 plain, "</t></is></c>", "")
+            out = pc.coalesce(inline, out)
+            shared = pc.if_else(care, shared, pa.scalar(None, pa.string())) if pc.any(care).as_py() else None
+    if shared is not None and shared.null_count < len(shared):
+        encoded = pc.dictionary_encode(shared)  # in order of first appearance; null stays null
+        numbers = strings.numbers(encoded.dictionary)
+        strings.count += len(shared) - shared.null_count
+        sst = pc.take(pa.array(numbers), encoded.indices).cast(pa.string())
+        texts = pc.binary_join_element_wise(f'<c r="{letter}', rows, f'" s="{xf}" t="s"><v>', sst,
+                                            "</v></c>", "")
+        out = pc.coalesce(texts, out)
     if formula is not None:
         pieces = xml_escape(formula[1:]).split("{row}")
         parts = [pieces[0]]
@@ -1152,16 +1176,16 @@ def _number_texts(numbers: np.ndarray, ok: np.ndarray, whole: bool) -> pa.Array:
 
 @dataclass
 class _Cells:
-    """One column's cells as written: ``text`` (object array of str, None where none) and
-    ``number`` (float64, NaN where none; dates as Excel serials) — a cell has at most one;
-    ``whole``: a count, written without ``.0``."""
+    """One column's cells as written: ``text`` (Arrow text, null where none) and ``number``
+    (float64, NaN where none; dates as Excel serials) — a cell has at most one; ``whole``: a
+    count, written without ``.0``."""
 
-    text: np.ndarray | None
+    text: pa.Array | None
     number: np.ndarray | None = None
     whole: bool = False
 
     def __getitem__(self, rows: slice) -> "_Cells":
-        return _Cells(None if self.text is None else self.text[rows],
+        return _Cells(None if self.text is None else self.text.slice(rows.start, rows.stop - rows.start),
                       None if self.number is None else self.number[rows], self.whole)
 
 
@@ -1176,12 +1200,17 @@ def _cells(series: pd.Series, kind: str) -> _Cells:
 
 
 def _text_cells(series: pd.Series) -> _Cells:
-    # Text (or missing) throughout: the values as they are, "" blank; anything else cell by cell.
-    if (pd.api.types.is_string_dtype(series.dtype) and series.dtype != object
-            or pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")):
-        keep = series.notna() & (series != "")
-        return _Cells(series.astype(object).where(keep, None).to_numpy(dtype=object))
-    return _Cells(np.array([_as_text(v) for v in series.tolist()], dtype=object))
+    # Text (or missing) throughout: the values as they are, in Arrow; anything else cell by cell.
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        values = pa.array(series.array)  # the column's own Arrow buffers for pandas' str
+    elif pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        values = pa.array(series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    else:
+        values = pa.array([_as_text(v) for v in series.tolist()], type=pa.large_string())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    values = values.cast(pa.large_string())
+    return _Cells(pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values))  # "" is blank
 
 
 def _as_text(value) -> str | None:
@@ -1267,7 +1296,7 @@ def _one_date(value):
     return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
-def _text_fallback(series: pd.Series, rejected: np.ndarray) -> np.ndarray | None:
+def _text_fallback(series: pd.Series, rejected: np.ndarray) -> pa.Array | None:
     # A value that is present but does not fit the column's kind is kept, as text.
     if not rejected.any():
         return None
@@ -1277,7 +1306,7 @@ def _text_fallback(series: pd.Series, rejected: np.ndarray) -> np.ndarray | None
         out[i] = _as_text(raw[i])
         if isinstance(raw[i], float) and math.isinf(raw[i]):
             out[i] = None  # ±inf (e.g. a division by zero) is no value
-    return out
+    return pa.array(out, type=pa.large_string())
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from analysis.config import PARAMS_DIR
 from analysis.params import load_yaml
 from analysis.errors import InputError, KitError, ParamsError
-from analysis.steps.order_parts import join_order_parts
+from analysis.steps.order_parts import ORDER_PARTS, join_order_parts
 from analysis.steps.quarantine import QUARANTINE_COLUMNS, normalise_ids, set_aside
 from analysis.intake.parse import (
     is_blank, parse_amounts, parse_bools, parse_dates, parse_dates_checked, strip_control,
@@ -917,36 +917,44 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     """
     params = cleaning_params(params)
     _give_back_memory()   # what reading the files freed
-    tables, n_control = _strip_control_characters(tables)
+    # Each raw table is let go once it is cleaned: a caller that handed its tables over
+    # (RawData.take_tables) gets the memory back as the cleaning goes (at 10M orders the
+    # raw text is gigabytes); a caller that kept them keeps them, unchanged.
+    tables, n_control = _strip_control_characters(dict(tables))
+    has_customers = "customers" in tables
     accounting, quarantines = [], []
     id_map: dict = {}
     merge_log = pd.DataFrame(columns=["kept_id", "merged_ids", "n_merged", "matched_on"])
-    if "customers" in tables:
-        raw = tables["customers"]
+    if has_customers:
+        raw = tables.pop("customers")
         customers, q, merge_log, id_map = clean_customers(raw, params)
         quarantines.append(q)
         # Merged: records folded into another — under another id (id_map) or the same id.
         accounting.append(row_accounting(len(raw), len(customers), len(q),
                                          len(raw) - len(q) - len(customers), "customers"))
+        del raw
         _give_back_memory()
     joined = join_order_parts(tables)
-    raw = joined.orders
-    orders, q, n_dup = clean_orders(raw, as_of, params, id_map, table=joined.table)
-    _give_back_memory()
-    quarantines.extend(joined.quarantine + [q])
-    for name, rows_in, used, set_aside, copies in joined.accounting:
-        accounting.append(row_accounting(rows_in, used, set_aside, copies, name))
+    raw, joined.orders = joined.orders, None
     rows_in = len(tables[joined.table])
     money = text("clean.note_separator").join(
         joined.notes + ([] if joined.money_from == "payments"
-                        else [amount_derivation(raw, sources, joined.table)]))
+                        else [amount_derivation(raw.iloc[:0], sources, joined.table)]))
+    for part in ORDER_PARTS:
+        tables.pop(part, None)
+    orders, q, n_dup = clean_orders(raw, as_of, params, id_map, table=joined.table)
+    del raw
+    _give_back_memory()
+    quarantines.extend(joined.quarantine + [q])
+    for name, rows_in_part, used, set_aside, copies in joined.accounting:
+        accounting.append(row_accounting(rows_in_part, used, set_aside, copies, name))
     accounting.append(row_accounting(rows_in, len(orders), len(q) + joined.header_quarantined,
                                      n_dup + joined.header_duplicates, joined.table,
                                      suspected=int(orders["suspected_duplicate"].sum()),
                                      amount_source=money))
 
     # Customers seen only in orders still belong in the archive.
-    known = customers if "customers" in tables else _customers_from_orders(orders.iloc[:0])
+    known = customers if has_customers else _customers_from_orders(orders.iloc[:0])
     missing_ids = pd.Index(orders["customer_id"].unique()).difference(pd.Index(known["customer_id"]))
     orphan_orders = int(orders["customer_id"].isin(missing_ids).sum())
     extra = pd.DataFrame({"customer_id": pd.Series(missing_ids, dtype="string")})
@@ -957,11 +965,12 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     optional = {}
     for name, cleaner in [("interactions", clean_interactions), ("surveys", clean_surveys)]:
         if name in tables:
-            raw = tables[name]
+            raw = tables.pop(name)
             cleaned, q = cleaner(raw, as_of, id_map, dayfirst=params["dayfirst"])
             quarantines.append(q)
             accounting.append(row_accounting(len(raw), len(cleaned), len(q), 0, name))
             optional[name] = cleaned
+            del raw
         else:
             optional[name] = None
 
@@ -983,7 +992,7 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
         quarantine_all["column"] = label_columns(quarantine_all, sources)
         check_usable(accounting, quarantine_all, joined.table, params["max_quarantine_share"])
     checks = {
-        "orders_without_customer_record": orphan_orders if "customers" in tables else None,
+        "orders_without_customer_record": orphan_orders if has_customers else None,
         "invalid_phones": (int(customers["phone_kind"].isin(["invalid", "placeholder"]).sum())
                            if "phone_kind" in customers else None),
         "placeholder_phones": (int((customers["phone_kind"] == "placeholder").sum())

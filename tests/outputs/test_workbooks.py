@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from datetime import date, datetime
 
 import numpy as np
@@ -386,6 +388,35 @@ def test_awkward_values_survive(templates, tmp_path):
     assert ws["M4"].value == datetime(2026, 10, 6)            # wall time of an aware timestamp
     assert ws["M5"].value == "不是日期"                         # kept as text, not lost
     assert ws["M6"].value is None and ws["M7"].value is None
+
+
+def test_distinct_text_in_cells_repeated_text_shared(templates, tmp_path):
+    # IDs and names (mostly distinct) are written in the cell; a tier repeated down the column
+    # goes to the shared-string table once; text that needs escaping always goes there.
+    n = 50
+    ids = [f"C{i:03d}" for i in range(n)]
+    awkward = ["  前导空格", "a & b", "_x0041_", "末尾全角空格\u3000"]
+    names = awkward + [f"客户{i}" for i in range(len(awkward), n)]
+    frame = pd.DataFrame({"客户ID": ids, "客户名称": names, "客户层级": ["核心客户"] * n})
+    path = _write({"维护执行记录表": {"执行记录": frame}}, tmp_path, templates)[2]
+    ws = _sheet(path, "执行记录")
+    assert [ws[f"D{r}"].value for r in range(2, n + 2)] == ids
+    assert [ws[f"E{r}"].value for r in range(2, n + 2)] == names
+    assert [ws[f"H{r}"].value for r in range(2, n + 2)] == ["核心客户"] * n
+    with zipfile.ZipFile(path) as z:
+        sheet_xml = z.read("xl/worksheets/sheet1.xml").decode()
+        sst = z.read("xl/sharedStrings.xml").decode()
+    assert '<c r="D2" s="' in sheet_xml and "<is><t>C000</t></is>" in sheet_xml
+    assert "C000" not in sst and sst.count("<t>核心客户</t>") == 1
+    assert "前导空格" in sst and "_x005F_x0041_" in sst and "a &amp; b" in sst   # escaped, shared
+    assert "前导空格" not in sheet_xml
+
+
+def test_arrow_whitespace_class_is_pythons():
+    # Arrow's regular expressions (RE2) know only ASCII \s; the flag for xml:space="preserve"
+    # must catch every character Python's str.isspace() does.
+    listed = {int(code, 16) for code in re.findall(r"\\x\{([0-9a-f]+)\}", wbm._SPACE_CLASS)}
+    assert listed == {c for c in range(0x110000) if chr(c).isspace()}
 
 
 def test_same_input_same_bytes(frames, templates, tmp_path):

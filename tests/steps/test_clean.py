@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from analysis.intake.read import RawData
 from analysis.steps.clean import (
     clean_all, clean_customers, clean_interactions, clean_orders, clean_surveys, normalise_company_names,
     normalise_phones, region_of_province, row_accounting, standardise_company_size, standardise_industry,
@@ -57,6 +58,20 @@ def test_contact_and_money_checks_count_customers_and_keep_their_rows():
     kept = result.customers.set_index("customer_id")
     assert kept.loc["C2", "email"] == "yi@example.com" and pd.isna(kept.loc["C2", "phone"])
     assert kept.loc["C4", "phone"] == "13912345678" and pd.isna(kept.loc["C4", "email"])
+
+
+def test_clean_all_leaves_the_callers_tables_and_gives_back_handed_over_ones():
+    customers = _raw([("C1", "甲", "13912345678", None, None, None, None)], CUSTOMER_COLS)
+    orders = _raw([("1", "C1", "2026-01-05", "100", None)], ORDER_COLS)
+    kept = {"customers": customers, "orders": orders}
+    before = {name: frame.copy() for name, frame in kept.items()}
+    clean_all(kept, AS_OF, {})
+    assert list(kept) == ["customers", "orders"]   # the caller's dict and frames untouched
+    for name, frame in kept.items():
+        pd.testing.assert_frame_equal(frame, before[name])
+    raw = RawData(tables={"customers": customers, "orders": orders}, sources=[])
+    result = clean_all(raw.take_tables(), AS_OF, {})
+    assert raw.tables == {} and len(result.orders) == 1 and len(result.customers) == 1
 
 
 def test_company_names_fold_brackets_and_suffixes():
