@@ -36,7 +36,7 @@ import yaml
 
 from analysis.errors import KitError
 from analysis.outputs.workbooks import (
-    WORKBOOKS, column, headers, open_workbook, per_owner_sheets, read_sheet, sheet_name, workbook_name,
+    WORKBOOKS, column, headers, open_workbook, read_sheet, sheet_name, workbook_name,
     workbook_path,
 )
 from analysis.reference.staff_entries import DATE_TEXT_REPLACEMENTS, THOUSANDS_SEPARATORS
@@ -468,9 +468,8 @@ def preserve_staff_rows(sheets: dict, out_dir: str | Path, month: str) -> dict:
             out[workbook][sheet] = merge_staff_rows(out[workbook][sheet], path, sheet, key=key,
                                                     existing=existing)
     if EXECUTION[1] in out.get(EXECUTION[0], {}):
-        # Each owner's sheet again, from the merged full list.
+        # Owner sheets handed over are dropped: the writer splits them from the merged full list.
         frames = out[EXECUTION[0]]
         for name in [k for k in frames if k.startswith(f"{OWNER_SHEET}:")]:
             del frames[name]
-        frames.update(per_owner_sheets(frames[EXECUTION[1]], OWNER_SHEET))
     return out

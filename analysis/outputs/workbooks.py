@@ -4,7 +4,8 @@ Three pieces:
 
 * :data:`WORKBOOKS` — every workbook, sheet and column as data (vocabulary key, kind, width,
   drop-down choices, who fills it). Adding a sheet is adding an entry; nothing else changes.
-  A sheet of :data:`REPEATED_SHEETS` is written once per owner (:func:`per_owner_sheets`).
+  A sheet of :data:`REPEATED_SHEETS` is written once per owner (:func:`per_owner_sheets`),
+  split from the full list (:data:`REPEATED_FROM`) unless handed over.
   Code names workbooks, sheets and columns by key (``execution_log`` / ``execution`` /
   ``result``); names and headers come from analysis/vocab/workbooks.yml in the run's language.
 * :func:`build_templates` writes one styled ``templates/workbooks/<key>.xlsx`` per workbook.
@@ -192,8 +193,11 @@ _TASKS = (
 )
 
 # A sheet repeated once per owner: frames are handed over as ``"<sheet>:<owner>"`` (see
-# :func:`per_owner_sheets`) and each gets a sheet named after its owner.
+# :func:`per_owner_sheets`) and each gets a sheet named after its owner. Without such frames,
+# they are split from the workbook's full list (REPEATED_FROM) when it is written — so a masked
+# copy's owner sheets are the masked full list's rows, masked and checked once.
 REPEATED_SHEETS = {"owner_tasks": "execution_log"}
+REPEATED_FROM = {"owner_tasks": "execution"}
 # Columns kept in view when scrolling right (the template may change it).
 FROZEN_COLUMNS = {"execution": 5, "owner_tasks": 5, "customer_strategy": 3, "info": 2}
 
@@ -720,6 +724,8 @@ def write_workbooks(sheets: dict[str, dict[str, pd.DataFrame]], out_dir: Path, m
 
     Each sheet gets its template's styles, a frozen header, a filter over header and data,
     drop-downs and per-row formulas over the data rows plus :data:`SPARE_ROWS` spare rows.
+    Each owner of the to-do list gets a sheet of their rows (:data:`REPEATED_SHEETS`), split
+    from the full list here unless ``"owner_tasks:<owner>"`` frames are given.
     A sheet above Excel's row limit continues on ``<sheet>_2``, ``<sheet>_3`` … each with a
     note on cell A1. Returns the paths written, in :data:`WORKBOOKS` order.
 
@@ -779,9 +785,11 @@ def write_workbooks(sheets: dict[str, dict[str, pd.DataFrame]], out_dir: Path, m
         fixed = [sheet_name(sheet) for sheet in WORKBOOKS[name] if sheet not in REPEATED_SHEETS]
         for sheet, columns in WORKBOOKS[name].items():
             if sheet in REPEATED_SHEETS:
-                keys = [k for k in frames if _base_sheet(name, k) == sheet and k != sheet]
-                titles = safe_sheet_names([k.split(":", 1)[1] for k in keys], taken=fixed)
-                parts = [(title, frames[k]) for title, k in zip(titles, keys)]
+                owned = {k: frames[k] for k in frames if _base_sheet(name, k) == sheet and k != sheet}
+                if not owned and frames.get(REPEATED_FROM[sheet]) is not None:
+                    owned = per_owner_sheets(frames[REPEATED_FROM[sheet]], sheet)
+                titles = safe_sheet_names([k.split(":", 1)[1] for k in owned], taken=fixed)
+                parts = list(zip(titles, owned.values()))
             else:
                 parts = [(sheet_name(sheet), frames.get(sheet))]
             for title, frame in parts:

@@ -35,7 +35,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.outputs.workbooks import per_owner_sheets
 from analysis.steps.automation import (LIST_ORDER, channel_kinds, channel_label, content_text,
                                        list_label, list_owner_text, money_column, owner_rule_text)
 from analysis.steps.workdays import add_working_days, working_calendar
@@ -348,8 +347,9 @@ def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.Da
     (:func:`workload`) is the 工作量 sheet.
 
     执行记录 is the to-do list: one row per task (control-group customers get none), owners in
-    工作量 order, each owner's tasks by priority; every owner also gets a sheet of their own
-    (:func:`analysis.outputs.workbooks.per_owner_sheets`). Control-group customers appear in
+    工作量 order, each owner's tasks by priority; every owner also gets a sheet of their own,
+    split from it when the workbook is written (:func:`analysis.outputs.workbooks.per_owner_sheets`).
+    Control-group customers appear in
     ``customer_strategy`` (status 对照组).
     """
     seg = segments.set_index("customer_id")
@@ -432,8 +432,7 @@ def workbook_sheets(customers: pd.DataFrame, segments: pd.DataFrame, plan: pd.Da
         "tier_strategy": {"tier_strategy": strategy_table(segments, tiers, roles),
                           "customer_strategy": per_customer},
         "execution_log": {"execution": execution,
-                          **({"workload": workload_table} if workload_table is not None else {}),
-                          **per_owner_sheets(execution)},
+                          **({"workload": workload_table} if workload_table is not None else {})},
         "campaign": {"campaign": pd.DataFrame(campaign), **campaign_sheets},
         "review": {"review": review},
     }

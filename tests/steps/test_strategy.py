@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from analysis.outputs.workbooks import per_owner_sheets
 from analysis.params import resolve_params
 from analysis.steps.strategy import (customer_features_text, customer_plan, late_call_notes, plan_month_end,
                                      strategy_table, value_at_risk, workbook_sheets, workload)
@@ -310,15 +311,16 @@ def test_the_to_do_list_sheets():
     sheets = workbook_sheets(CUSTOMERS, _segments(), plan, TIERS, "2026-10", roles=ROLES, workload_table=load,
                              targets={"conversion": 0.1})
     log = sheets["execution_log"]
-    assert list(log) == ["execution", "workload", "owner_tasks:张经理", "owner_tasks:客服专员",
-                         "owner_tasks:客户关系专员"]
+    assert list(log) == ["execution", "workload"]   # owner sheets are split from it when written
+    owners = per_owner_sheets(log["execution"])
+    assert list(owners) == ["owner_tasks:张经理", "owner_tasks:客服专员", "owner_tasks:客户关系专员"]
     tasks = log["execution"].set_index("客户ID")
     assert tasks.loc["L1", "原因"] == "100天未购买"                           # the warning's reason
     assert tasks.loc["S1", "原因"] == "累计60.0万元，近12个月购买8次，最近购买5天前"   # else their numbers
     assert tasks.loc["L1", "风险价值(元)"] == 0.9 * 3000.0
     assert tasks.loc["S1", "客户名称"] == "恒泰机械有限公司" and tasks.loc["S1", "电话"] == "13812345678"
     assert tasks.loc["K1", "邮箱"] == "wang@example.com" and tasks.loc["K1", "执行人"] == "客服专员"
-    assert log["owner_tasks:客户关系专员"]["客户ID"].tolist() == ["L1"]
+    assert owners["owner_tasks:客户关系专员"]["客户ID"].tolist() == ["L1"]
     review = sheets["review"]["review"]
     # a row for every tier flow with tasks and every automated list, target and actual apart
     assert review["活动流程"].tolist() == ["战略客户维护", "核心客户维护", "流失预警客户维护", "沉睡唤醒", "新客欢迎",
