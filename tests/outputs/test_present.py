@@ -1,0 +1,11 @@
+"""The presentation helpers of analysis/outputs/present.py."""
+
+
+def test_progress_bar_counts_and_names_the_item_on_stderr(capsys):
+    from analysis.outputs.present import progress
+
+    assert list(progress(["客户基础信息表", "维护执行记录表"], "写出工作簿", label=lambda x: x)) == [
+        "客户基础信息表", "维护执行记录表"]
+    captured = capsys.readouterr()
+    assert captured.out == ""                       # the report keeps stdout; the bar is not for it
+    assert "写出工作簿 2/2" in captured.err and "维护执行记录表" in captured.err
