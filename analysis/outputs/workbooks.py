@@ -37,7 +37,9 @@ import io
 import logging
 import math
 import os
+import queue
 import re
+import threading
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
@@ -66,7 +68,7 @@ from analysis.vocab import all_labels, join, text
 __all__ = [
     "Column", "WORKBOOKS", "AUTOMATION_LISTS", "KIND_FORMATS", "EXCEL_MAX_ROWS", "SPARE_ROWS",
     "column", "headers", "workbook_name", "sheet_name", "workbook_path", "build_templates",
-    "write_workbooks", "read_sheet", "REPEATED_SHEETS", "FROZEN_COLUMNS", "per_owner_sheets",
+    "write_workbooks", "write_with_masked_copy", "read_sheet", "REPEATED_SHEETS", "FROZEN_COLUMNS", "per_owner_sheets",
     "safe_sheet_names", "repeated_sheet_names", "open_workbook", "WorkbookReader",
 ]
 
@@ -802,6 +804,38 @@ def write_workbooks(sheets: dict[str, dict[str, pd.DataFrame]], out_dir: Path, m
     return paths
 
 
+def write_with_masked_copy(sheets: dict[str, dict[str, pd.DataFrame]], out_dir: Path, month: str, *,
+                           suffix: str, only: list[str] | None = None,
+                           template_dir: Path = TEMPLATES_DIR / "workbooks") -> tuple[list[Path], list[Path]]:
+    """The workbooks of ``sheets`` (as :func:`write_workbooks` writes them) and their masked
+    copies for sharing (file names + ``suffix``): ``(paths, masked paths)``.
+
+    The masked frames (:func:`analysis.outputs.privacy.mask_workbook_sheets`) are checked for
+    any mobile number or e-mail address left (:func:`analysis.outputs.privacy.scan_sheets`)
+    before the copy is written; the workbooks themselves are written in a second thread
+    meanwhile — on two cores the two overlap. Call it a workbook at a time (``only``) to keep
+    one workbook's masked frames in memory.
+
+    Raises
+    ------
+    KitError
+        The masked frames still hold personal data (the first findings named); the copy is
+        not written.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from analysis.outputs.privacy import mask_workbook_sheets, scan_sheets
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-write") as pool:
+        internal = pool.submit(write_workbooks, sheets, out_dir, month, template_dir=template_dir, only=only)
+        shared = mask_workbook_sheets(sheets)
+        leaks = scan_sheets(shared)
+        paths = internal.result()
+    if leaks:
+        raise KitError(text("privacy.error.unmasked", findings=join(leaks[:5])))
+    return paths, write_workbooks(shared, out_dir, month, template_dir=template_dir, suffix=suffix, only=only)
+
+
 class _atomic_xlsx:
     """Write to a temporary file beside ``path``; replace ``path`` only when complete."""
 
@@ -1072,10 +1106,39 @@ def _stream_rows(skeleton: io.BytesIO, blocks: list[_RowBlock], target: str) -> 
             large = (block.hi - block.lo) * len(block.formats) > 10_000_000
             with dst.open(_entry(info), "w", force_zip64=large) as out:
                 out.write(head)
-                for chunk in _row_xml(block, strings):
-                    out.write(chunk)
+                _write_behind(out, _row_xml(block, strings))
                 out.write(tail)
         dst.writestr(_entry(src.getinfo(_SST)), strings.merged())
+
+
+def _write_behind(out, chunks) -> None:
+    """Write ``chunks`` to ``out`` from a second thread: deflating a chunk (zlib lets go of the
+    interpreter while it works) overlaps with building the next one's XML — on two cores the
+    compression, a fifth of a large workbook's time, is mostly hidden. At most a few chunks
+    wait in between."""
+    waiting: queue.Queue = queue.Queue(maxsize=4)
+    failed: list[BaseException] = []
+
+    def drain():
+        while (chunk := waiting.get()) is not None:
+            if not failed:
+                try:
+                    out.write(chunk)
+                except BaseException as err:  # handed back to the writing thread below
+                    failed.append(err)
+
+    worker = threading.Thread(target=drain, name="xlsx-deflate", daemon=True)
+    worker.start()
+    try:
+        for chunk in chunks:
+            if failed:
+                break
+            waiting.put(chunk)
+    finally:
+        waiting.put(None)
+        worker.join()
+    if failed:
+        raise failed[0]
 
 
 def _entry(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

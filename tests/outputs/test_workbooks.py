@@ -626,3 +626,20 @@ def test_campaign_columns_fit_each_channel(templates, tmp_path):
 
     assert [applies(connected.formula1, c) for c in campaign["触达渠道"]] == [True, False, True]
     assert [applies(opens.formula1, c) for c in campaign["触达渠道"]] == [False, True, True]
+
+
+def test_with_masked_copy_writes_both_and_refuses_a_leaking_copy(frames, templates, tmp_path, monkeypatch):
+    paths, masked = wbm.write_with_masked_copy(_keys(frames), tmp_path, MONTH, suffix="_脱敏",
+                                               template_dir=templates, only=["customer_info"])
+    assert [p.name for p in paths] == [f"客户基础信息表_{MONTH}.xlsx"]
+    assert [p.name for p in masked] == [f"客户基础信息表_{MONTH}_脱敏.xlsx"]
+    assert _sheet(paths[0], "客户基础信息")["C2"].value == "13812345678"
+    assert _sheet(masked[0], "客户基础信息")["C2"].value == "138****5678"
+    # a copy the check finds personal data in is not written
+    from analysis.outputs import privacy
+
+    monkeypatch.setattr(privacy, "mask_workbook_sheets", lambda sheets: sheets)
+    with pytest.raises(KitError, match="仍有未脱敏.*138\\*\\*\\*\\*5678"):
+        wbm.write_with_masked_copy(_keys(frames), tmp_path / "again", MONTH, suffix="_脱敏",
+                                   template_dir=templates, only=["customer_info"])
+    assert [p.name for p in (tmp_path / "again").glob("*.xlsx")] == [f"客户基础信息表_{MONTH}.xlsx"]
