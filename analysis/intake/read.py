@@ -35,7 +35,7 @@ import pyarrow as pa
 from analysis.config import PROJECT_ROOT
 from analysis.errors import InputError, ParamsError
 from analysis.intake.schema import (
-    ALTERNATIVES, DERIVED_FROM, NOT_REPORTED, ORDER_PARTS, REQUIRED, TABLES, alias_index,
+    ALTERNATIVES, DERIVED_FROM, NOT_REPORTED, HandedOverTables, ORDER_PARTS, REQUIRED, TABLES, alias_index,
     column_label, normalise_header, table_disables, table_label,
 )
 from analysis.reference.headers import SCALED_HEADER, TABLE_NAME_HINTS
@@ -120,11 +120,11 @@ class RawData:
     sources: list[SourceTable]
     skipped: list[str] = field(default_factory=list)
 
-    def take_tables(self) -> dict[str, pd.DataFrame]:
+    def take_tables(self) -> HandedOverTables:
         """The tables, handed over: ``tables`` is empty afterwards, so that the cleaning can
         let each raw table go once it is cleaned (at 10M orders the raw text is gigabytes).
         The files are untouched; load them again to see the raw rows."""
-        tables, self.tables = self.tables, {}
+        tables, self.tables = HandedOverTables(self.tables), {}
         return tables
 
     def sources_frame(self) -> pd.DataFrame:

@@ -20,6 +20,7 @@ __all__ = [
     "Column", "TABLES", "DERIVED_FROM", "REQUIRED", "ALTERNATIVES", "MONEY_COLUMNS",
     "ORDER_PARTS", "NOT_REPORTED", "table_label", "column_label", "table_disables",
     "optional_columns", "ALIASES", "normalise_header", "alias_index", "canonical_for",
+    "HandedOverTables",
 ]
 
 # table -> (required columns, optional columns), in the order the kit shows them. Each
@@ -104,6 +105,11 @@ MONEY_COLUMNS = ("amount", "quantity", "unit_price", "discount")
 
 # Order lines and payments are joined onto the orders table; they never stand alone.
 ORDER_PARTS = ("order_lines", "payments")
+
+
+class HandedOverTables(dict):
+    """Intake tables given up by their holder (``RawData.take_tables()``): the cleaning may
+    let each go, column by column, as it uses them. A plain dict is never changed."""
 
 # Optional columns recognised (so they are not listed as unused) but not worth a note when
 # absent: nothing the kit computes depends on them.

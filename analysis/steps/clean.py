@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from analysis.config import PARAMS_DIR
 from analysis.params import load_yaml
 from analysis.errors import InputError, KitError, ParamsError
-from analysis.steps.order_parts import ORDER_PARTS, join_order_parts
+from analysis.steps.order_parts import join_order_parts
 from analysis.steps.quarantine import QUARANTINE_COLUMNS, normalise_ids, set_aside
 from analysis.intake.parse import (
     is_blank, parse_amounts, parse_bools, parse_dates, parse_dates_checked, strip_control,
@@ -38,7 +38,7 @@ from analysis.reference.order_words import (
     COMPANY_SUFFIXES, INTERACTION_KIND_WORDS, INTERACTION_KINDS, LOOKUP_PUNCTUATION, MESSAGE_CHANNEL_WORDS,
     MESSAGE_EVENT_WORDS, ORGANISATION_WORDS, RETURN_STATUS, TOTALS_ROW,
 )
-from analysis.intake.schema import TABLES, column_label
+from analysis.intake.schema import ORDER_PARTS, TABLES, HandedOverTables, column_label
 from analysis.vocab import text, texts
 
 __all__ = [
@@ -483,7 +483,7 @@ def _deduplicate(frame: pd.DataFrame):
 
 
 def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = None,
-                 id_map: dict | None = None, table: str = "orders"):
+                 id_map: dict | None = None, table: str = "orders", *, consume: bool = False):
     """Type, validate and de-duplicate orders.
 
     The amount of a row is its amount column; without one, quantity × unit price less a
@@ -504,6 +504,10 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
     order and is netted against it, like a return. Zero-amount orders (gifts, samples) are
     purchases. ``table`` names what a row is in the quarantine (``order_lines`` for lines
     joined to their order header). Returns ``(orders, quarantine, n_duplicates)``.
+
+    ``consume=True``: ``raw`` is the caller's to give up (:func:`clean_all` with tables handed
+    over): each of its columns is dropped once used, so the raw text and the clean orders are
+    never both whole in memory (at 10M rows, gigabytes each).
     """
     params = cleaning_params(params)
     frame = raw
@@ -533,6 +537,9 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
         identical = frame.iloc[passed].duplicated(
             subset=[c for c in frame.columns if not c.startswith("_")], keep="first")
     identical = identical.to_numpy(dtype=bool)
+    if consume:  # what the rows below still read: the rest of the raw text can go
+        for column in [c for c in frame.columns if c not in _KEPT_RAW_ORDER_COLUMNS]:
+            del frame[column]
     drop = mode == "always" or (mode == "auto" and has_order_id)
     duplicate = identical if drop else np.zeros(len(passed), dtype=bool)
     n_duplicates = int(duplicate.sum())
@@ -541,7 +548,10 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
 
     def kept(column: str) -> pd.Series:
         # Column by column: the kept rows are never a copy of the whole table.
-        return frame[column].iloc[rows]
+        values = frame[column].iloc[rows]
+        if consume:
+            del frame[column]
+        return values
 
     orders = pd.DataFrame({
         "customer_id": normalise_ids(kept("customer_id")),
@@ -582,6 +592,11 @@ def clean_orders(raw: pd.DataFrame, as_of: pd.Timestamp, params: dict | None = N
     orders["_source_file"] = kept("_source_file")
     orders["_source_row"] = source_row
     return orders.reset_index(drop=True), quarantined, n_duplicates
+
+
+# The raw order columns clean_orders reads once the rows to keep are known.
+_KEPT_RAW_ORDER_COLUMNS = ("customer_id", "order_id", "_source_row", "_source_file", "category", "channel",
+                           "status", "product_id", "product_name", "profit")
 
 
 def _order_amounts(frame: pd.DataFrame):
@@ -913,13 +928,15 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
 
     ``params`` is the ``cleaning`` section; keys it lacks take params/base.yml's value
     (:func:`cleaning_params`). ``sources`` (``RawData.sources``) lets the quarantine name
-    columns as the file does.
+    columns as the file does. Tables handed over (``RawData.take_tables()``) are let go as
+    they are cleaned, the orders a column at a time; any other mapping is left as it was.
     """
     params = cleaning_params(params)
     _give_back_memory()   # what reading the files freed
     # Each raw table is let go once it is cleaned: a caller that handed its tables over
     # (RawData.take_tables) gets the memory back as the cleaning goes (at 10M orders the
     # raw text is gigabytes); a caller that kept them keeps them, unchanged.
+    handed_over = isinstance(tables, HandedOverTables)
     tables, n_control = _strip_control_characters(dict(tables))
     has_customers = "customers" in tables
     accounting, quarantines = [], []
@@ -940,9 +957,11 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     money = text("clean.note_separator").join(
         joined.notes + ([] if joined.money_from == "payments"
                         else [amount_derivation(raw.iloc[:0], sources, joined.table)]))
-    for part in ORDER_PARTS:
+    for part in ("orders", *ORDER_PARTS):
         tables.pop(part, None)
-    orders, q, n_dup = clean_orders(raw, as_of, params, id_map, table=joined.table)
+    # Handed-over tables are ours: the raw order text goes column by column as it is used.
+    orders, q, n_dup = clean_orders(raw, as_of, params, id_map, table=joined.table,
+                                    consume=handed_over)
     del raw
     _give_back_memory()
     quarantines.extend(joined.quarantine + [q])

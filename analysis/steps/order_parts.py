@@ -27,10 +27,7 @@ from analysis.intake.schema import table_label
 from analysis.steps.quarantine import normalise_ids, set_aside
 from analysis.vocab import text
 
-__all__ = ["JoinedOrders", "join_order_parts", "has_money", "ORDER_PARTS"]
-
-# The intake tables an order export may come in: headers, their lines, their payments.
-ORDER_PARTS = ("orders", "order_lines", "payments")
+__all__ = ["JoinedOrders", "join_order_parts", "has_money"]
 
 # Header columns a joined line takes from its order.
 _FROM_HEADER = ("customer_id", "order_date", "channel", "profit", "_first_cell")

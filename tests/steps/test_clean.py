@@ -1,5 +1,7 @@
 """Cleaning rules on small hand-made fixtures (analysis/steps/clean.py)."""
 
+import weakref
+
 import pandas as pd
 import pytest
 
@@ -69,9 +71,18 @@ def test_clean_all_leaves_the_callers_tables_and_gives_back_handed_over_ones():
     assert list(kept) == ["customers", "orders"]   # the caller's dict and frames untouched
     for name, frame in kept.items():
         pd.testing.assert_frame_equal(frame, before[name])
-    raw = RawData(tables={"customers": customers, "orders": orders}, sources=[])
+    kept_result = clean_all(kept, AS_OF, {})
+    raw = RawData(tables={"customers": customers.copy(), "orders": orders.copy()}, sources=[])
+    given = weakref.ref(raw.tables["orders"])
     result = clean_all(raw.take_tables(), AS_OF, {})
-    assert raw.tables == {} and len(result.orders) == 1 and len(result.customers) == 1
+    assert raw.tables == {} and given() is None           # nothing holds the raw orders any more
+    pd.testing.assert_frame_equal(result.orders, kept_result.orders)   # and the result is the same
+    pd.testing.assert_frame_equal(result.customers, kept_result.customers)
+    # clean_orders told it may consume its input drops each raw column once used
+    frame = orders.copy()
+    consumed = clean_orders(frame, AS_OF, consume=True)[0]
+    assert list(frame.columns) == []
+    pd.testing.assert_frame_equal(consumed, clean_orders(orders, AS_OF)[0])
 
 
 def test_company_names_fold_brackets_and_suffixes():
