@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -139,7 +141,7 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
     _prepare_out_dir(out)
     _ensure_kernel()
     # The kernel boots (≈1 s) while papermill is imported and the run's context is built.
-    kernel = _SharedKernel().start()
+    kernel = _SharedKernel().start(preload=_notebook_modules() + _PRELOAD_ALSO)
     try:  # closed whatever happens below: no kernel is left behind
         import papermill
         from papermill.exceptions import PapermillExecutionError
@@ -217,6 +219,38 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
         kernel.close()
 
 
+# Imported in the kernel before the first notebook: leaves no name behind.
+_PRELOAD = ("import importlib as _importlib\n"
+            "for _module in {modules!r}:\n"
+            "    try:\n"
+            "        _importlib.import_module(_module)\n"
+            "    except Exception:\n"
+            "        pass\n"
+            "del _importlib, _module")
+# Imported inside a function the notebooks call rather than at the top of a notebook:
+# seaborn, by the charts' theme (analysis/outputs/plotting.py, ~0.8 s).
+_PRELOAD_ALSO = ("seaborn",)
+_IMPORT_LINE = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
+
+
+def _notebook_modules() -> tuple[str, ...]:
+    """The modules the batch's notebooks import, read from the notebooks themselves (so the
+    list never drifts from them), in the order they first appear."""
+    import json
+
+    found: dict[str, None] = {}
+    for name in NOTEBOOK_ORDER:
+        try:
+            cells = json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+        except (OSError, ValueError, KeyError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") == "code":
+                for match in _IMPORT_LINE.finditer("".join(cell.get("source", ""))):
+                    found.setdefault(match[1] or match[2])
+    return tuple(found)
+
+
 class _SharedKernel:
     """One kernel for the whole batch, its namespace wiped before each notebook.
 
@@ -237,9 +271,13 @@ class _SharedKernel:
         self.km = None
         self.ran = False
         self.client = None  # ours, for the resets: one wait for the kernel (0.2 s), not one per notebook
+        self.preloading = None
 
-    def start(self) -> "_SharedKernel":
-        """Launch the kernel (it boots in its own process while the caller goes on)."""
+    def start(self, preload: tuple[str, ...] = ()) -> "_SharedKernel":
+        """Launch the kernel (it boots in its own process while the caller goes on) and, when
+        ``preload`` names modules, have it import them meanwhile: pandas, scikit-learn and
+        matplotlib take seconds to import, time the command line spends importing papermill
+        and building the run's context. Nothing is left in the namespace."""
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -252,28 +290,51 @@ class _SharedKernel:
                                            # (measured: 1.3 GB less held after a 10M read)
                                            env={**os.environ, "MIMALLOC_PURGE_DELAY": "0"})
             self.ran = False
+            if preload:
+                self.preloading = threading.Thread(target=self._preload, args=(tuple(preload),),
+                                                   name="kernel-preload", daemon=True)
+                self.preloading.start()
         return self
+
+    def _preload(self, modules: tuple[str, ...]) -> None:
+        # Sent and not waited for: the first notebook's cells queue behind it in the kernel. A
+        # module that fails to import here is left for its notebook to report in context.
+        try:
+            self._connect()
+            self.client.execute(_PRELOAD.format(modules=modules), silent=True, store_history=False)
+        except Exception:  # noqa: BLE001 — an optimisation only; the notebooks import for themselves
+            pass
+
+    def _connect(self) -> None:
+        from jupyter_client import BlockingKernelClient
+
+        if self.client is None:
+            client = BlockingKernelClient()
+            client.load_connection_info(self.km.get_connection_info())
+            client.start_channels()
+            client.wait_for_ready(timeout=60)
+            self.client = client
 
     def fresh(self):
         """The kernel manager to hand to papermill, its namespace emptied."""
-        from jupyter_client import BlockingKernelClient
-
         if self.km is None:
             self.start()
+        if self.preloading is not None:  # the client is used from one thread at a time
+            self.preloading.join()
+            self.preloading = None
         if not self.ran:  # nothing has run yet: the namespace is empty
             self.ran = True
             return self.km
-        if self.client is None:
-            self.client = BlockingKernelClient()
-            self.client.load_connection_info(self.km.get_connection_info())
-            self.client.start_channels()
-            self.client.wait_for_ready(timeout=60)
+        self._connect()
         reply = self.client.execute_interactive(self._RESET, silent=True, store_history=False, timeout=60)
         if reply["content"]["status"] != "ok":
             raise KitError(text("run.error.kernel_reset", error=reply["content"].get("evalue", "")))
         return self.km
 
     def close(self):
+        if self.preloading is not None:
+            self.preloading.join()
+            self.preloading = None
         if self.client is not None:
             self.client.stop_channels()
             self.client = None

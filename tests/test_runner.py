@@ -3,7 +3,7 @@
 import pytest
 from jupyter_client import BlockingKernelClient
 
-from analysis.runner import _SharedKernel
+from analysis.runner import _SharedKernel, _notebook_modules
 
 
 def _run(km, code):
@@ -32,3 +32,19 @@ def test_a_fresh_kernel_forgets_the_previous_notebook_and_counts_cells_from_one(
     finally:
         kernel.close()
     assert kernel.km is None
+
+
+@pytest.mark.slow
+def test_preloading_imports_the_notebooks_modules_and_leaves_no_name():
+    modules = _notebook_modules()
+    assert "analysis.steps.clean" in modules and "analysis.outputs.workbooks" in modules
+    assert "matplotlib.pyplot" in modules and len(modules) == len(set(modules))
+    kernel = _SharedKernel().start(preload=("json", "analysis.steps.workdays", "no_such_module_x"))
+    try:
+        km = kernel.fresh()   # waits for the preload to be sent; the cells queue behind it
+        reply = _run(km, "import sys\nleft = [k for k in dir() if k.startswith('_') and k.strip('_') in "
+                         "('importlib', 'module')]\nassert left == [], left\n"
+                         "assert 'analysis.steps.workdays' in sys.modules")
+        assert reply["status"] == "ok"
+    finally:
+        kernel.close()
