@@ -146,7 +146,7 @@ class RawData:
 # ============================================================================ entry point
 
 def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | None = None,
-                  excel_sheet: str | None = None) -> RawData:
+                  excel_sheet: str | None = None, each_file=None) -> RawData:
     """Read every export in ``data_dir`` and recognise the canonical tables in it.
 
     Parameters
@@ -162,6 +162,9 @@ def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | Non
         ``None`` to ignore a header). Wins over the built-in aliases.
     excel_sheet : str, optional
         Read only this sheet of each workbook (default: every sheet).
+    each_file : callable, optional
+        Wraps the loop over the files (``analysis.outputs.present.progress_of``: a progress
+        bar naming the file being read).
 
     Returns
     -------
@@ -196,7 +199,7 @@ def load_raw_data(data_dir, *, files: dict | None = None, column_map: dict | Non
     notes: list[str] = []
 
     taken_by_params = {t for tables in explicit.values() for t in tables}
-    for path in paths:
+    for path in (each_file or iter)(paths):
         forced = explicit.get(path)
         grids, grid_notes = _read_file(path, excel_sheet, column_map, intake, path in explicit)
         notes.extend(grid_notes)

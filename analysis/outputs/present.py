@@ -10,7 +10,8 @@ from IPython.display import Markdown
 from analysis.reference.report_tables import RATE_COLUMN
 from analysis.vocab import all_labels, text
 
-__all__ = ["bullets", "table", "sections", "setting", "setting_name", "setting_value", "progress"]
+__all__ = ["bullets", "table", "sections", "setting", "setting_name", "setting_value", "progress",
+           "progress_of"]
 
 # How a setting's value reads: a unit name (settings.unit.<unit>) per kind of value.
 UNITS = ("days", "months", "customers", "yuan", "share")
@@ -68,7 +69,8 @@ def setting(key: str, params: dict, unit: str = "") -> str:
 def progress(items, description: str, label=None):
     """``items``, with a progress bar under the cell for the steps an analyst waits on (writing
     the workbooks takes minutes at a million customers): how many are done, the time so far
-    and ``label(item)``, the one in hand. Text on stderr: no widget library needed, and the
+    and ``label(item)`` (by default a file's name, or the item as text), the one in hand.
+    Text on stderr: no widget library needed, and the
     report leaves stderr out.
 
     >>> list(progress(["a", "b"], "写出", label=str.upper))
@@ -82,9 +84,20 @@ def progress(items, description: str, label=None):
     bar = tqdm(items, desc=description, file=sys.stderr, mininterval=0.5,
                bar_format="{desc} {n_fmt}/{total_fmt} |{bar:20}| {elapsed}{postfix}")
     for item in bar:
-        if label is not None:
-            bar.set_postfix_str(label(item), refresh=True)
+        # by default a file by its name, never its folder's path
+        bar.set_postfix_str(label(item) if label is not None else str(getattr(item, "name", item)),
+                            refresh=True)
         yield item
+
+
+def progress_of(description: str, label=None):
+    """:func:`progress` for a loop inside a step: a function of the items, to hand to a step
+    that takes one (``load_raw_data(..., each_file=progress_of("读取文件", label=...))``).
+
+    >>> list(progress_of("读取文件")(["a.csv"]))
+    ['a.csv']
+    """
+    return lambda items: progress(items, description, label)
 
 
 def bullets(lines, empty: str | None = None) -> Markdown:

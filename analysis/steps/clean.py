@@ -923,13 +923,17 @@ def _give_back_memory() -> None:
         pass
 
 
-def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict, sources=()) -> CleanResult:
+def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict, sources=(), *,
+              each_table=None) -> CleanResult:
     """Run every cleaning rule over the intake tables (``RawData.tables``).
 
     ``params`` is the ``cleaning`` section; keys it lacks take params/base.yml's value
     (:func:`cleaning_params`). ``sources`` (``RawData.sources``) lets the quarantine name
     columns as the file does. Tables handed over (``RawData.take_tables()``) are let go as
     they are cleaned, the orders a column at a time; any other mapping is left as it was.
+    ``each_table`` wraps the sequence of tables cleaned (customers, orders, interactions,
+    surveys — those present), e.g. ``analysis.outputs.present.progress_of``: a progress bar
+    naming the table in hand.
     """
     params = cleaning_params(params)
     _give_back_memory()   # what reading the files freed
@@ -939,10 +943,14 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     handed_over = isinstance(tables, HandedOverTables)
     tables, n_control = _strip_control_characters(dict(tables))
     has_customers = "customers" in tables
+    # The bar (if any) moves on each time the next table's cleaning starts.
+    stages = iter((each_table or iter)([name for name in ("customers", "orders", "interactions", "surveys")
+                                        if name in tables or name == "orders"]))
     accounting, quarantines = [], []
     id_map: dict = {}
     merge_log = pd.DataFrame(columns=["kept_id", "merged_ids", "n_merged", "matched_on"])
     if has_customers:
+        next(stages, None)
         raw = tables.pop("customers")
         customers, q, merge_log, id_map = clean_customers(raw, params)
         quarantines.append(q)
@@ -951,6 +959,7 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
                                          len(raw) - len(q) - len(customers), "customers"))
         del raw
         _give_back_memory()
+    next(stages, None)
     joined = join_order_parts(tables)
     raw, joined.orders = joined.orders, None
     rows_in = len(tables[joined.table])
@@ -984,6 +993,7 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
     optional = {}
     for name, cleaner in [("interactions", clean_interactions), ("surveys", clean_surveys)]:
         if name in tables:
+            next(stages, None)
             raw = tables.pop(name)
             cleaned, q = cleaner(raw, as_of, id_map, dayfirst=params["dayfirst"])
             quarantines.append(q)
@@ -993,6 +1003,8 @@ def clean_all(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, params: dict
         else:
             optional[name] = None
 
+    for _ in stages:  # the bar ends at its last table
+        pass
     quarantine = pd.concat(quarantines, ignore_index=True) if quarantines else pd.DataFrame(
         columns=QUARANTINE_COLUMNS)
     quarantine["source_row"] = quarantine["source_row"].astype("Int64")

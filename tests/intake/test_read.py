@@ -738,3 +738,11 @@ def test_a_utf8_file_whose_head_is_blank_is_not_called_empty(tmp_path, monkeypat
     _write(tmp_path, "o.csv", " \n" * 60)
     with pytest.raises(InputError, match="只有空行"):
         load_raw_data(tmp_path)
+
+
+def test_the_file_loop_can_be_wrapped(tmp_path):
+    (tmp_path / "订单.csv").write_text("客户编号,下单日期,金额\nC1,2026-01-05,100\n", encoding="utf-8")
+    (tmp_path / "客户.csv").write_text("客户编号,客户名称\nC1,甲\n", encoding="utf-8")
+    seen = []
+    raw = load_raw_data(tmp_path, each_file=lambda paths: (seen.append(p.name) or p for p in paths))
+    assert sorted(seen) == ["客户.csv", "订单.csv"] and set(raw.tables) == {"customers", "orders"}

@@ -9,3 +9,12 @@ def test_progress_bar_counts_and_names_the_item_on_stderr(capsys):
     captured = capsys.readouterr()
     assert captured.out == ""                       # the report keeps stdout; the bar is not for it
     assert "写出工作簿 2/2" in captured.err and "维护执行记录表" in captured.err
+
+
+def test_a_file_shows_by_its_name_not_its_folder(capsys, tmp_path):
+    from analysis.outputs.present import progress_of
+
+    file = tmp_path / "订单.csv"
+    assert list(progress_of("读取文件")([file])) == [file]
+    err = capsys.readouterr().err
+    assert "订单.csv" in err and str(tmp_path) not in err

@@ -62,6 +62,20 @@ def test_contact_and_money_checks_count_customers_and_keep_their_rows():
     assert kept.loc["C4", "phone"] == "13912345678" and pd.isna(kept.loc["C4", "email"])
 
 
+def test_clean_all_walks_its_tables_through_the_given_loop():
+    customers = _raw([("C1", "甲", "13912345678", None, None, None, None)], CUSTOMER_COLS)
+    orders = _raw([("1", "C1", "2026-01-05", "100", None)], ORDER_COLS)
+    seen = []
+
+    def each(names):
+        for name in names:
+            seen.append(name)
+            yield name
+
+    result = clean_all({"orders": orders, "customers": customers}, AS_OF, {}, each_table=each)
+    assert seen == ["customers", "orders"] and len(result.orders) == 1   # in cleaning order
+
+
 def test_clean_all_leaves_the_callers_tables_and_gives_back_handed_over_ones():
     customers = _raw([("C1", "甲", "13912345678", None, None, None, None)], CUSTOMER_COLS)
     orders = _raw([("1", "C1", "2026-01-05", "100", None)], ORDER_COLS)
