@@ -140,21 +140,22 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
         raise KitError(text("run.error.out_inside_data", out=out, data=data))
     _prepare_out_dir(out)
     _ensure_kernel()
+
+    (out / "params_resolved.yml").write_text(
+        text("run.resolved_params_header") + "\n"
+        + yaml.safe_dump({"month": month, "as_of": as_of_date.date().isoformat(), **params},
+                         allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
+    log = _Log(out / "run.log")
+    started = time.perf_counter()
+    log(text("run.log.start", month=month, as_of=as_of_date.date(), data=_shown(data, cwd), out=_shown(out, cwd)))
     # The kernel boots (≈1 s) while papermill is imported and the run's context is built.
     kernel = _SharedKernel().start(preload=_notebook_modules() + _PRELOAD_ALSO)
     try:  # closed whatever happens below: no kernel is left behind
         import papermill
         from papermill.exceptions import PapermillExecutionError
 
-        (out / "params_resolved.yml").write_text(
-            text("run.resolved_params_header") + "\n"
-            + yaml.safe_dump({"month": month, "as_of": as_of_date.date().isoformat(), **params},
-                             allow_unicode=True, sort_keys=False),
-            encoding="utf-8",
-        )
-        log = _Log(out / "run.log")
-        started = time.perf_counter()
-        log(text("run.log.start", month=month, as_of=as_of_date.date(), data=_shown(data, cwd), out=_shown(out, cwd)))
         # The run's context is built here, once, and handed to every notebook and the report.
         ctx = build_context(month, as_of_date, data, out.resolve(), params)
         injected = {
@@ -162,61 +163,59 @@ def run_batch(month: str, data_dir: str | None = None, params_file: str | None =
             "data_dir": str(data), "out_dir": str(out.resolve()), "context": ctx.to_parameters(),
         }
         executed = []
-        try:
-            for i, name in enumerate(NOTEBOOK_ORDER, 1):
-                target = out / f"{name}.ipynb"
-                step_start = time.perf_counter()
-                log(f"[{i}/{len(NOTEBOOK_ORDER)}] {name} …")
-                try:
-                    papermill.execute_notebook(
-                        str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(target), parameters=injected,
-                        kernel_name=KERNEL_NAME, cwd=str(NOTEBOOKS_DIR), progress_bar=False,
-                        log_output=False, report_mode=False, km=kernel.fresh(),
-                        # written once when the notebook ends (or fails), not twice per cell
-                        request_save_on_cell_execute=False,
-                    )
-                except PapermillExecutionError as err:
-                    where = text("run.log.cell", notebook=f"{name}.ipynb", n=err.exec_count)
-                    if err.ename in _USER_ERRORS:
-                        log(text("run.log.user_error", error=err.evalue, where=where), err=True)
-                        log(text("run.log.kept_see_notebook", path=_shown(target, cwd)), err=True)
-                        return 2
-                    log(text("run.log.failed", where=where, name=err.ename, error=err.evalue), err=True)
-                    log(text("run.log.kept_see_error", path=_shown(target, cwd)), err=True)
-                    return 1
-                executed.append(target)
-                log(text("run.log.step_done", seconds=time.perf_counter() - step_start,
-                         total=time.perf_counter() - started))
-            kernel.close()  # its memory is not needed for the report
-
-            from analysis.outputs.report import build_report, check_self_contained
-            from analysis.outputs.summary import executive_summary
-            from analysis.tiers import tier_roles
-
-            html_path = report_path(out, month)
-            build_report(
-                executed, html_path, title=params["report"]["title"],
-                subtitle=text("run.report_subtitle", month=month, as_of=as_of_date.date()),
-                summary_markdown=executive_summary(ctx.out_dir, ctx.month, ctx.as_of, tier_roles(params),
-                                                   ctx.previous_dir, params=params),
-            )
-            bad = check_self_contained(html_path.read_text(encoding="utf-8"))
-            if bad:
-                log(text("run.log.external_links", links=bad[:3]), err=True)
+        for i, name in enumerate(NOTEBOOK_ORDER, 1):
+            target = out / f"{name}.ipynb"
+            step_start = time.perf_counter()
+            log(f"[{i}/{len(NOTEBOOK_ORDER)}] {name} …")
+            try:
+                papermill.execute_notebook(
+                    str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(target), parameters=injected,
+                    kernel_name=KERNEL_NAME, cwd=str(NOTEBOOKS_DIR), progress_bar=False,
+                    log_output=False, report_mode=False, km=kernel.fresh(),
+                    # written once when the notebook ends (or fails), not twice per cell
+                    request_save_on_cell_execute=False,
+                )
+            except PapermillExecutionError as err:
+                where = text("run.log.cell", notebook=f"{name}.ipynb", n=err.exec_count)
+                if err.ename in _USER_ERRORS:
+                    log(text("run.log.user_error", error=err.evalue, where=where), err=True)
+                    log(text("run.log.kept_see_notebook", path=_shown(target, cwd)), err=True)
+                    return 2
+                log(text("run.log.failed", where=where, name=err.ename, error=err.evalue), err=True)
+                log(text("run.log.kept_see_error", path=_shown(target, cwd)), err=True)
                 return 1
-            from analysis.outputs.privacy import scan_for_personal_data
+            executed.append(target)
+            log(text("run.log.step_done", seconds=time.perf_counter() - step_start,
+                     total=time.perf_counter() - started))
+        kernel.close()  # its memory is not needed for the report
 
-            leaks = scan_for_personal_data(html_path)
-            if leaks:  # the report is meant for sharing: it must not carry personal data
-                log(text("run.log.personal_data", leaks=leaks[:3]), err=True)
-                return 1
-            log(text("run.log.report", path=_shown(html_path, cwd)))
-            log(text("run.log.done", seconds=time.perf_counter() - started, out=_shown(out, cwd)))
-            return 0
-        finally:
-            log.close()
+        from analysis.outputs.report import build_report, check_self_contained
+        from analysis.outputs.summary import executive_summary
+        from analysis.tiers import tier_roles
+
+        html_path = report_path(out, month)
+        build_report(
+            executed, html_path, title=params["report"]["title"],
+            subtitle=text("run.report_subtitle", month=month, as_of=as_of_date.date()),
+            summary_markdown=executive_summary(ctx.out_dir, ctx.month, ctx.as_of, tier_roles(params),
+                                               ctx.previous_dir, params=params),
+        )
+        bad = check_self_contained(html_path.read_text(encoding="utf-8"))
+        if bad:
+            log(text("run.log.external_links", links=bad[:3]), err=True)
+            return 1
+        from analysis.outputs.privacy import scan_for_personal_data
+
+        leaks = scan_for_personal_data(html_path)
+        if leaks:  # the report is meant for sharing: it must not carry personal data
+            log(text("run.log.personal_data", leaks=leaks[:3]), err=True)
+            return 1
+        log(text("run.log.report", path=_shown(html_path, cwd)))
+        log(text("run.log.done", seconds=time.perf_counter() - started, out=_shown(out, cwd)))
+        return 0
     finally:
         kernel.close()
+        log.close()
 
 
 # Imported in the kernel before the first notebook: leaves no name behind.

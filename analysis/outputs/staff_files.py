@@ -178,8 +178,8 @@ def combine_task_rows(full: pd.DataFrame, own: list[pd.DataFrame]) -> tuple[pd.D
     row_numbers = rows.index.to_numpy()  # Excel rows of several sheets: positions from here on
     rows = rows.reset_index(drop=True)
     filled = rows[staff].notna().any(axis=1) if staff else pd.Series(False, index=rows.index)
-    ids = rows[key].map(lambda v: None if _blank(v) else customer_key(v))
-    full_ids = full[key].map(lambda v: None if _blank(v) else customer_key(v))
+    ids = _keys(rows[key])
+    full_ids = _keys(full[key])
     on_list = filled & ids.notna() & ids.astype(object).isin(full_ids.dropna().astype(object))
     first = ids[on_list].drop_duplicates()
     matched = rows.loc[first.index].set_index(first.to_numpy())
@@ -282,6 +282,12 @@ def _check_campaign(frame: pd.DataFrame) -> list[tuple[int, str, str]]:
     return problems
 
 
+def _keys(values: pd.Series) -> pd.Series:
+    """Row keys (task IDs, campaign names …) as every comparison sees them
+    (:func:`analysis.steps.control.customer_key`), None where blank."""
+    return values.map(lambda v: None if _blank(v) else customer_key(v))
+
+
 def _blank(value) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
@@ -343,7 +349,7 @@ def _normalise(frame: pd.DataFrame, key: tuple[str, str]) -> pd.DataFrame:
             [None if _blank(v) else pd.Timestamp(v) if isinstance(v, datetime) else _as_date(v)
              for v in frame[executed]], index=frame.index, dtype=object))
         frame[result] = frame[result].map(lambda v: None if _blank(v) else str(v).strip())
-        frame[task] = frame[task].map(lambda v: None if _blank(v) else customer_key(v))
+        frame[task] = _keys(frame[task])
     else:
         for col in (_h(k) for k in COUNT_COLUMNS):
             frame[col] = pd.array([None if _blank(v) else _as_count(v) for v in frame[col]], dtype="Int64")
@@ -417,8 +423,8 @@ def merge_staff_rows(new_frame: pd.DataFrame, existing_path: str | Path, sheet: 
     for col in staff_columns:
         values = old[col].astype(object)
         filled |= values.notna() & ((values != defaults[col]) if col in defaults else True)
-    old_key = old[key].map(lambda v: None if _blank(v) else customer_key(v))
-    new_key = new_frame[key].map(lambda v: None if _blank(v) else customer_key(v))
+    old_key = _keys(old[key])
+    new_key = _keys(new_frame[key])
 
     out = new_frame.reset_index(drop=True).copy()
     for col in staff_columns:

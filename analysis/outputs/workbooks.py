@@ -1063,11 +1063,6 @@ def _needs_care(values: pa.Array) -> pa.Array:
                                pc.greater(pc.utf8_length(values), _MAX_TEXT)), False)
 
 
-def _string_item(value: str) -> str:
-    """An ``<si>`` entry, escaped the way Excel (and xlsxwriter) expect."""
-    return f"<si>{_text_element(value)}</si>"
-
-
 def _text_element(value: str) -> str:
     """A ``<t>`` element, escaped the way Excel (and xlsxwriter) expect."""
     if _NEEDS_CARE.search(value) is None and len(value) <= _MAX_TEXT:
@@ -1195,9 +1190,10 @@ def _column_xml(cells: "_Cells | None", letter: str, xf: int, rows: pa.Array, fo
                 strings: _SharedStrings) -> pa.Array:
     """``<c>`` elements for one column's cells in a chunk of rows (null: an empty cell).
 
-    Text goes to the shared-string table, numbered in the order the cells come; numbers are
-    written as Python writes them (``repr``); an empty cell of a formula column gets the
-    formula with its row number."""
+    Text mostly distinct within the chunk is written in the cell (an inline string), except
+    text that needs escaping; the rest goes to the shared-string table, numbered in the order
+    the cells come. Numbers are written as Python writes them (``repr``); an empty cell of a
+    formula column gets the formula with its row number."""
     out = pa.nulls(len(rows), pa.string())
     if cells is not None and cells.number is not None:
         ok = ~np.isnan(cells.number)
