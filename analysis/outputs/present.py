@@ -111,12 +111,16 @@ def bullets(lines, empty: str | None = None) -> Markdown:
 def table(frame: pd.DataFrame, *, percent=(), money=(), integer=(), decimals=(), pvalues=(),
           hide_index: bool = False, caption: str | None = None):
     """A styled table: percentages as 12.3%, money with thousands separators, p-values with two
-    significant digits (below 0.001 shown as <0.001), blanks as —."""
+    significant digits (below 0.001 shown as <0.001), dates without a time of day, blanks as —."""
     formats = {c: "{:.1%}" for c in percent if c in frame}
     formats.update({c: "{:,.0f}" for c in money if c in frame})
     formats.update({c: "{:,.0f}" for c in integer if c in frame})
     formats.update({c: "{:,.2f}" for c in decimals if c in frame})
     formats.update({c: (lambda p: "<0.001" if p < 0.001 else f"{p:.2g}") for c in pvalues if c in frame})
+    # A date column shows its dates, not midnight (2026-11-06, not 2026-11-06 00:00:00).
+    formats.update({c: "{:%Y-%m-%d}" for c in frame.columns if c not in formats
+                    and pd.api.types.is_datetime64_any_dtype(frame[c])
+                    and (frame[c].dropna() == frame[c].dropna().dt.normalize()).all()})
     styler = frame.style.format(formats, na_rep="—")
     if hide_index:
         styler = styler.hide(axis="index")

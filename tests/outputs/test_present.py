@@ -18,3 +18,15 @@ def test_a_file_shows_by_its_name_not_its_folder(capsys, tmp_path):
     assert list(progress_of("读取文件")([file])) == [file]
     err = capsys.readouterr().err
     assert "订单.csv" in err and str(tmp_path) not in err
+
+
+def test_a_date_column_shows_dates_not_midnight():
+    import pandas as pd
+
+    from analysis.outputs.present import table
+
+    frame = pd.DataFrame({"最早到期": pd.to_datetime(["2026-11-06", None]),
+                          "发送时间": pd.to_datetime(["2026-11-06 09:30", "2026-11-07 10:00"])})
+    html = table(frame).to_html()
+    assert "2026-11-06</td>" in html and "00:00:00" not in html and "—" in html
+    assert "2026-11-06 09:30:00" in html                       # a time of day is kept

@@ -119,8 +119,8 @@ def test_owner_table_leaves_the_control_group_out(tmp_path):
     assert tasks.groupby("owner").size().to_dict() == {"李静怡": 1, "王思远": 2, "运营专员": 1}
     soon = tasks[tasks["due_date"] <= pd.Timestamp("2026-11-06")]
     assert soon.groupby("owner").size().to_dict() == {"李静怡": 1, "王思远": 1}
-    assert ("本月任务 **4** 项（不含对照组 1 位，他们本月不联系），其中 **2** 项须在 11 月 6 日前（5 个工作日内）完成，"
-            "涉及风险金额 1,500 元") in summary   # 1000 + 200 + 300; c's 500 is control
+    assert ("本月任务 **4** 项（不含对照组 1 位，他们本月不联系），其中 **2** 项须在 11 月 6 日前（5 个工作日内）完成；"
+            "全部任务涉及风险金额 1,500 元") in summary   # 1000 + 200 + 300; c's 500 is control
     table = [line for line in summary.split("**谁在什么时候做什么**")[1].splitlines() if line.startswith("|")]
     assert table == ["| 负责人 | 任务 | 11 月 6 日前到期 | 风险金额（元） |", "|---|---:|---:|---:|",
                      "| 王思远 | 2 | 1 | 1,200 |", "| 李静怡 | 1 | 1 | 300 |", "| 运营专员 | 1 | 0 | — |"]
